@@ -1,0 +1,86 @@
+// Bundles every entry: node programs (extension host, CLI, build tools, tests) as CommonJS, webviews for
+// the browser. Prints bundle sizes. `--watch` rebuilds on change; `--only=NAME,...` limits entries.
+import * as esbuild from 'esbuild';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+
+const testFiles = (dir) =>
+  existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => path.join(dir, f)) : [];
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: 'linked',
+  minify: production,
+  // koffi loads a per-platform native binary relative to its own files, so it stays a real package.
+  external: ['vscode', 'koffi'],
+  define: { __FASTBENCH_VERSION__: JSON.stringify(pkg.version) },
+  logLevel: 'warning',
+  metafile: true,
+};
+
+const entries = [
+  { name: 'extension', ...node, entryPoints: { extension: 'extension/host/extension.ts' }, outdir: 'dist' },
+  { name: 'cli', ...node, entryPoints: { cli: 'extension/cli/bin.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { name: 'tools', ...node, entryPoints: { genSchemas: 'extension/build/genSchemas.ts' }, outdir: 'dist/tools' },
+  {
+    name: 'webviews',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: 'linked',
+    minify: production,
+    entryPoints: { runDetails: 'webviews/runDetails/main.ts' },
+    outdir: 'dist/webviews',
+    logLevel: 'warning',
+    metafile: true,
+  },
+  {
+    name: 'tests',
+    ...node,
+    entryPoints: [...testFiles('test/unit')],
+    outdir: 'dist/test/unit',
+  },
+  { name: 'vscode-tests', ...node, entryPoints: { index: 'test/vscode/suite/index.ts' }, outdir: 'dist/test/vscode' },
+].filter((e) => !only || only.includes(e.name));
+
+const sizes = [];
+async function buildAll() {
+  const results = await Promise.all(
+    entries.map(async ({ name, ...options }) => {
+      if (watch) {
+        const ctx = await esbuild.context(options);
+        await ctx.watch();
+        return { name, metafile: null };
+      }
+      const result = await esbuild.build(options);
+      return { name, metafile: result.metafile };
+    }),
+  );
+  for (const { name, metafile } of results) {
+    if (!metafile || name === 'tests' || name === 'vscode-tests') continue;
+    for (const [file, info] of Object.entries(metafile.outputs)) {
+      if (!file.endsWith('.map')) sizes.push({ name, file, kib: info.bytes / 1024 });
+    }
+  }
+}
+
+try {
+  await buildAll();
+} catch {
+  // esbuild has already printed the errors with file:line.
+  process.exit(1);
+}
+if (watch) {
+  console.log('esbuild: watching for changes');
+} else {
+  for (const s of sizes) console.log(`${s.name.padEnd(10)} ${s.file.padEnd(36)} ${s.kib.toFixed(1).padStart(8)} KiB`);
+}

@@ -1,0 +1,6 @@
+import type { Command } from '../command';
+import { runsList } from './runsCommand';
+import { configValidate, recordingValidate } from './validateCommands';
+
+/** Only commands that work are listed; `--help` is generated from this table. */
+export const COMMANDS: Command[] = [configValidate, recordingValidate, runsList];

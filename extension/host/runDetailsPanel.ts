@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { parseMarkersTsv } from '../core/runs/markersFile';
+import { readRunFolder } from '../core/runs/runFolders';
+import type { Logger } from '../core/ports/logger';
+import type { MarkerRow } from '../shared/markers';
+import { fromViewSchema, type ToView } from '../shared/webviewProtocol';
+import { DisposableStore } from './disposables';
+
+async function loadRunMessage(folder: string): Promise<ToView> {
+  const entry = await readRunFolder(folder);
+  let markers: MarkerRow[] = [];
+  let markersError: string | null = null;
+  try {
+    markers = parseMarkersTsv('markers.tsv', await readFile(path.join(folder, 'markers.tsv'), 'utf8'));
+  } catch (e) {
+    markersError = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'markers.tsv is missing' : (e as Error).message;
+  }
+  return {
+    type: 'run/show',
+    folder,
+    manifest: entry.kind === 'run' ? entry.manifest : null,
+    manifestError: entry.kind === 'broken' ? entry.reason : null,
+    markers,
+    markersError,
+  };
+}
+
+/** One panel per run folder: run.json facts and a marker timeline, drawn by webviews/runDetails. */
+export class RunDetailsPanel implements vscode.Disposable {
+  private static readonly open = new Map<string, RunDetailsPanel>();
+  private readonly store = new DisposableStore();
+  private ready = false;
+  private pending: ToView | undefined;
+
+  static show(extensionUri: vscode.Uri, folder: string, log: Logger): RunDetailsPanel {
+    const existing = RunDetailsPanel.open.get(folder);
+    if (existing) {
+      existing.panel.reveal();
+      void existing.reload();
+      return existing;
+    }
+    const panel = new RunDetailsPanel(extensionUri, folder, log);
+    RunDetailsPanel.open.set(folder, panel);
+    return panel;
+  }
+
+  private readonly panel: vscode.WebviewPanel;
+
+  private constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly folder: string,
+    private readonly log: Logger,
+  ) {
+    const distUri = vscode.Uri.joinPath(extensionUri, 'dist', 'webviews');
+    this.panel = this.store.add(
+      vscode.window.createWebviewPanel('fastbench.runDetails', `Run ${path.basename(folder)}`, vscode.ViewColumn.Active, {
+        enableScripts: true,
+        localResourceRoots: [distUri],
+      }),
+    );
+    this.panel.webview.html = this.html(distUri);
+    this.store.add(this.panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)));
+    this.store.add(this.panel.onDidDispose(() => this.dispose()));
+    void this.reload();
+  }
+
+  private onMessage(raw: unknown): void {
+    const parsed = fromViewSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.log.warn(`run details view sent an unexpected message: ${parsed.error.issues[0]?.message}`);
+      return;
+    }
+    if (parsed.data.type === 'view/ready') {
+      this.ready = true;
+      if (this.pending) void this.panel.webview.postMessage(this.pending);
+    } else {
+      this.log.error(`run details view: ${parsed.data.message}`);
+    }
+  }
+
+  async reload(): Promise<void> {
+    this.pending = await loadRunMessage(this.folder);
+    if (this.ready) await this.panel.webview.postMessage(this.pending);
+  }
+
+  private html(distUri: vscode.Uri): string {
+    const nonce = randomBytes(16).toString('base64');
+    const script = this.panel.webview.asWebviewUri(vscode.Uri.joinPath(distUri, 'runDetails.js'));
+    const csp = [
+      "default-src 'none'",
+      `script-src 'nonce-${nonce}'`,
+      `style-src 'nonce-${nonce}'`,
+      `img-src ${this.panel.webview.cspSource} data:`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<style nonce="${nonce}">
+  body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 16px; }
+  table { border-collapse: collapse; margin: 8px 0 16px; }
+  td, th { text-align: left; padding: 2px 12px 2px 0; vertical-align: top; }
+  th { color: var(--vscode-descriptionForeground); font-weight: normal; }
+  .error { color: var(--vscode-errorForeground); }
+  .chart { position: relative; height: 320px; max-width: 960px; }
+</style>
+<title>FastBench run</title></head>
+<body><div id="root">Loading run…</div>
+<script nonce="${nonce}" src="${script}"></script></body></html>`;
+  }
+
+  dispose(): void {
+    RunDetailsPanel.open.delete(this.folder);
+    this.store.dispose();
+  }
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { CACHE_POLICIES, MODES } from './names';
+
+// run.json makes a run folder self-describing: it must be analysable years later by another version,
+// so it is loose (new fields survive) and versioned.
+
+export const RUN_SCHEMA_VERSION = 1;
+export const RUN_STATUSES = ['running', 'complete', 'aborted', 'failed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const runManifestSchema = z.looseObject({
+  schema_version: z.literal(RUN_SCHEMA_VERSION, { error: `expected schema_version ${RUN_SCHEMA_VERSION}` }),
+  run_id: z.string().min(1),
+  campaign_id: z.string().min(1).optional(),
+  mode: z.enum(MODES),
+  cache_policy: z.enum(CACHE_POLICIES),
+  workflow: z.string().min(1),
+  repeat: z.int().nonnegative(),
+  started_at: z.iso.datetime({ offset: true }),
+  ended_at: z.iso.datetime({ offset: true }).nullable().optional(),
+  status: z.enum(RUN_STATUSES),
+  reason: z.string().optional(),
+  machine: z
+    .looseObject({
+      hostname: z.string(),
+      os: z.string(),
+      cpu: z.string().optional(),
+      cores: z.int().optional(),
+      ram_gb: z.number().optional(),
+    })
+    .optional(),
+  app: z.looseObject({ executable: z.string(), version: z.string().optional() }).optional(),
+  tool: z.looseObject({ name: z.literal('fastbench'), version: z.string() }),
+  config_digest: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(),
+});
+
+export type RunManifest = z.infer<typeof runManifestSchema>;

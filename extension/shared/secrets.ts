@@ -1,0 +1,50 @@
+// Secrets (SAS tokens, account keys) must never reach disk, logs, run folders or error messages.
+// These helpers find them in config values and scrub them from any text we are about to print or write.
+
+export const SECRET_ENV_VAR = 'FASTBENCH_AZURE_SAS';
+export const SECRET_HOME =
+  'Secrets do not go in fastbench.json: in VS Code run "FastBench: Set Azure SAS" (kept in the OS secret store); ' +
+  `for the CLI set the ${SECRET_ENV_VAR} environment variable.`;
+
+const SAS_SIGNATURE = /([?&;]|^)sig=[^&\s"';]+/i;
+const ACCOUNT_KEY = /AccountKey=[^;\s"']+/i;
+const SHARED_ACCESS_SIGNATURE = /SharedAccessSignature=[^;\s"']+/i;
+// An Azure storage account key is 64 random bytes in base64: 88 characters ending in "==".
+const BARE_ACCOUNT_KEY = /^[A-Za-z0-9+/]{86}==$/;
+const SECRET_KEY_NAMES = /^(sas|sasToken|sasUrl|accountKey|key|password|secret|connectionString|token)$/i;
+
+export type SecretFinding = { path: (string | number)[]; kind: string };
+
+export function secretKindOf(text: string): string | undefined {
+  if (SAS_SIGNATURE.test(text)) return 'a SAS token (sig=…)';
+  if (ACCOUNT_KEY.test(text)) return 'an account key (AccountKey=…)';
+  if (SHARED_ACCESS_SIGNATURE.test(text)) return 'a SAS (SharedAccessSignature=…)';
+  if (BARE_ACCOUNT_KEY.test(text.trim())) return 'what looks like a storage account key';
+  return undefined;
+}
+
+/** Every place in a parsed JSON value that holds a secret or a key named for one. */
+export function findSecrets(value: unknown, path: (string | number)[] = []): SecretFinding[] {
+  if (typeof value === 'string') {
+    const kind = secretKindOf(value);
+    return kind ? [{ path, kind }] : [];
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => findSecrets(v, [...path, i]));
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => {
+      if (SECRET_KEY_NAMES.test(k) && typeof v === 'string' && v.length > 0) {
+        return [{ path: [...path, k], kind: `a secret-named key "${k}"` }];
+      }
+      return findSecrets(v, [...path, k]);
+    });
+  }
+  return [];
+}
+
+/** Text with every SAS signature and account key replaced, for logs and error messages. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/([?&;]|\b)sig=[^&\s"';]+/gi, '$1sig=REDACTED')
+    .replace(/AccountKey=[^;\s"']+/gi, 'AccountKey=REDACTED')
+    .replace(/SharedAccessSignature=[^;\s"']+/gi, 'SharedAccessSignature=REDACTED');
+}

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parseMarkersTsv } from '../../extension/core/runs/markersFile';
+import { describeRun, listRuns } from '../../extension/core/runs/runFolders';
+import { formatProblem, InputError } from '../../extension/core/validation/problems';
+import { WORKSPACE } from './fixturePaths';
+
+test('runs are listed newest first, broken ones with a reason, campaigns grouped', async () => {
+  const runs = await listRuns(path.join(WORKSPACE, 'runs'));
+  const summary = runs.map((r) => `${r.group ?? '-'} ${r.name} ${r.kind}`);
+  assert.deepEqual(summary, [
+    '- 2026-11-30T10-05-00Z_B_fast_Cold_W_scrub100_r1 run',
+    '- 2026-11-30T10-00-00Z_A_shared_Cold_W_scrub100_r1 run',
+    'campaign-demo run-001 run',
+    '- 2026-11-30T10-10-00Z_B_fast_Warm_W_scrub100_r1 broken',
+    '- zz-interrupted broken',
+  ]);
+  const truncated = runs[3]!;
+  assert.ok(truncated.kind === 'broken');
+  assert.match(truncated.reason, /^run\.json:5:1: JSON syntax: expected a property name .*found end of file$/);
+  assert.equal(describeRun(runs[4]!), 'zz-interrupted: broken (run.json is missing)');
+  assert.equal(describeRun(runs[2]!), 'A_shared · Warm · W_attribute #1 · aborted');
+});
+
+test('a missing runs folder is an empty list', async () => {
+  assert.deepEqual(await listRuns(path.join(WORKSPACE, 'no-such-folder')), []);
+});
+
+test('markers.tsv parses, and a bad row is reported with its line', () => {
+  const file = path.join(WORKSPACE, 'runs', '2026-11-30T10-00-00Z_A_shared_Cold_W_scrub100_r1', 'markers.tsv');
+  const rows = parseMarkersTsv('markers.tsv', readFileSync(file, 'utf8'));
+  assert.deepEqual(rows.map((r) => r.name), ['open_start', 'first_pixel', 'scrub_start', 'scrub_end', 'session_end']);
+  assert.equal(rows[3]!.t_run_ms, 71000.5);
+  try {
+    parseMarkersTsv('markers.tsv', 't_unix_ms\tt_run_ms\tname\tdetail\n1\t2\tok\t\n1\tx\tbad\t\n');
+    assert.fail('expected an InputError');
+  } catch (e) {
+    assert.ok(e instanceof InputError);
+    assert.match(formatProblem(e.problems[0]!), /^markers\.tsv:3:1: row 3\.t_run_ms: /);
+  }
+});
