@@ -52,6 +52,25 @@ const entries = [
   { name: 'vscode-tests', ...node, entryPoints: { index: 'test/vscode/suite/index.ts' }, outdir: 'dist/test/vscode' },
 ].filter((e) => !only || only.includes(e.name));
 
+// Heavy modules must not load when the extension activates: they may only be reached through import().
+const HEAVY = [/node_modules\/@azure\//, /node_modules\/systeminformation\//, /^koffi$/];
+function staticHeavyImports(metafile, entry) {
+  const seen = new Set();
+  const stack = [entry];
+  const found = [];
+  while (stack.length) {
+    const file = stack.pop();
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const imp of metafile.inputs[file]?.imports ?? []) {
+      if (imp.kind === 'dynamic-import') continue;
+      if (HEAVY.some((re) => re.test(imp.path))) found.push(`${file} -> ${imp.path}`);
+      else if (!imp.external) stack.push(imp.path);
+    }
+  }
+  return found;
+}
+
 const sizes = [];
 async function buildAll() {
   const results = await Promise.all(
@@ -65,6 +84,14 @@ async function buildAll() {
       return { name, metafile: result.metafile };
     }),
   );
+  const ext = results.find((r) => r.name === 'extension' && r.metafile);
+  if (ext) {
+    const heavy = staticHeavyImports(ext.metafile, 'extension/host/extension.ts');
+    if (heavy.length) {
+      console.error(`extension bundle loads heavy modules at activation (use import()):\n  ${heavy.join('\n  ')}`);
+      process.exit(1);
+    }
+  }
   for (const { name, metafile } of results) {
     if (!metafile || name === 'tests' || name === 'vscode-tests') continue;
     for (const [file, info] of Object.entries(metafile.outputs)) {

@@ -14,11 +14,13 @@
 //      FASTBENCH_CHROMIUM (default /usr/bin/chromium).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inspect } from 'node:util';
 
 const TAG = '[vscode-lane]';
 const t0 = Date.now();
@@ -65,6 +67,7 @@ let csProc;        // code-server (leader of its own process group)
 let browserPid;    // chromium (leader of its own process group, spawned detached by playwright)
 let browserServer, browser, page;
 let scratch;
+let control; // HTTP server the tests can call (FASTBENCH_VSCODE_CONTROL) to take screenshots / press keys
 let finishing = false;
 
 function killGroup(pid, signal) {
@@ -89,6 +92,8 @@ async function finish(code, reason) {
     await withTimeout(page.screenshot({ path: screenshotPath }).then(() => say(`screenshot: ${screenshotPath}`)), 10_000);
   }
   // chromium: ask playwright to close, then make sure the whole group is gone.
+  control?.close();
+  control?.closeAllConnections?.();
   await withTimeout(browser?.close(), 5_000);
   await withTimeout(browserServer?.close(), 5_000);
   killGroup(browserPid, 'SIGKILL');
@@ -147,11 +152,43 @@ function remoteUri(authority, p) {
   // vscode-remote://127.0.0.1:PORT/abs/path (path segments percent-encoded)
   return `vscode-remote://${authority}${path.resolve(p).split('/').map(encodeURIComponent).join('/')}`;
 }
-function relayAutomationLog(level, message) {
-  const text = typeof message === 'string' ? message : JSON.stringify(message);
-  for (const line of String(text).replace(/\n$/, '').split('\n')) {
+// The workbench calls codeAutomationLog(level, args) with the arguments of one console call in the extension host
+// (or of a workbench log line); print them as console.log would.
+function relayAutomationLog(level, args) {
+  const parts = Array.isArray(args) ? args : [args];
+  const text = parts.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 4, breakLength: Infinity }))).join(' ');
+  for (const line of text.replace(/\n$/, '').split('\n')) {
     process.stdout.write(level === 'info' ? `${line}\n` : `[${level}] ${line}\n`);
   }
+}
+
+// A tiny loopback HTTP API for the tests running in the extension host (they get its URL in
+// process.env.FASTBENCH_VSCODE_CONTROL), to look at and drive the UI as a person would while the extension is live:
+//   GET /screenshot?path=/abs/file.png   GET /press?key=F1   GET /type?text=FastBench%3A%20Probe
+// Each answers 200 once done (500 + message on error).
+function startControl() {
+  control = http.createServer(async (req, res) => {
+    const u = new URL(req.url, 'http://x');
+    try {
+      if (!page) throw new Error('page not ready');
+      if (u.pathname === '/screenshot') {
+        const p = u.searchParams.get('path');
+        if (!p || !path.isAbsolute(p)) throw new Error('path must be absolute');
+        await page.screenshot({ path: p });
+      } else if (u.pathname === '/press') {
+        await page.keyboard.press(u.searchParams.get('key'));
+      } else if (u.pathname === '/type') {
+        await page.keyboard.type(u.searchParams.get('text') ?? '', { delay: Number(u.searchParams.get('delay') ?? 10) });
+      } else {
+        res.writeHead(404).end('unknown: use /screenshot?path=, /press?key=, /type?text=');
+        return;
+      }
+      res.writeHead(200).end('ok');
+    } catch (e) {
+      res.writeHead(500).end(String(e?.message || e));
+    }
+  });
+  return new Promise((resolve) => control.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${control.address().port}`)));
 }
 
 // ------------------------------------------------------------------ main
@@ -179,6 +216,9 @@ async function main() {
     HOME: d('home'), XDG_CONFIG_HOME: d('home/.config'), XDG_DATA_HOME: d('home/.local/share'),
     XDG_CACHE_HOME: d('home/.cache'), XDG_STATE_HOME: d('home/.local/state'), XDG_RUNTIME_DIR: d('runtime'),
     TMPDIR: d('tmp'), TMP: path.join(scratch, 'tmp'), TEMP: path.join(scratch, 'tmp'),
+    // No extension marketplace (it is unreachable here, and tests must not depend on it).
+    EXTENSIONS_GALLERY: process.env.FASTBENCH_EXTENSIONS_GALLERY || '{}',
+    FASTBENCH_VSCODE_CONTROL: await startControl(),
   });
   process.env.TMPDIR = env.TMPDIR; // playwright puts chromium's fresh profile in os.tmpdir()
 

@@ -1,1 +1,101 @@
-export async function run(): Promise<void> {}
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { FastbenchApi } from '../../../extension/host/extension';
+import type { RecordingValidation } from '../../../extension/host/validateRecordingCommand';
+import { runAll, test, waitFor } from './harness';
+
+const EXTENSION_ID = 'fastbench.fastbench';
+
+function workspaceFile(name: string): vscode.Uri {
+  const root = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(root, 'the fixture workspace must be open');
+  return vscode.Uri.joinPath(root.uri, name);
+}
+
+let api: FastbenchApi;
+
+test('the extension activates and reports its activation time', async () => {
+  const ext = vscode.extensions.getExtension<FastbenchApi>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is installed`);
+  const wasActive = ext.isActive;
+  const started = performance.now();
+  api = await ext.activate();
+  const measured = performance.now() - started;
+  assert.equal(typeof api.activationMs, 'number');
+  console.log(
+    `activation: ${api.activationMs.toFixed(1)} ms inside activate() incl. module load` +
+      (wasActive ? ' (already active via workspaceContains)' : `, ${measured.toFixed(1)} ms for ext.activate()`),
+  );
+});
+
+test('commands are registered', async () => {
+  const all = await vscode.commands.getCommands(true);
+  for (const id of ['fastbench.validateRecording', 'fastbench.setAzureSas', 'fastbench.refreshRuns', 'fastbench.openRun']) {
+    assert.ok(all.includes(id), `${id} registered`);
+  }
+});
+
+test('"FastBench: Validate Recording" accepts a valid recording', async () => {
+  const result = await vscode.commands.executeCommand<RecordingValidation>('fastbench.validateRecording', workspaceFile('sample.fbrec.json'));
+  assert.ok(result, 'the command returns its result');
+  assert.equal(result.ok, true);
+  assert.equal(result.events, 10);
+});
+
+test('"FastBench: Validate Recording" puts problems in the Problems panel at the right line', async () => {
+  const uri = workspaceFile('broken.fbrec.json');
+  const result = await vscode.commands.executeCommand<RecordingValidation>('fastbench.validateRecording', uri);
+  assert.equal(result?.ok, false);
+  const diagnostics = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'FastBench');
+  assert.equal(diagnostics.length, 1);
+  assert.equal(diagnostics[0]!.range.start.line, 6);
+  assert.equal(diagnostics[0]!.range.start.character, 26);
+  assert.match(diagnostics[0]!.message, /^events\[1\]\.type: expected an event with "type" one of .*found "click"$/);
+});
+
+test('the Runs view lists the fixture runs folder, broken runs with their reason', async () => {
+  const folder = await api.runsTree.folder();
+  assert.equal(folder, path.join(workspaceFile('').fsPath, 'runs'));
+  const top = await api.runsTree.children();
+  const labels = top.map((n) => {
+    const item = api.runsTree.item(n);
+    return `${String(item.label)} | ${String(item.description)}`;
+  });
+  assert.deepEqual(labels, [
+    '2026-11-30T10-05-00Z_B_fast_Cold_W_scrub100_r1 | B_fast · Cold · W_scrub100 #1 · complete',
+    '2026-11-30T10-00-00Z_A_shared_Cold_W_scrub100_r1 | A_shared · Cold · W_scrub100 #1 · complete',
+    'campaign-demo | 1 run(s)',
+    '2026-11-30T10-10-00Z_B_fast_Warm_W_scrub100_r1 | broken: run.json:5:1: JSON syntax: expected a property name in double quotes (no trailing commas), found end of file',
+    'zz-interrupted | broken: run.json is missing',
+  ]);
+  const group = top[2]!;
+  const children = await api.runsTree.children(group);
+  assert.equal(String(api.runsTree.item(children[0]!).description), 'A_shared · Warm · W_attribute #1 · aborted');
+});
+
+test('opening a run shows the run details panel', async () => {
+  const folder = path.join(workspaceFile('runs').fsPath, '2026-11-30T10-00-00Z_A_shared_Cold_W_scrub100_r1');
+  await vscode.commands.executeCommand('fastbench.openRun', folder);
+  await waitFor('a "Run …" tab', () =>
+    vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Run 2026-11-30T10-00-00Z_A_shared_Cold_W_scrub100_r1'),
+  );
+});
+
+test('the contributed JSON Schema validates recordings in the editor', async () => {
+  const uri = workspaceFile('broken.fbrec.json');
+  await vscode.window.showTextDocument(uri);
+  const fromJson = await waitFor(
+    'diagnostics from the JSON language server',
+    () => {
+      const d = vscode.languages.getDiagnostics(uri).filter((x) => x.source !== 'FastBench');
+      return d.length ? d : undefined;
+    },
+    30_000,
+  );
+  assert.ok(fromJson.some((d) => d.range.start.line === 6), `a schema diagnostic on line 7, got ${fromJson.map((d) => `${d.range.start.line + 1}: ${d.message}`).join('; ')}`);
+}, 40_000);
+
+export async function run(): Promise<void> {
+  await runAll();
+}

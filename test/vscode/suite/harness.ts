@@ -1,0 +1,46 @@
+// A minimal test runner for the extension host: named async tests run in order, each with a timeout;
+// prints TAP-like lines and the plain "N passed, N failed" closing line, and rejects when any failed.
+
+type TestCase = { name: string; fn: () => Promise<void>; timeoutMs: number };
+const cases: TestCase[] = [];
+
+export function test(name: string, fn: () => Promise<void>, timeoutMs = 20_000): void {
+  cases.push({ name, fn, timeoutMs });
+}
+
+export async function runAll(log: (line: string) => void = console.log): Promise<void> {
+  let passed = 0;
+  let failed = 0;
+  for (const [i, c] of cases.entries()) {
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        c.fn(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`timed out after ${c.timeoutMs} ms`)), c.timeoutMs);
+        }),
+      ]);
+      passed++;
+      log(`ok ${i + 1} - ${c.name} (${Date.now() - started} ms)`);
+    } catch (e) {
+      failed++;
+      log(`not ok ${i + 1} - ${c.name}\n  ${String((e as Error).stack ?? e).split('\n').join('\n  ')}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  log(`${passed} passed, ${failed} failed`);
+  if (failed > 0) throw new Error(`${failed} VS Code integration test(s) failed`);
+}
+
+/** Polls until check returns a value (not undefined), or fails with what it was waiting for. */
+export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
