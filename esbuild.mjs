@@ -29,6 +29,7 @@ const node = {
 const entries = [
   { name: 'extension', ...node, entryPoints: { extension: 'extension/host/extension.ts' }, outdir: 'dist' },
   { name: 'cli', ...node, entryPoints: { cli: 'extension/cli/bin.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { name: 'driver', ...node, entryPoints: { driver: 'extension/driver/main.ts' }, outdir: 'dist' },
   { name: 'tools', ...node, entryPoints: { genSchemas: 'extension/build/genSchemas.ts' }, outdir: 'dist/tools' },
   {
     name: 'webviews',

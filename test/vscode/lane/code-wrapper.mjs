@@ -99,14 +99,14 @@ async function finish(code, reason) {
   killGroup(browserPid, 'SIGKILL');
   // code-server (+ its extension host, pty host, file watcher): TERM the group, then KILL.
   if (csProc && killGroup(csProc.pid, 'SIGTERM')) {
-    for (let i = 0; i < 30 && groupAlive(csProc.pid); i++) await sleep(100);
+    for (let i = 0; i < 10 && groupAlive(csProc.pid); i++) await sleep(100);
     killGroup(csProc.pid, 'SIGKILL');
   }
   for (let i = 0; i < 20 && (groupAlive(csProc?.pid) || groupAlive(browserPid)); i++) await sleep(100);
-  if (code !== 0 && scratch && reason !== 'tests') {
+  if (code !== 0 && scratch && !['tests', 'SIGINT', 'SIGTERM', 'SIGHUP', 'parent died'].includes(reason)) {
     const csLog = path.join(scratch, 'code-server.log');
     if (fs.existsSync(csLog)) {
-      const tail = fs.readFileSync(csLog, 'utf8').trimEnd().split('\n').slice(-40).join('\n');
+      const tail = fs.readFileSync(csLog, 'utf8').split('\n').filter((l) => l.trim()).slice(-40).join('\n');
       if (tail) warn(`code-server log (last lines):\n${tail}`);
     }
   }
@@ -127,6 +127,11 @@ let timer;
 process.on('SIGINT', () => finish(130, 'SIGINT'));
 process.on('SIGTERM', () => finish(143, 'SIGTERM'));
 process.on('SIGHUP', () => finish(129, 'SIGHUP'));
+process.stdout.on('error', () => {}); // EPIPE when the parent is gone: the watchdog below handles that
+process.stderr.on('error', () => {});
+// If whoever started us dies without signalling (e.g. SIGKILL), do not leave code-server and chromium behind.
+const parentPid = process.ppid;
+setInterval(() => { if (process.ppid !== parentPid) finish(1, 'parent died'); }, 1000).unref();
 process.on('uncaughtException', (e) => { warn(`error: ${e?.stack || e}`); finish(1, 'wrapper error'); });
 process.on('unhandledRejection', (e) => { warn(`error: ${e?.stack || e}`); finish(1, 'wrapper error'); });
 
@@ -283,6 +288,7 @@ async function main() {
   }
   await page.exposeFunction('codeAutomationLog', (level, message) => relayAutomationLog(level, message));
   await page.exposeFunction('codeAutomationExit', (code, logs) => {
+    say(`tests reported exit code ${code} after ${secs()}`);
     if (logsDir && Array.isArray(logs)) {
       for (const { relativePath, contents } of logs) {
         try {

@@ -18,8 +18,9 @@ tools="${FASTBENCH_TEST_TOOLS:-$repo/.test-tools/vscode}"
 marker="$tools/.installed"
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 want_marker="format=$MARKER_FORMAT code-server=$CODE_SERVER_VERSION playwright-core=$PLAYWRIGHT_CORE_VERSION node=$node_major arch=$(uname -m)"
-t0=$SECONDS
+t0=$(date +%s%N)
 log() { echo "[vscode-lane install] $*"; }
+elapsed() { awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f s", (b - a) / 1e9 }'; }
 
 # ---------------------------------------------------------------- Debian packages
 apt_pkgs=(chromium ripgrep libkrb5-dev pkg-config fonts-dejavu-core)
@@ -55,7 +56,7 @@ is_complete() {
     [ -f "$tools/node_modules/playwright-core/package.json" ]
 }
 if [ "${FASTBENCH_TOOLS_FORCE:-}" != 1 ] && is_complete; then
-  log "tools already installed in $tools ($want_marker); nothing to do ($((SECONDS - t0)) s)"
+  log "tools already installed in $tools ($want_marker); nothing to do ($(elapsed))"
   exit 0
 fi
 
@@ -169,4 +170,4 @@ rm -rf "$sm"
 log "code-server answered on 127.0.0.1:$port after $((SECONDS - ts)) s"
 
 echo "$want_marker" >"$marker"
-log "done: $want_marker in $tools ($(du -sh "$tools" | cut -f1)); total $((SECONDS - t0)) s"
+log "done: $want_marker in $tools ($(du -sh "$tools" | cut -f1)); total $(elapsed)"

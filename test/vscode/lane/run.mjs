@@ -55,6 +55,12 @@ fs.mkdirSync(workspace, { recursive: true });
 const wrapper = path.join(here, 'code-wrapper.sh');
 try { fs.accessSync(wrapper, fs.constants.X_OK); } catch { fs.chmodSync(wrapper, 0o755); }
 
+// runTests forwards SIGINT to the wrapper (which then kills code-server and chromium); route SIGTERM/SIGHUP there too.
+let signalled;
+for (const sig of ['SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => { signalled = sig; if (process.listenerCount('SIGINT') > 0) process.emit('SIGINT', 'SIGINT'); else process.exit(1); });
+}
+
 const t0 = Date.now();
 let code;
 try {
@@ -74,4 +80,4 @@ try {
   fs.rmSync(scratch, { recursive: true, force: true });
 }
 console.log(`[vscode-lane] ${code === 0 ? 'PASSED' : `FAILED (exit ${code})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-process.exit(code);
+process.exit(signalled ? 128 + os.constants.signals[signalled] : code);

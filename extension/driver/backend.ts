@@ -1,0 +1,52 @@
+import type { Rect, WindowInfo } from '../shared/driverProtocol';
+import type { MOUSE_BUTTONS } from '../shared/recording';
+
+export type MouseButton = (typeof MOUSE_BUTTONS)[number];
+
+/** Input as a backend sees it: screen coordinates, monotonic time (ms, comparable across processes). */
+export type RawInput =
+  | { kind: 'move'; t_mono_ms: number; x: number; y: number }
+  | { kind: 'down' | 'up'; t_mono_ms: number; button: MouseButton; x: number; y: number }
+  | { kind: 'scroll'; t_mono_ms: number; dx: number; dy: number; x: number; y: number }
+  | { kind: 'key_down' | 'key_up'; t_mono_ms: number; key: string; scan: number };
+
+/**
+ * Input to send, in screen coordinates. Wheel deltas are in notches (1 = one click of the wheel; positive dy
+ * scrolls down, positive dx right). NaN coordinates on a button event mean "where the pointer is".
+ */
+export type Injection =
+  | { kind: 'move'; x: number; y: number }
+  | { kind: 'down' | 'up'; button: MouseButton; x: number; y: number }
+  | { kind: 'scroll'; dx: number; dy: number; x: number; y: number }
+  | { kind: 'key_down' | 'key_up'; key: string; scan?: number };
+
+export class DriverError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'gone' | 'refused' | 'blocked' | 'unsupported' | 'bad_request' | 'os_error',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * What each platform provides. Everything platform-neutral (matching windows, client-relative coordinates,
+ * watching for moves, bookkeeping of held keys) lives above this interface, so both backends share it.
+ */
+export interface DriverBackend {
+  readonly name: 'win32' | 'x11';
+  listWindows(): WindowInfo[];
+  /** Fresh facts about one window, or undefined once it is gone. */
+  windowInfo(handle: string): WindowInfo | undefined;
+  foreground(handle: string): { ok: boolean; reason?: string };
+  /** The window handle that currently has the foreground/input focus, if any. */
+  foregroundHandle(): string | undefined;
+  move(handle: string, rect: Rect): void;
+  /** Starts global capture; the sink may be called at any time until captureStop. */
+  captureStart(sink: (input: RawInput) => void): void;
+  captureStop(): void;
+  inject(events: Injection[]): void;
+  /** RGB bytes (row-major, 3 per pixel) of a screen-coordinate region. */
+  grab(rect: Rect): Uint8Array;
+  close(): void;
+}

@@ -1,0 +1,240 @@
+import type { z } from 'zod';
+import {
+  DRIVER_PROTOCOL_VERSION,
+  driverMethods,
+  requestSchema,
+  type DriverMethod,
+  type InputEvent,
+  type Rect,
+  type WindowInfo,
+} from '../shared/driverProtocol';
+import { DriverError, type DriverBackend, type Injection, type MouseButton, type RawInput } from './backend';
+import { summarisePixels } from './pixelHash';
+import { chooseMainWindow, compileMatch, describeMatch } from './windowMatch';
+
+type Send = (message: object) => void;
+type Params<M extends DriverMethod> = z.infer<(typeof driverMethods)[M]['params']>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sameRect = (a: Rect, b: Rect) => a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
+
+/**
+ * The platform-neutral half of the driver: validates requests, converts between client and screen
+ * coordinates, watches the target window, remembers what it pressed so it can always release it.
+ */
+export class DriverServer {
+  private readonly watched = new Map<string, WindowInfo>();
+  private watchTimer: NodeJS.Timeout | undefined;
+  private capture: { handle: string; client: Rect; events: number } | undefined;
+  private readonly heldKeys = new Set<string>();
+  private readonly heldButtons = new Set<MouseButton>();
+  private closed = false;
+
+  constructor(
+    private readonly backend: DriverBackend,
+    private readonly send: Send,
+    private readonly version: string,
+  ) {}
+
+  hello(): void {
+    this.send({ type: 'hello', protocol: DRIVER_PROTOCOL_VERSION, backend: this.backend.name, pid: process.pid, version: this.version });
+  }
+
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
+    this.send({ type: 'event', event: 'log', data: { level, message } });
+  }
+
+  /** Handles one input line; every outcome is a response, never an exception out of here. */
+  async handleLine(line: string): Promise<'continue' | 'shutdown'> {
+    let id = 0;
+    try {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(line);
+      } catch {
+        throw new DriverError('bad_request', `not JSON: ${line.slice(0, 80)}`);
+      }
+      id = typeof (raw as { id?: unknown })?.id === 'number' ? (raw as { id: number }).id : 0;
+      const request = requestSchema.safeParse(raw);
+      if (!request.success) throw new DriverError('bad_request', `bad request: ${request.error.issues[0]?.message}`);
+      const { method } = request.data;
+      const params = driverMethods[method].params.safeParse(request.data.params ?? {});
+      if (!params.success) {
+        const issue = params.error.issues[0];
+        throw new DriverError('bad_request', `${method}: params.${issue?.path.join('.')}: ${issue?.message}`);
+      }
+      const result = await this.dispatch(method, params.data);
+      this.send({ type: 'response', id, ok: true, result });
+      return method === 'driver/shutdown' ? 'shutdown' : 'continue';
+    } catch (e) {
+      const code = e instanceof DriverError ? e.code : 'os_error';
+      this.send({ type: 'response', id: id || 1, ok: false, error: { code, message: (e as Error).message } });
+      return 'continue';
+    }
+  }
+
+  private async dispatch(method: DriverMethod, params: unknown): Promise<unknown> {
+    const b = this.backend;
+    switch (method) {
+      case 'windows/list':
+        return b.listWindows();
+      case 'window/attach':
+        return this.attach(params as Params<'window/attach'>);
+      case 'window/info':
+        return this.info((params as Params<'window/info'>).handle);
+      case 'window/foreground': {
+        const { handle } = params as Params<'window/foreground'>;
+        this.info(handle);
+        return b.foreground(handle);
+      }
+      case 'window/move': {
+        const { handle, rect } = params as Params<'window/move'>;
+        this.info(handle);
+        b.move(handle, rect);
+        return this.info(handle);
+      }
+      case 'input/captureStart':
+        return this.captureStart((params as Params<'input/captureStart'>).handle);
+      case 'input/captureStop':
+        return { events: this.captureStop() };
+      case 'input/inject':
+        return this.inject(params as Params<'input/inject'>);
+      case 'pixels/probe': {
+        const { handle, region } = params as Params<'pixels/probe'>;
+        const client = this.info(handle).clientRect;
+        if (region.x + region.width > client.width || region.y + region.height > client.height) {
+          throw new DriverError('bad_request', `probe region ${region.width}x${region.height}+${region.x}+${region.y} is outside the ${client.width}x${client.height} client area`);
+        }
+        return summarisePixels(b.grab({ x: client.x + region.x, y: client.y + region.y, width: region.width, height: region.height }));
+      }
+      case 'driver/shutdown':
+        return {};
+    }
+  }
+
+  private info(handle: string): WindowInfo {
+    const info = this.backend.windowInfo(handle);
+    if (!info) throw new DriverError('gone', `window ${handle} no longer exists`);
+    return info;
+  }
+
+  private async attach(params: Params<'window/attach'>): Promise<WindowInfo> {
+    let matches: (w: WindowInfo) => boolean;
+    try {
+      matches = compileMatch(params);
+    } catch (e) {
+      throw new DriverError('bad_request', (e as Error).message);
+    }
+    const deadline = performance.now() + params.timeoutMs;
+    for (;;) {
+      if (this.closed) throw new DriverError('gone', 'driver is shutting down');
+      const found = chooseMainWindow(this.backend.listWindows().filter(matches));
+      if (found) {
+        this.watch(found);
+        return found;
+      }
+      if (performance.now() >= deadline) {
+        const visible = this.backend.listWindows().filter((w) => w.visible && w.title).slice(0, 8).map((w) => `"${w.title}" (${w.processImage ?? '?'})`);
+        throw new DriverError('not_found', `no visible window matching ${describeMatch(params)} within ${params.timeoutMs / 1000} s; visible windows: ${visible.join(', ') || 'none'}`);
+      }
+      await sleep(Math.min(250, Math.max(0, deadline - performance.now())));
+    }
+  }
+
+  /** Polls watched windows so the client hears about moves and closes without asking. */
+  private watch(info: WindowInfo): void {
+    this.watched.set(info.handle, info);
+    this.watchTimer ??= setInterval(() => this.pollWatched(), 200);
+  }
+
+  private pollWatched(): void {
+    for (const [handle, last] of this.watched) {
+      const now = this.backend.windowInfo(handle);
+      if (!now) {
+        this.watched.delete(handle);
+        this.send({ type: 'event', event: 'window/gone', data: { handle } });
+        continue;
+      }
+      if (!sameRect(now.rect, last.rect) || !sameRect(now.clientRect, last.clientRect)) {
+        this.watched.set(handle, now);
+        if (this.capture?.handle === handle) this.capture.client = now.clientRect;
+        this.send({ type: 'event', event: 'window/moved', data: now });
+      }
+    }
+    if (this.watched.size === 0 && this.watchTimer) {
+      clearInterval(this.watchTimer);
+      this.watchTimer = undefined;
+    }
+  }
+
+  private captureStart(handle: string): object {
+    if (this.capture) throw new DriverError('refused', 'capture is already running; stop it first');
+    const info = this.info(handle);
+    this.watch(info);
+    this.capture = { handle, client: info.clientRect, events: 0 };
+    this.backend.captureStart((input) => this.onInput(input));
+    return {};
+  }
+
+  private onInput(input: RawInput): void {
+    const capture = this.capture;
+    if (!capture) return;
+    capture.events++;
+    let event: InputEvent;
+    if ('key' in input) {
+      event = input;
+    } else {
+      const { client } = capture;
+      const x = input.x - client.x;
+      const y = input.y - client.y;
+      const outside = x < 0 || y < 0 || x >= client.width || y >= client.height;
+      event = { ...input, x, y, outside };
+    }
+    this.send({ type: 'event', event: 'input', data: event });
+  }
+
+  private captureStop(): number {
+    const events = this.capture?.events ?? 0;
+    if (this.capture) this.backend.captureStop();
+    this.capture = undefined;
+    return events;
+  }
+
+  private inject(params: Params<'input/inject'>): { sent: number } {
+    const origin = params.coordinates === 'client' ? this.info(params.handle).clientRect : { x: 0, y: 0 };
+    const events: Injection[] = params.events.map((e) => {
+      if ('key' in e) return e;
+      if (e.x === undefined || e.y === undefined) return { ...e, x: NaN, y: NaN } as Injection;
+      return { ...e, x: Math.round(e.x + origin.x), y: Math.round(e.y + origin.y) };
+    });
+    for (const e of events) {
+      if (e.kind === 'key_down') this.heldKeys.add(e.key);
+      if (e.kind === 'key_up') this.heldKeys.delete(e.key);
+      if (e.kind === 'down') this.heldButtons.add(e.button);
+      if (e.kind === 'up') this.heldButtons.delete(e.button);
+    }
+    this.backend.inject(events);
+    return { sent: events.length };
+  }
+
+  /** Releases everything this driver pressed, stops capture and closes the backend. Safe to call twice. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.watchTimer);
+    try {
+      const releases: Injection[] = [
+        ...[...this.heldKeys].map((key) => ({ kind: 'key_up' as const, key })),
+        ...[...this.heldButtons].map((button) => ({ kind: 'up' as const, button, x: NaN, y: NaN })),
+      ];
+      if (releases.length) this.backend.inject(releases);
+    } catch {
+      // best effort: the backend is closing anyway
+    }
+    this.heldKeys.clear();
+    this.heldButtons.clear();
+    if (this.capture) this.backend.captureStop();
+    this.capture = undefined;
+    this.backend.close();
+  }
+}
