@@ -50,6 +50,7 @@ const entries = [
     entryPoints: [...testFiles('test/unit')],
     outdir: 'dist/test/unit',
   },
+  { name: 'x11-tests', ...node, entryPoints: [...testFiles('test/x11')], outdir: 'dist/test/x11' },
   { name: 'vscode-tests', ...node, entryPoints: { index: 'test/vscode/suite/index.ts' }, outdir: 'dist/test/vscode' },
 ].filter((e) => !only || only.includes(e.name));
 
@@ -94,7 +95,7 @@ async function buildAll() {
     }
   }
   for (const { name, metafile } of results) {
-    if (!metafile || name === 'tests' || name === 'vscode-tests') continue;
+    if (!metafile || name.endsWith('tests')) continue;
     for (const [file, info] of Object.entries(metafile.outputs)) {
       if (!file.endsWith('.map')) sizes.push({ name, file, kib: info.bytes / 1024 });
     }
