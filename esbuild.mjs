@@ -51,6 +51,12 @@ const entries = [
     outdir: 'dist/test/unit',
   },
   { name: 'x11-tests', ...node, entryPoints: [...testFiles('test/x11')], outdir: 'dist/test/x11' },
+  {
+    name: 'bench-tests',
+    ...node,
+    entryPoints: existsSync('test/bench') ? readdirSync('test/bench').filter((f) => f.endsWith('Bench.ts')).map((f) => path.join('test/bench', f)) : [],
+    outdir: 'dist/test/bench',
+  },
   { name: 'vscode-tests', ...node, entryPoints: { index: 'test/vscode/suite/index.ts' }, outdir: 'dist/test/vscode' },
 ].filter((e) => !only || only.includes(e.name));
 

@@ -29,6 +29,7 @@ export class X11Backend implements DriverBackend {
   private recording: { data: bigint; ctx: number; cb: ReturnType<typeof koffi.register>; timer: NodeJS.Timeout; sink: (i: RawInput) => void } | undefined;
   private expected: Expected[] = [];
   private pointer = { x: NaN, y: NaN };
+  private readonly fixedFacts = new Map<number, { cls: string; pid: number | null; image: string | null }>();
 
   constructor(displayName = process.env.DISPLAY) {
     if (!displayName) throw new DriverError('unsupported', 'DISPLAY is not set: the X11 driver needs an X server');
@@ -206,12 +207,19 @@ export class X11Backend implements DriverBackend {
       const fa = this.attributes(frame);
       if (fa) rect = { x: fa.x, y: fa.y, width: fa.width + 2 * fa.border, height: fa.height + 2 * fa.border };
     }
-    const hint = this.classHint(w);
-    const proc = this.processOf(w, hint);
+    // Class and owning process never change for a window; caching them keeps the 5 Hz window watch cheap.
+    let fixed = this.fixedFacts.get(w);
+    if (!fixed) {
+      const hint = this.classHint(w);
+      fixed = { cls: hint?.cls ?? '', ...this.processOf(w, hint) };
+      if (this.fixedFacts.size > 4096) this.fixedFacts.clear();
+      this.fixedFacts.set(w, fixed);
+    }
+    const proc = fixed;
     return {
       handle: String(w),
       title: this.title(w),
-      className: hint?.cls ?? '',
+      className: fixed.cls,
       pid: proc.pid,
       processImage: proc.image,
       visible: attrs.viewable,
