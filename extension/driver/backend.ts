@@ -22,7 +22,17 @@ export type Injection =
 
 export class DriverError extends Error {
   constructor(
-    readonly code: 'not_found' | 'gone' | 'refused' | 'blocked' | 'unsupported' | 'bad_request' | 'os_error',
+    readonly code:
+      | 'not_found'
+      | 'gone'
+      | 'refused'
+      | 'blocked'
+      | 'unsupported'
+      | 'bad_request'
+      | 'os_error'
+      | 'not_foreground'
+      | 'obscured'
+      | 'moved',
     message: string,
   ) {
     super(message);
@@ -41,6 +51,8 @@ export interface DriverBackend {
   foreground(handle: string): { ok: boolean; reason?: string };
   /** The window handle that currently has the foreground/input focus, if any. */
   foregroundHandle(): string | undefined;
+  /** The top-level window (as listWindows reports it) under a screen point, if any. */
+  windowAt(x: number, y: number): string | undefined;
   move(handle: string, rect: Rect): void;
   /** Starts global capture; the sink may be called at any time until captureStop. */
   captureStart(sink: (input: RawInput) => void): void;

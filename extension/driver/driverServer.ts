@@ -87,6 +87,8 @@ export class DriverServer {
         this.info(handle);
         return b.foreground(handle);
       }
+      case 'window/active':
+        return { handle: b.foregroundHandle() ?? null };
       case 'window/move': {
         const { handle, rect } = params as Params<'window/move'>;
         this.info(handle);
@@ -213,8 +215,26 @@ export class DriverServer {
       if (e.kind === 'down') this.heldButtons.add(e.button);
       if (e.kind === 'up') this.heldButtons.delete(e.button);
     }
+    if (params.guard) this.checkGuard(params.handle, params.guard, events);
     this.backend.inject(events);
     return { sent: events.length };
+  }
+
+  private checkGuard(handle: string, guard: { foreground: boolean; clientRect?: Rect | undefined }, events: Injection[]): void {
+    const info = this.info(handle);
+    if (guard.clientRect && !sameRect(info.clientRect, guard.clientRect)) {
+      const r = info.clientRect;
+      throw new DriverError('moved', `window ${handle} moved or was resized (client now ${r.width}x${r.height}+${r.x}+${r.y})`);
+    }
+    if (guard.foreground) {
+      const active = this.backend.foregroundHandle();
+      if (active !== handle) throw new DriverError('not_foreground', `window ${handle} is not in the foreground (${active ? `window ${active} is` : 'no window is'})`);
+    }
+    for (const e of events) {
+      if (!('x' in e) || !Number.isFinite(e.x)) continue;
+      const at = this.backend.windowAt(e.x, e.y);
+      if (at !== handle) throw new DriverError('obscured', `screen point ${e.x},${e.y} is on ${at ? `window ${at}` : 'no window'}, not on window ${handle}`);
+    }
   }
 
   /** Releases everything this driver pressed, stops capture and closes the backend. Safe to call twice. */

@@ -76,11 +76,19 @@ export const driverMethods = {
     params: z.strictObject({ handle }),
     result: z.strictObject({ ok: z.boolean(), reason: z.string().optional() }),
   },
+  'window/active': { params: z.strictObject({}), result: z.strictObject({ handle: handle.nullable() }) },
   'window/move': { params: z.strictObject({ handle, rect: rectSchema }), result: windowInfoSchema },
   'input/captureStart': { params: z.strictObject({ handle }), result: z.strictObject({}) },
   'input/captureStop': { params: z.strictObject({}), result: z.strictObject({ events: z.int() }) },
   'input/inject': {
-    params: z.strictObject({ handle, events: z.array(injectSchema), coordinates: z.enum(['client', 'screen']) }),
+    params: z.strictObject({
+      handle,
+      events: z.array(injectSchema),
+      coordinates: z.enum(['client', 'screen']),
+      // With a guard the driver checks, just before sending, that the target has the focus, has not
+      // moved, and is the window actually under every pointer position: input never lands elsewhere.
+      guard: z.strictObject({ foreground: z.boolean(), clientRect: rectSchema.optional() }).optional(),
+    }),
     result: z.strictObject({ sent: z.int() }),
   },
   'pixels/probe': {

@@ -277,6 +277,20 @@ export class X11Backend implements DriverBackend {
     return undefined;
   }
 
+  windowAt(x: number, y: number): string | undefined {
+    const dx = [0], dy = [0], child = [0];
+    if (!X.XTranslateCoordinates(this.dpy, this.root, this.root, x, y, dx, dy, child)) return undefined;
+    const top = Number(child[0]);
+    if (!top) return undefined;
+    // The root's child is the window itself, or the frame a window manager put around it.
+    for (const client of this.clientWindows()) {
+      let w = client;
+      for (let tree = this.children(w); tree && tree.parent !== this.root && tree.parent !== 0; tree = this.children(w)) w = tree.parent;
+      if (w === top) return String(client);
+    }
+    return String(top);
+  }
+
   move(handle: string, rect: Rect): void {
     this.takeError();
     X.XMoveResizeWindow(this.dpy, Number(handle), rect.x, rect.y, rect.width, rect.height);

@@ -8,10 +8,14 @@
 //      /?folder=<workspace>&payload=[["extensionDevelopmentPath","vscode-remote://…"],["extensionTestsPath","vscode-remote://…"]];
 //   4. relays the log lines to stdout and exits with the code the tests gave to codeAutomationExit,
 //      always killing both process groups (also on timeout, SIGINT, SIGTERM, and crashes).
+// The tests get FASTBENCH_VSCODE_CONTROL=http://127.0.0.1:<port> in their environment: a loopback API to take
+// screenshots and press keys in the live workbench (see startControl below).
 // Env: FASTBENCH_TEST_TOOLS (tools folder), FASTBENCH_VSCODE_TIMEOUT_MS (default 300000),
-//      FASTBENCH_VSCODE_SCREENSHOT=<png> (screenshot just before exit), FASTBENCH_VSCODE_LOGS=<dir> (keep workbench and
-//      code-server logs), FASTBENCH_VSCODE_VERBOSE=1 (also relay code-server output and the page's console),
-//      FASTBENCH_CHROMIUM (default /usr/bin/chromium).
+//      FASTBENCH_VSCODE_SCREENSHOT=<png> (screenshot just before exit; the extension host has stopped by then),
+//      FASTBENCH_VSCODE_LOGS=<dir> (keep workbench and code-server logs), FASTBENCH_VSCODE_VERBOSE=1 (also relay
+//      code-server output, the page's console and workbench start-up chatter), FASTBENCH_VSCODE_KEEP=1 (keep the
+//      throwaway HOME/TMPDIR folder), FASTBENCH_CHROMIUM (default /usr/bin/chromium).
+// Exit code: the tests' (0 passed, 1 failed); 124 timeout; 130/143/129 signal; 2 lane not usable; 1 other lane errors.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -78,6 +82,17 @@ function groupAlive(pid) {
   if (!pid) return false;
   try { process.kill(-pid, 0); return true; } catch { return false; }
 }
+// Processes that left both groups but still use our throwaway folder (chromium's crashpad handlers daemonize into
+// their own session, with --database=<our HOME>/.config/chromium/Crash Reports): found by that unique path.
+function stragglers() {
+  if (!scratch) return [];
+  const out = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try { if (fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(scratch)) out.push(Number(name)); } catch {}
+  }
+  return out;
+}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const withTimeout = (p, ms) => Promise.race([Promise.resolve(p).catch(() => {}), sleep(ms)]);
 
@@ -103,6 +118,10 @@ async function finish(code, reason) {
     killGroup(csProc.pid, 'SIGKILL');
   }
   for (let i = 0; i < 20 && (groupAlive(csProc?.pid) || groupAlive(browserPid)); i++) await sleep(100);
+  for (let i = 0, left; i < 20 && (left = stragglers()).length; i++) {
+    for (const pid of left) { try { process.kill(pid, 'SIGKILL'); } catch {} }
+    await sleep(100);
+  }
   if (code !== 0 && scratch && !['tests', 'SIGINT', 'SIGTERM', 'SIGHUP', 'parent died'].includes(reason)) {
     const csLog = path.join(scratch, 'code-server.log');
     if (fs.existsSync(csLog)) {
@@ -157,11 +176,18 @@ function remoteUri(authority, p) {
   // vscode-remote://127.0.0.1:PORT/abs/path (path segments percent-encoded)
   return `vscode-remote://${authority}${path.resolve(p).split('/').map(encodeURIComponent).join('/')}`;
 }
+// Workbench start-up chatter that says nothing about the tests (shown with FASTBENCH_VSCODE_VERBOSE=1).
+const NOISE = [
+  /^Resolv(ing|ed) connection token /, /^Creating a socket \(/, /^\[Service Worker\] registered$/,
+  /^Ignoring fetching additional builtin extensions from gallery/, /^Updating additional builtin extensions cache$/,
+  /^ChatSessionStore: Migrating 0 chat sessions/,
+];
 // The workbench calls codeAutomationLog(level, args) with the arguments of one console call in the extension host
 // (or of a workbench log line); print them as console.log would.
 function relayAutomationLog(level, args) {
   const parts = Array.isArray(args) ? args : [args];
   const text = parts.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 4, breakLength: Infinity }))).join(' ');
+  if (!verbose && level === 'info' && NOISE.some((re) => re.test(text))) return;
   for (const line of text.replace(/\n$/, '').split('\n')) {
     process.stdout.write(level === 'info' ? `${line}\n` : `[${level}] ${line}\n`);
   }

@@ -15,6 +15,7 @@ MARKER_FORMAT=1
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 tools="${FASTBENCH_TEST_TOOLS:-$repo/.test-tools/vscode}"
+mkdir -p "$tools" && tools="$(cd "$tools" && pwd)"
 marker="$tools/.installed"
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 want_marker="format=$MARKER_FORMAT code-server=$CODE_SERVER_VERSION playwright-core=$PLAYWRIGHT_CORE_VERSION node=$node_major arch=$(uname -m)"
@@ -85,6 +86,7 @@ export npm_config_unsafe_perm=true npm_config_yes=true   # code-server's postins
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1                # never fetch a browser; Debian's chromium is used
 export TMPDIR="$tools/tmp"                               # @vscode/ripgrep's download cache lives in os.tmpdir()
+export JOBS="${JOBS:-max}"                               # node-gyp: compile the native modules on all cores
 # node-gyp must build against the local Node headers (it cannot download them here).
 if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi
 
@@ -126,7 +128,7 @@ log "seeded @vscode/ripgrep@$rg_pkg_version cache: $rg_asset"
 # dangerously-allow-all-scripts, for this tools folder only. (npm 11.19 still runs unreviewed scripts with a warning;
 # this keeps working when npm starts blocking them.)
 tp=$SECONDS
-npm_config_dangerously_allow_all_scripts=true npm rebuild --foreground-scripts code-server argon2 --loglevel=warn \
+npm_config_dangerously_allow_all_scripts=true npm rebuild code-server argon2 --loglevel=warn \
   >"$tools/tmp/postinstall.log" 2>&1 || {
   tail -n 60 "$tools/tmp/postinstall.log" >&2
   echo "[vscode-lane install] code-server's postinstall failed; full log: $tools/tmp/postinstall.log" >&2
