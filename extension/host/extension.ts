@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { channelLogger } from './logChannel';
 import { RunDetailsPanel } from './runDetailsPanel';
+import { RecordController, replayRecording, type RecordArgs } from './recordCommands';
 import { RunsTreeProvider, type RunsNode } from './runsTree';
 import { SecretStore, normaliseSas } from './secrets';
 import { pickRecording, validateRecording, type RecordingValidation } from './validateRecordingCommand';
@@ -27,6 +28,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
   context.subscriptions.push(diagnostics);
 
   const runsTree = new RunsTreeProvider(channelLogger(channel, 'runs'));
+  const recorder = new RecordController(context.extensionUri, channelLogger(channel, 'record'));
+  context.subscriptions.push(recorder);
   context.subscriptions.push(runsTree, vscode.window.createTreeView('fastbench.runs', { treeDataProvider: runsTree, showCollapseAll: true }));
 
   /** One error handler for every command: a readable message for the user, the detail in the log. */
@@ -92,6 +95,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       }
     }),
     command('fastbench.showLog', async () => channel.show()),
+    command('fastbench.record', async (args?: RecordArgs) => recorder.start(args ?? {})),
+    command('fastbench.stopRecording', async () => recorder.stop()),
+    command('fastbench.replayRecording', async (arg?: unknown) => {
+      const uri = await pickRecording(arg);
+      return uri ? replayRecording(context.extensionUri, uri, channelLogger(channel, 'replay')) : undefined;
+    }),
     vscode.workspace.onDidSaveTextDocument((doc) => {
       // Keep diagnostics current for recordings someone has validated or is editing.
       if (doc.uri.fsPath.endsWith(RECORDING_FILE_SUFFIX)) void validateRecording(doc.uri, diagnostics, log);

@@ -49,6 +49,8 @@ export class Recorder {
   private pausedTotal = 0;
   private readonly held = new Set<string>();
   private dirty = false;
+  private stopAt: number | undefined;
+  private wasRecording = false;
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly keys: ControlKeys;
@@ -116,13 +118,23 @@ export class Recorder {
     if (e.event === 'input') this.onInput(e.data);
   }
 
+  /** Recording now, or stopped but still draining events that happened before the stop. */
+  private accepting(mono: number): boolean {
+    if (this.state === 'recording') return true;
+    return this.state === 'stopped' && this.wasRecording && this.stopAt !== undefined && mono < this.stopAt;
+  }
+
   private onInput(input: InputEvent): void {
-    if (this.state === 'stopped') return;
     if ('key' in input && this.isControlKey(input.key)) {
-      if (input.kind === 'key_down') this.onControl(input.key, input.t_mono_ms);
+      if (input.kind !== 'key_down') return;
+      if (this.state !== 'stopped') this.onControl(input.key, input.t_mono_ms);
+      else if (this.keys.markers.includes(input.key)) this.addMarker(input.key, input.key, input.t_mono_ms);
       return;
     }
-    if (this.state !== 'recording') return;
+    if (this.accepting(input.t_mono_ms)) this.append(input);
+  }
+
+  private append(input: InputEvent): void {
     const t_ms = this.tMs(input.t_mono_ms);
     let event: RecordingEvent;
     if ('key' in input) {
@@ -159,7 +171,7 @@ export class Recorder {
       }
       this.dirty = true;
     } else if (key === this.keys.stop) {
-      void this.stop();
+      void this.stop(mono);
       return;
     } else if (this.state === 'recording') {
       this.addMarker(key, key, mono);
@@ -169,7 +181,7 @@ export class Recorder {
 
   /** A marker now (F6/F7/F8 or a command), with a pixel checkpoint of the target's view. */
   addMarker(name: string, key?: string, mono = this.clock.mono()): void {
-    if (this.state !== 'recording') return;
+    if (!this.accepting(mono)) return;
     const marker: RecordingEvent = { t_ms: this.tMs(mono), type: 'marker', name, ...(key ? { key } : {}) };
     this.events.push(marker);
     this.dirty = true;
@@ -204,14 +216,17 @@ export class Recorder {
   }
 
   /** Stops capture, waits for outstanding checkpoints, and writes the final file. */
-  async stop(): Promise<Recording> {
+  async stop(atMono = this.clock.mono()): Promise<Recording> {
     if (this.state === 'stopped') return this.stopped;
-    if (this.state === 'paused') this.pausedTotal += this.clock.mono() - this.pausedAt;
+    this.wasRecording = this.state === 'recording';
+    if (this.state === 'paused') this.pausedTotal += atMono - this.pausedAt;
     this.state = 'stopped';
+    this.stopAt = atMono;
     clearInterval(this.timer);
-    this.unsubscribe?.();
     try {
+      // The driver answers captureStop after every event it captured before: they drain in order.
       await this.o.driver.request('input/captureStop', {}).catch(() => undefined);
+      this.unsubscribe?.();
       await Promise.all(this.pendingCheckpoints);
       this.save();
       this.status();

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { FastbenchApi } from '../../../extension/host/extension';
@@ -95,6 +97,56 @@ test('the contributed JSON Schema validates recordings in the editor', async () 
   );
   assert.ok(fromJson.some((d) => d.range.start.line === 6), `a schema diagnostic on line 7, got ${fromJson.map((d) => `${d.range.start.line + 1}: ${d.message}`).join('; ')}`);
 }, 40_000);
+
+test('"FastBench: Record" records a real window under Xvfb and saves a valid recording', async () => {
+  const x = await startXvfbWithXev();
+  if (!x) {
+    console.log('skipped: Xvfb/xev/xdotool not installed (the x11 lane installs them)');
+    return;
+  }
+  const previous = process.env.DISPLAY;
+  process.env.DISPLAY = x.display;
+  try {
+    const out = path.join(os.tmpdir(), `fb-vscode-${process.pid}.fbrec.json`);
+    const started = await vscode.commands.executeCommand<boolean>('fastbench.record', { titlePattern: '^Event Tester$', out, start: true });
+    assert.equal(started, true);
+    const bar = 'xdotool';
+    execFileSync(bar, ['mousemove', '100', '120', 'click', '1', 'key', 'a', 'key', 'F6', 'sleep', '0.3'], { env: { ...process.env } });
+    const summary = await vscode.commands.executeCommand<{ file: string; events: number; markers: number }>('fastbench.stopRecording');
+    assert.ok(summary, 'stop returns what was saved');
+    assert.equal(summary.file, out);
+    assert.equal(summary.markers, 1, JSON.stringify(summary) + ' ' + require('node:fs').readFileSync(out, 'utf8').slice(0, 1500));
+    assert.ok(summary.events >= 5, `${summary.events} events`);
+    const result = await vscode.commands.executeCommand<RecordingValidation>('fastbench.validateRecording', vscode.Uri.file(out));
+    assert.equal(result?.ok, true);
+  } finally {
+    process.env.DISPLAY = previous;
+    x.stop();
+  }
+}, 60_000);
+
+/** Xvfb with xev in it, started from the test (not the extension), or undefined when not installed. */
+async function startXvfbWithXev(): Promise<{ display: string; stop: () => void } | undefined> {
+  try {
+    execFileSync('which', ['Xvfb', 'xev', 'xdotool']);
+  } catch {
+    return undefined;
+  }
+  const xvfb = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1024x768x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+  const display = await new Promise<string>((resolve, reject) => {
+    (xvfb.stdio[3] as NodeJS.ReadableStream).once('data', (d: Buffer) => resolve(`:${d.toString().trim()}`));
+    xvfb.once('exit', (code) => reject(new Error(`Xvfb exited ${code}`)));
+  });
+  const xev = spawn('xev', ['-geometry', '400x300+20+20'], { env: { ...process.env, DISPLAY: display }, stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 500));
+  return {
+    display,
+    stop: () => {
+      xev.kill();
+      xvfb.kill();
+    },
+  };
+}
 
 export async function run(): Promise<void> {
   await runAll();

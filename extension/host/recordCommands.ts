@@ -1,0 +1,161 @@
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { DriverClient } from '../core/driver/driverClient';
+import type { Logger } from '../core/ports/logger';
+import { Recorder, type RecorderStatus } from '../core/recording/recorder';
+import { loadRecording } from '../core/recording/recordingFile';
+import { Replayer, type ReplayResult } from '../core/replay/replayer';
+import type { WindowInfo } from '../shared/driverProtocol';
+import { RECORDING_FILE_SUFFIX } from '../shared/names';
+import { DisposableStore } from './disposables';
+import { startDriver } from './driverSession';
+
+/** Arguments a caller (a test, a keybinding, another extension) may pass to skip the prompts. */
+export type RecordArgs = { titlePattern?: string; processImage?: string; out?: string; start?: boolean };
+export type RecordSummary = { file: string; events: number; markers: number; durationMs: number };
+
+const fmt = (ms: number) => {
+  const s = Math.floor(ms / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+};
+
+/** "FastBench: Record" and its status-bar item; one recording at a time. */
+export class RecordController implements vscode.Disposable {
+  private readonly store = new DisposableStore();
+  private readonly item: vscode.StatusBarItem;
+  private active: { recorder: Recorder; driver: DriverClient; out: string } | undefined;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: Logger,
+  ) {
+    this.item = this.store.add(vscode.window.createStatusBarItem('fastbench.recording', vscode.StatusBarAlignment.Left, 100));
+    this.item.name = 'FastBench Recording';
+    this.item.command = 'fastbench.stopRecording';
+  }
+
+  get recording(): boolean {
+    return this.active !== undefined;
+  }
+
+  private show(s: RecorderStatus, title: string): void {
+    const label = s.state === 'armed' ? `armed — press F9 in ${title}` : `${s.state} ${fmt(s.elapsedMs)} · ${s.events} events`;
+    this.item.text = `$(record) FastBench: ${label}`;
+    this.item.tooltip = `Recording to ${s.file}\nF9 start/pause · F6/F7/F8 marker · F12 or click here to stop and save`;
+    this.item.backgroundColor = s.state === 'recording' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    this.item.show();
+  }
+
+  private async pickWindow(driver: DriverClient, args: RecordArgs): Promise<WindowInfo | undefined> {
+    if (args.titlePattern || args.processImage) {
+      return driver.request('window/attach', { titlePattern: args.titlePattern, processImage: args.processImage, timeoutMs: 10_000 });
+    }
+    const windows = (await driver.request('windows/list', {})).filter((w) => w.visible && w.title);
+    const picked = await vscode.window.showQuickPick(
+      windows.map((w) => ({ label: w.title, description: `${w.processImage ?? '?'} · ${w.clientRect.width}×${w.clientRect.height}`, window: w })),
+      { title: 'FastBench: Record — which window?', placeHolder: 'The application to record (e.g. Petrel)' },
+    );
+    return picked?.window;
+  }
+
+  async start(args: RecordArgs = {}): Promise<boolean> {
+    if (this.active) {
+      void vscode.window.showWarningMessage('FastBench is already recording; stop it first (status bar).');
+      return false;
+    }
+    const driver = await startDriver(this.extensionUri, this.log);
+    try {
+      const window = await this.pickWindow(driver, args);
+      if (!window) {
+        await driver.close();
+        return false;
+      }
+      let out = args.out;
+      if (!out) {
+        const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+        const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+        const uri = await vscode.window.showSaveDialog({
+          title: 'Save the recording as',
+          defaultUri: root ? vscode.Uri.joinPath(root, 'recordings', `session-${stamp}${RECORDING_FILE_SUFFIX}`) : undefined,
+          filters: { 'FastBench recording': ['fbrec.json'] },
+        });
+        if (!uri) {
+          await driver.close();
+          return false;
+        }
+        out = uri.fsPath;
+      }
+      await vscode.workspace.fs.createDirectory(vscode.Uri.file(path.dirname(out)));
+      const recorder = new Recorder({
+        driver,
+        window,
+        out,
+        target: { ...(window.processImage ? { processImage: window.processImage } : {}), ...(args.titlePattern ? { titlePattern: args.titlePattern } : {}) },
+        startImmediately: Boolean(args.start),
+        log: this.log,
+        onStatus: (s) => this.show(s, window.title),
+      });
+      this.active = { recorder, driver, out };
+      await recorder.start();
+      void vscode.commands.executeCommand('setContext', 'fastbench.recording', true);
+      void recorder.stopped.then(
+        (r) => this.finished(out, r.events.length),
+        (e: Error) => this.log.error(`recording failed: ${e.message}`),
+      );
+      return true;
+    } catch (e) {
+      this.active = undefined;
+      await driver.close();
+      throw e;
+    }
+  }
+
+  private async finished(out: string, events: number): Promise<void> {
+    const active = this.active;
+    this.active = undefined;
+    this.item.hide();
+    void vscode.commands.executeCommand('setContext', 'fastbench.recording', false);
+    await active?.driver.close();
+    this.log.info(`saved ${out} (${events} events)`);
+    const open = await vscode.window.showInformationMessage(`FastBench: saved ${path.basename(out)} (${events} events).`, 'Open');
+    if (open) await vscode.window.showTextDocument(vscode.Uri.file(out));
+  }
+
+  /** Stops and saves; returns what was saved (also used by tests). */
+  async stop(): Promise<RecordSummary | undefined> {
+    const active = this.active;
+    if (!active) return undefined;
+    const r = await active.recorder.stop();
+    const last = r.events[r.events.length - 1]?.t_ms ?? 0;
+    return { file: active.out, events: r.events.length, markers: r.events.filter((e) => e.type === 'marker').length, durationMs: last };
+  }
+
+  dispose(): void {
+    void this.active?.recorder.stop();
+    this.store.dispose();
+  }
+}
+
+/** "FastBench: Replay Recording": attaches by the recording's target, shows progress, can be cancelled. */
+export async function replayRecording(extensionUri: vscode.Uri, uri: vscode.Uri, log: Logger): Promise<ReplayResult | undefined> {
+  const recording = await loadRecording(uri.fsPath);
+  const driver = await startDriver(extensionUri, log);
+  try {
+    const window = await driver.request('window/attach', { ...recording.target, timeoutMs: 30_000 });
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `FastBench: replaying ${path.basename(uri.fsPath)} into "${window.title}"`, cancellable: true },
+      async (_progress, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        const result = await new Replayer({ driver, recording, window, log, signal: controller.signal }).run();
+        const l = result.lateness;
+        const summary = `${result.eventsSent} events, lateness p99 ${l ? l.p99.toFixed(1) : '–'} ms, checkpoints ${result.checkpoints.met}/${result.checkpoints.met + result.checkpoints.missed}`;
+        if (result.aborted) void vscode.window.showWarningMessage(`FastBench: replay aborted (${result.aborted}); ${summary}.`);
+        else void vscode.window.showInformationMessage(`FastBench: replay complete; ${summary}.`);
+        return result;
+      },
+    );
+  } finally {
+    await driver.close();
+  }
+}
