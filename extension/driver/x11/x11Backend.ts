@@ -29,6 +29,7 @@ export class X11Backend implements DriverBackend {
   private recording: { data: bigint; ctx: number; cb: ReturnType<typeof koffi.register>; timer: NodeJS.Timeout; sink: (i: RawInput) => void } | undefined;
   private expected: Expected[] = [];
   private pointer = { x: NaN, y: NaN };
+  private clientCache: { at: number; list: number[]; tops: Map<number, number> } | undefined;
   private readonly fixedFacts = new Map<number, { cls: string; pid: number | null; image: string | null }>();
 
   constructor(displayName = process.env.DISPLAY) {
@@ -153,8 +154,30 @@ export class X11Backend implements DriverBackend {
     return { parent: Number(parent[0]), children };
   }
 
-  /** Top-level client windows: the window manager's list when there is one, else the root's children. */
+  /**
+   * Client windows, cached briefly: the focus guard asks before every injected event, and the list changes
+   * rarely. A window too new for the cache is never mistaken for the target, so staleness only refuses.
+   */
   private clientWindows(): number[] {
+    const now = monoMs();
+    if (this.clientCache && now - this.clientCache.at < 250) return this.clientCache.list;
+    const list = this.queryClientWindows();
+    this.clientCache = { at: now, list, tops: new Map() };
+    return list;
+  }
+
+  /** The root's child that contains a client window (itself, or a window manager's frame). */
+  private topOf(client: number): number {
+    const cached = this.clientCache?.tops.get(client);
+    if (cached !== undefined) return cached;
+    let w = client;
+    for (let tree = this.children(w); tree && tree.parent !== this.root && tree.parent !== 0; tree = this.children(w)) w = tree.parent;
+    this.clientCache?.tops.set(client, w);
+    return w;
+  }
+
+  /** Top-level client windows: the window manager's list when there is one, else the root's children. */
+  private queryClientWindows(): number[] {
     const managed = this.property(this.root, '_NET_CLIENT_LIST')?.longs;
     if (managed) return managed;
     const top = this.children(this.root)?.children ?? [];
@@ -282,12 +305,7 @@ export class X11Backend implements DriverBackend {
     if (!X.XTranslateCoordinates(this.dpy, this.root, this.root, x, y, dx, dy, child)) return undefined;
     const top = Number(child[0]);
     if (!top) return undefined;
-    // The root's child is the window itself, or the frame a window manager put around it.
-    for (const client of this.clientWindows()) {
-      let w = client;
-      for (let tree = this.children(w); tree && tree.parent !== this.root && tree.parent !== 0; tree = this.children(w)) w = tree.parent;
-      if (w === top) return String(client);
-    }
+    for (const client of this.clientWindows()) if (this.topOf(client) === top) return String(client);
     return String(top);
   }
 
