@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { channelLogger } from './logChannel';
 import { RunDetailsPanel } from './runDetailsPanel';
-import { RecordController, replayRecording, type RecordArgs } from './recordCommands';
+import type { RecordArgs, RecordController } from './recordCommands';
 import { RunsTreeProvider, type RunsNode } from './runsTree';
 import { SecretStore, normaliseSas } from './secrets';
 import { pickRecording, validateRecording, type RecordingValidation } from './validateRecordingCommand';
@@ -28,8 +28,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
   context.subscriptions.push(diagnostics);
 
   const runsTree = new RunsTreeProvider(channelLogger(channel, 'runs'));
-  const recorder = new RecordController(context.extensionUri, channelLogger(channel, 'record'));
-  context.subscriptions.push(recorder);
+  // Record/replay code (driver client, protocol schemas) loads on first use, not at activation.
+  let recorder: RecordController | undefined;
+  const recordController = async () => {
+    if (!recorder) {
+      const { RecordController } = await import('./recordCommands');
+      recorder = new RecordController(context.extensionUri, channelLogger(channel, 'record'));
+      context.subscriptions.push(recorder);
+    }
+    return recorder;
+  };
   context.subscriptions.push(runsTree, vscode.window.createTreeView('fastbench.runs', { treeDataProvider: runsTree, showCollapseAll: true }));
 
   /** One error handler for every command: a readable message for the user, the detail in the log. */
@@ -95,11 +103,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       }
     }),
     command('fastbench.showLog', async () => channel.show()),
-    command('fastbench.record', async (args?: RecordArgs) => recorder.start(args ?? {})),
-    command('fastbench.stopRecording', async () => recorder.stop()),
+    command('fastbench.record', async (args?: RecordArgs) => (await recordController()).start(args ?? {})),
+    command('fastbench.stopRecording', async () => recorder?.stop()),
     command('fastbench.replayRecording', async (arg?: unknown) => {
       const uri = await pickRecording(arg);
-      return uri ? replayRecording(context.extensionUri, uri, channelLogger(channel, 'replay')) : undefined;
+      if (!uri) return undefined;
+      const { replayRecording } = await import('./recordCommands');
+      return replayRecording(context.extensionUri, uri, channelLogger(channel, 'replay'));
     }),
     vscode.workspace.onDidSaveTextDocument((doc) => {
       // Keep diagnostics current for recordings someone has validated or is editing.
