@@ -1,0 +1,161 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { METRICS_COLUMNS, OPEN_FILE_COLUMNS, formatMetricsRow } from '../../shared/metrics';
+import { TOOL_VERSION } from '../version';
+import { AGENT_PROTOCOL_VERSION, type AgentOutput, type AgentReport } from './agentMessages';
+import { LinuxProcSampler } from './linuxSampler';
+import { NvidiaSmiReader } from './nvidiaSmi';
+import { escapeTsvPath, openDataFilesLinux } from './openFiles';
+import { pathClassifier, type PathRule } from './pathClasses';
+import { LineAppender, writeJsonAtomic } from './runFiles';
+import type { MetricsSampler } from './sampler';
+import { SystemInformationSampler } from './systemInformationSampler';
+import { TickSchedule } from './tickSchedule';
+import { WindowsTypeperfSampler } from './windowsSampler';
+
+export type SamplerName = 'proc' | 'typeperf' | 'si';
+
+export type AgentOptions = {
+  outDir: string;
+  targetPid?: number;
+  pathRules: PathRule[];
+  intervalMs: number;
+  sampler: SamplerName;
+  /** Stop by itself when the target exits (otherwise system columns go on until told to stop). */
+  exitWithTarget: boolean;
+  openFiles: boolean;
+  emit: (message: AgentOutput) => void;
+};
+
+export const defaultSampler = (): SamplerName => (process.platform === 'linux' ? 'proc' : process.platform === 'win32' ? 'typeperf' : 'si');
+
+async function makeSampler(name: SamplerName, pid: number | undefined): Promise<MetricsSampler> {
+  const gpu = await NvidiaSmiReader.start();
+  if (name === 'proc') return new LinuxProcSampler(pid, gpu);
+  if (name === 'typeperf') return new WindowsTypeperfSampler(pid, gpu);
+  return new SystemInformationSampler(pid, gpu);
+}
+
+function openFilesSource(options: AgentOptions): string {
+  if (!options.openFiles || options.targetPid === undefined) return 'none (not requested)';
+  if (process.platform === 'linux') return '/proc/PID/fd (readlink per descriptor, regular files only)';
+  return `none on ${process.platform}: handle enumeration needs the native driver (see PETREL-WINDOWS.md)`;
+}
+
+/**
+ * The agent's work: sample on absolute ticks, append a metrics row and the target's open files each
+ * tick, report a heartbeat, note the target's exit, and keep agent.json current. Returns a stop function.
+ */
+export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: (reason: string) => AgentReport }> {
+  mkdirSync(options.outDir, { recursive: true });
+  const sampler = await makeSampler(options.sampler, options.targetPid);
+  await sampler.prime();
+  const metrics = new LineAppender(path.join(options.outDir, 'metrics.csv'), METRICS_COLUMNS.join(','));
+  const openFiles = new LineAppender(path.join(options.outDir, 'open_files.tsv'), OPEN_FILE_COLUMNS.join('\t'));
+  const classify = pathClassifier(options.pathRules);
+  const listFiles = process.platform === 'linux' && options.openFiles && options.targetPid !== undefined ? openDataFilesLinux : undefined;
+  const reportFile = path.join(options.outDir, 'agent.json');
+  // Lateness of each tick, kept as whole-ms counts so ten hours at 1 Hz stay a small fixed array.
+  const lateHistogram = new Uint32Array(10_001);
+  let rows = 0;
+  let targetExitUnixMs: number | null = null;
+
+  const schedule = new TickSchedule(options.intervalMs, async ({ index, lateMs }) => {
+    const t = Date.now();
+    let files: string[] | undefined;
+    try {
+      const row = await sampler.sample(t);
+      metrics.append(formatMetricsRow(row) + '\n');
+      rows++;
+      if (listFiles && targetExitUnixMs === null) {
+        files = listFiles(options.targetPid!);
+        if (files?.length) openFiles.append(files.map((f) => `${t}\t${escapeTsvPath(f)}\t${classify(f)}\n`).join(''));
+      }
+    } catch (e) {
+      options.emit({ type: 'warning', message: `tick ${index}: ${(e as Error).message}` });
+    }
+    lateHistogram[Math.min(10_000, Math.max(0, Math.round(lateMs)))]!++;
+    const gone = options.targetPid !== undefined && sampler.targetGone();
+    if (gone && targetExitUnixMs === null) {
+      targetExitUnixMs = t;
+      options.emit({ type: 'target_exit', t_unix_ms: t });
+      writeJsonAtomic(reportFile, report('running', null));
+    }
+    options.emit({
+      type: 'heartbeat',
+      tick: index,
+      t_unix_ms: t,
+      lateMs: Math.round(lateMs * 100) / 100,
+      rows,
+      skipped: schedule.skipped,
+      target: options.targetPid === undefined ? 'none' : gone ? 'exited' : 'running',
+      openFiles: files ? files.length : null,
+    });
+    if (gone && options.exitWithTarget) stop('target exited');
+  });
+
+  const startedUnixMs = Date.now();
+  const report = (state: 'running' | 'stopped', stopReason: string | null): AgentReport => {
+    const n = lateHistogram.reduce((a, c) => a + c, 0);
+    /** The lateness (whole ms) that p % of ticks did not exceed. */
+    const at = (p: number) => {
+      const want = Math.max(1, Math.ceil((p / 100) * n));
+      let seen = 0;
+      for (let ms = 0; ms < lateHistogram.length; ms++) {
+        seen += lateHistogram[ms]!;
+        if (seen >= want) return ms;
+      }
+      return lateHistogram.length - 1;
+    };
+    return {
+      schema: 'fastbench-agent/1',
+      toolVersion: TOOL_VERSION,
+      platform: process.platform,
+      agentPid: process.pid,
+      targetPid: options.targetPid ?? null,
+      sampler: options.sampler,
+      intervalMs: options.intervalMs,
+      startedUnixMs,
+      firstTickUnixMs: schedule.wall0,
+      sources: Object.fromEntries(Object.entries(sampler.sources).filter(([, v]) => v)),
+      openFilesSource: openFilesSource(options),
+      pathRules: options.pathRules,
+      state,
+      targetExitUnixMs,
+      stoppedUnixMs: state === 'stopped' ? Date.now() : null,
+      stopReason,
+      rows,
+      skippedTicks: schedule.skipped,
+      lateMs: n ? { p50: at(50), p99: at(99), max: lateHistogram.findLastIndex((c) => c > 0) } : null,
+    };
+  };
+
+  let final: AgentReport | undefined;
+  const stop = (reason: string): AgentReport => {
+    if (final) return final;
+    schedule.stop();
+    sampler.close();
+    metrics.close();
+    openFiles.close();
+    final = report('stopped', reason);
+    writeJsonAtomic(reportFile, final);
+    options.emit({ type: 'stopped', reason, rows, skipped: schedule.skipped });
+    return final;
+  };
+
+  writeJsonAtomic(reportFile, report('running', null));
+  options.emit({
+    type: 'hello',
+    protocol: AGENT_PROTOCOL_VERSION,
+    pid: process.pid,
+    targetPid: options.targetPid ?? null,
+    sampler: options.sampler,
+    firstTickUnixMs: schedule.wall0,
+    intervalMs: options.intervalMs,
+  });
+  if (options.openFiles && options.targetPid !== undefined && !listFiles) {
+    options.emit({ type: 'warning', message: `open files are not collected: ${openFilesSource(options)}` });
+  }
+  schedule.start();
+  return { stop };
+}
