@@ -61,4 +61,6 @@ export interface DriverBackend {
   /** RGB bytes (row-major, 3 per pixel) of a screen-coordinate region. */
   grab(rect: Rect): Uint8Array;
   close(): void;
+  /** Optional: where the backend reports what the client should know (gaps in capture, fallbacks). */
+  setLog?(log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void): void;
 }

@@ -36,6 +36,11 @@ export class DriverServer {
     private readonly version: string,
   ) {}
 
+  /** Backends report things only they can see (e.g. hooks silently removed) through the protocol's log events. */
+  attachBackendLog(): void {
+    this.backend.setLog?.((level, message) => this.log(level, message));
+  }
+
   hello(): void {
     this.send({ type: 'hello', protocol: DRIVER_PROTOCOL_VERSION, backend: this.backend.name, pid: process.pid, version: this.version });
   }
@@ -206,7 +211,7 @@ export class DriverServer {
     const origin = params.coordinates === 'client' ? this.info(params.handle).clientRect : { x: 0, y: 0 };
     const events: Injection[] = params.events.map((e) => {
       if ('key' in e) return e;
-      if (e.x === undefined || e.y === undefined) return { ...e, x: NaN, y: NaN } as Injection;
+      if (e.x === undefined || e.y === undefined || e.x === null || e.y === null) return { ...e, x: NaN, y: NaN } as Injection;
       return { ...e, x: Math.round(e.x + origin.x), y: Math.round(e.y + origin.y) };
     });
     for (const e of events) {

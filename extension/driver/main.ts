@@ -78,6 +78,7 @@ async function main(): Promise<void> {
   const lines = createInterface({ input, crlfDelay: Infinity });
   lines.on('close', () => stop('input closed'));
   server.hello();
+  server.attachBackendLog();
   // Requests run concurrently (a long attach must not hold up a shutdown); synchronous ones still
   // complete in arrival order because handleLine does no I/O before dispatching them.
   lines.on('line', (line) => {

@@ -76,7 +76,8 @@ export class X11Backend implements DriverBackend {
     if (status !== 0 || !ptr) return undefined;
     try {
       const n = Number(nitems[0]);
-      if (format[0] === 8) return { format: 8, bytes: Buffer.from(koffi.view(ptr, n)) };
+      // Copy out: a Buffer over koffi.view would alias memory that XFree releases below.
+      if (format[0] === 8) return { format: 8, bytes: Buffer.from(new Uint8Array(koffi.view(ptr, n))) };
       if (format[0] === 32) return { format: 32, longs: Array.from(koffi.decode(ptr, 'unsigned long', n) as ArrayLike<number | bigint>, Number) };
       return { format: format[0]! };
     } finally {
@@ -348,7 +349,7 @@ export class X11Backend implements DriverBackend {
     try {
       const d = koffi.decode(record, XRecordInterceptData) as { category: number; data: Ptr; data_len: number | bigint };
       if (d.category !== XC.XRecordFromServer || !d.data || !this.recording) return;
-      const wire = Buffer.from(koffi.view(d.data, 32));
+      const wire = Buffer.from(new Uint8Array(koffi.view(d.data, 32)));
       const type = wire[0]! & 0x7f;
       const detail = wire[1]!;
       const x = wire.readInt16LE(20);
