@@ -1,0 +1,204 @@
+// Cache policies before a run. Cold = the OS no longer holds the data files in its page cache, and (B_fast)
+// the FAST cache folder is rotated empty with the FAST service stopped around it; Warm = left as the previous
+// run left it. Every step is reported (what was done, what could not be), so run.json can say exactly
+// which state a run started from. Linux: fdatasync + fadvise DONTNEED per file, verified with mincore
+// (fincore), optionally drop_caches. Windows: ps/Rotate-FastCache.ps1 and ps/Clear-WindowsCache.ps1.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { CachePolicy, Mode } from '../../shared/names';
+import { dropCaches, evict, filesUnder, residency } from './pageCache';
+import { rotateCacheFolder } from './rotateFolder';
+import { runPsScript, type PsRunOptions } from './windowsScripts';
+
+/** Stops and starts whatever serves the cache (the FAST service; the stand-in daemon on Linux). */
+export type ServiceControl = { name: string; stop: () => Promise<string>; start: () => Promise<string> };
+
+export type PolicyRequest = {
+  policy: CachePolicy;
+  mode: Mode;
+  /** The volume as the application opens it (A_shared: on the NAS; B_fast: the FAST path). */
+  dataFiles: string[];
+  /** B_fast: the FAST cache folder. */
+  cacheFolder?: string;
+  keepRotated?: number;
+  /** Windows service to stop/start around the rotation (B_fast). */
+  serviceName?: string;
+  /** More files or folders to evict (e.g. the stand-in's Azurite folder, so the "cloud" is cold too). */
+  extraPaths?: string[];
+  dropCaches?: boolean;
+  whatIf?: boolean;
+  /** Linux: a service control for the stand-in daemon (suspend/resume). */
+  service?: ServiceControl;
+  platform?: NodeJS.Platform;
+  ps?: PsRunOptions;
+};
+
+export type PolicyStep = { step: string; ok: boolean; detail: string };
+export type ResidencyRow = { file: string; bytes: number; residentBefore: number; residentAfter: number };
+
+export type PolicyReport = {
+  policy: CachePolicy;
+  mode: Mode;
+  platform: string;
+  ok: boolean;
+  whatIf: boolean;
+  steps: PolicyStep[];
+  residency: ResidencyRow[];
+  at: string;
+};
+
+/** Resident bytes at or under this after eviction count as "~0" (a page or two the kernel re-reads). */
+export const RESIDENT_TOLERANCE = (bytes: number) => Math.max(64 * 1024, bytes * 0.01);
+
+const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
+
+export async function applyCachePolicy(req: PolicyRequest): Promise<PolicyReport> {
+  const platform = req.platform ?? process.platform;
+  const report: PolicyReport = { policy: req.policy, mode: req.mode, platform, ok: true, whatIf: req.whatIf === true, steps: [], residency: [], at: new Date().toISOString() };
+  const step = (s: PolicyStep) => {
+    report.steps.push(s);
+    if (!s.ok) report.ok = false;
+  };
+  if (req.policy === 'Warm') {
+    step({ step: 'warm', ok: true, detail: 'nothing changed: caches are as the previous run left them' });
+    if (platform === 'linux') report.residency = toRows(await residency(await linuxFiles(req)), undefined);
+    return report;
+  }
+  if (platform === 'win32') await coldWindows(req, step);
+  else if (platform === 'linux') await coldLinux(req, step, report);
+  else {
+    if (req.mode === 'B_fast' && req.cacheFolder) await rotateStep(req, step);
+    step({ step: 'os-cache', ok: false, detail: `clearing the OS file cache is not implemented on ${platform}` });
+  }
+  return report;
+}
+
+async function linuxFiles(req: PolicyRequest): Promise<string[]> {
+  const files = req.dataFiles.filter((f) => existsSync(f));
+  if (req.cacheFolder) files.push(...(await filesUnder(req.cacheFolder)));
+  for (const p of req.extraPaths ?? []) files.push(...(await filesUnder(p)));
+  return [...new Set(files)];
+}
+
+function toRows(before: { file: string; bytes: number; residentBytes: number }[], after: Map<string, number> | undefined): ResidencyRow[] {
+  return before.map((b) => ({ file: b.file, bytes: b.bytes, residentBefore: b.residentBytes, residentAfter: after?.get(b.file) ?? b.residentBytes }));
+}
+
+async function rotateStep(req: PolicyRequest, step: (s: PolicyStep) => void): Promise<string | undefined> {
+  try {
+    const r = await rotateCacheFolder(req.cacheFolder!, req.keepRotated ?? 2, { whatIf: req.whatIf === true });
+    const verb = req.whatIf ? 'would rotate' : 'rotated';
+    step({
+      step: 'rotate-cache',
+      ok: true,
+      detail: `${r.rotatedTo ? `${verb} ${r.folder} → ${path.basename(r.rotatedTo)}` : `${r.folder} was already empty`}; kept ${r.kept.length}, ${req.whatIf ? 'would remove' : 'removed'} ${r.removed.length}`,
+    });
+    return r.rotatedTo;
+  } catch (e) {
+    step({ step: 'rotate-cache', ok: false, detail: (e as Error).message });
+    return undefined;
+  }
+}
+
+async function coldLinux(req: PolicyRequest, step: (s: PolicyStep) => void, report: PolicyReport): Promise<void> {
+  // On the NAS the volume must exist; a FAST path may legitimately be absent while FAST is stopped.
+  const missing = req.mode === 'A_shared' ? req.dataFiles.filter((f) => !existsSync(f)) : [];
+  if (missing.length) step({ step: 'find-data', ok: false, detail: `${missing.join(', ')}: no such file (is modes.A_shared.dataPath right?)` });
+  if (req.service && !req.whatIf) {
+    try {
+      step({ step: 'stop-service', ok: true, detail: await req.service.stop() });
+    } catch (e) {
+      step({ step: 'stop-service', ok: false, detail: `${req.service.name}: ${(e as Error).message}` });
+    }
+  }
+  try {
+    const files = await linuxFiles(req);
+    const before = await residency(files);
+    if (req.whatIf) {
+      report.residency = toRows(before, undefined);
+      step({ step: 'evict', ok: true, detail: `would evict ${files.length} file(s), ${mib(before.reduce((s, r) => s + r.residentBytes, 0))} resident` });
+      if (req.mode === 'B_fast' && req.cacheFolder) await rotateStep(req, step);
+      return;
+    }
+    const failures: string[] = [];
+    for (const f of files) await evict(f).catch((e: Error) => failures.push(e.message));
+    step({
+      step: 'evict',
+      ok: failures.length === 0,
+      detail: failures.length ? failures.join('; ') : `fdatasync + fadvise DONTNEED on ${files.length} file(s), ${mib(before.reduce((s, r) => s + r.residentBytes, 0))} were resident`,
+    });
+    let renamed = new Map<string, string>();
+    if (req.mode === 'B_fast' && req.cacheFolder) {
+      const rotatedTo = await rotateStep(req, step);
+      if (rotatedTo) renamed = new Map(files.filter((f) => isUnder(f, req.cacheFolder!)).map((f) => [f, path.join(rotatedTo, path.relative(req.cacheFolder!, f))]));
+    }
+    if (req.dropCaches) {
+      await dropCaches().then(
+        () => step({ step: 'drop-caches', ok: true, detail: 'sync; echo 1 > /proc/sys/vm/drop_caches' }),
+        (e: Error) => step({ step: 'drop-caches', ok: false, detail: e.message }),
+      );
+    }
+    // Residency after, at each file's current path (rotated cache files moved; removed ones are gone).
+    const now = files.map((f) => renamed.get(f) ?? f).filter((f) => existsSync(f));
+    const after = new Map((await residency(now)).map((r) => [r.file, r.residentBytes]));
+    const back = new Map([...renamed].map(([from, to]) => [to, from]));
+    const afterByOriginal = new Map<string, number>();
+    for (const [file, res] of after) afterByOriginal.set(back.get(file) ?? file, res);
+    for (const f of files) if (!afterByOriginal.has(f)) afterByOriginal.set(f, 0);
+    report.residency = toRows(before, afterByOriginal);
+    const still = report.residency.filter((r) => r.residentAfter > RESIDENT_TOLERANCE(r.bytes));
+    step({
+      step: 'verify-residency',
+      ok: still.length === 0,
+      detail: still.length
+        ? `still resident: ${still.map((r) => `${r.file} ${mib(r.residentAfter)} of ${mib(r.bytes)}`).join('; ')} (open or mapped by a running process?)`
+        : `${files.length} file(s) at ~0 resident (mincore via fincore)`,
+    });
+  } catch (e) {
+    step({ step: 'evict', ok: false, detail: (e as Error).message });
+  } finally {
+    if (req.service && !req.whatIf) {
+      try {
+        step({ step: 'start-service', ok: true, detail: await req.service.start() });
+      } catch (e) {
+        step({ step: 'start-service', ok: false, detail: `${req.service.name}: ${(e as Error).message}` });
+      }
+    }
+  }
+}
+
+function isUnder(file: string, folder: string): boolean {
+  const rel = path.relative(folder, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+async function coldWindows(req: PolicyRequest, step: (s: PolicyStep) => void): Promise<void> {
+  // Rotation first: the script stops FAST (closing its cache files), renames the folder and starts FAST on an
+  // empty one; then the purge, which cannot drop pages of files still open. Petrel is closed between runs.
+  if (req.mode === 'B_fast' && req.cacheFolder) {
+    try {
+      const r = await runPsScript(
+        'Rotate-FastCache.ps1',
+        { CacheFolder: req.cacheFolder, Keep: req.keepRotated ?? 2, ServiceName: req.serviceName, WhatIf: req.whatIf },
+        req.ps,
+      );
+      step({ step: 'rotate-cache', ok: r.ok, detail: describePs(r) });
+    } catch (e) {
+      step({ step: 'rotate-cache', ok: false, detail: (e as Error).message });
+    }
+  }
+  try {
+    const r = await runPsScript('Clear-WindowsCache.ps1', { WhatIf: req.whatIf }, req.ps);
+    step({ step: 'os-cache', ok: r.ok, detail: describePs(r) });
+  } catch (e) {
+    step({ step: 'os-cache', ok: false, detail: (e as Error).message });
+  }
+}
+
+/** The scripts' "did" and "couldNot" lists, as one line. */
+function describePs(r: Record<string, unknown>): string {
+  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+  const did = list(r.did);
+  const not = list(r.couldNot);
+  return [did.length ? `did: ${did.join('; ')}` : 'did nothing', not.length ? `could not: ${not.join('; ')}` : ''].filter(Boolean).join(' — ');
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { strictObject } from '../../shared/schemaKit';
+
+// The stand-in's project file (*.fbproj.json), what Petrel's .pet is to Petrel: which volume to open and
+// through what. The harness writes one per mode; people can write their own.
+
+export const viewerProjectSchema = z.union([
+  strictObject({
+    name: z.string().min(1),
+    mode: z.literal('A_shared'),
+    /** The volume on the "NAS" share, read directly. */
+    volume: z.string().min(1),
+    exportFolder: z.string().min(1),
+    readLog: z.string().optional(),
+    stepLog: z.string().optional(),
+    startInline: z.int().nonnegative().default(0),
+    horizonInlines: z.int().positive().default(64),
+    window: strictObject({ width: z.int().min(200), height: z.int().min(150) }).default({ width: 900, height: 700 }),
+  }),
+  strictObject({
+    name: z.string().min(1),
+    mode: z.literal('B_fast'),
+    /** The fastcache daemon's endpoint (socket path, named pipe or tcp:HOST:PORT). */
+    fastcache: z.string().min(1),
+    exportFolder: z.string().min(1),
+    readLog: z.string().optional(),
+    stepLog: z.string().optional(),
+    startInline: z.int().nonnegative().default(0),
+    horizonInlines: z.int().positive().default(64),
+    window: strictObject({ width: z.int().min(200), height: z.int().min(150) }).default({ width: 900, height: 700 }),
+  }),
+]);
+
+export type ViewerProject = z.infer<typeof viewerProjectSchema>;
+export const READ_LOG_HEADER = 't_unix_ms\tbrick\tbytes\tsource\tmicros\thit';

@@ -1,0 +1,90 @@
+// Real parts for the stand-in tests: temp folders, a real Azurite, a tiny generated volume uploaded to it,
+// and the real fastcache daemon process (dist/fastcache.js).
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { blobUrlOf, sasFor, uploadVolume, type BlobLocation } from '../../extension/core/storage/volumeUpload';
+import { startFastcache, type RunningFastcache } from '../../extension/standin/fastcache/fastcacheProcess';
+import { generateVolume, type VolumeSpec } from '../../extension/standin/volume/generate';
+import { startAzurite, type RunningAzurite } from '../../extension/standin/volume/localAzurite';
+
+// Tests are bundled into dist/test/standin; the daemon bundle is dist/fastcache.js.
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+export const DAEMON_SCRIPT = path.join(REPO_ROOT, 'dist', 'fastcache.js');
+
+/** 3 × 2 × 4 bricks of 32³ int16 (64 KiB), with partial bricks on every edge. */
+export const TINY: VolumeSpec = { dims: [70, 50, 100], sampleFormat: 'int16', brickSize: 32, seed: 7 };
+
+const made: string[] = [];
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder under the OS temp folder, removed when the test process exits. */
+export function tempDir(name: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), `fb-${name}-`));
+  made.push(dir);
+  return dir;
+}
+
+export const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** Checksum of a set of bricks in ascending brick order. */
+export function bricksDigest(bricks: Map<number, Buffer>): string {
+  const h = createHash('sha256');
+  for (const b of [...bricks.keys()].sort((x, y) => x - y)) h.update(bricks.get(b)!);
+  return h.digest('hex');
+}
+
+export type World = {
+  dir: string;
+  azurite: RunningAzurite;
+  volume: string;
+  location: BlobLocation;
+  blobUrl: string;
+  sas: string;
+  cleanup: () => Promise<void>;
+};
+
+/** Azurite + a tiny volume on the "NAS" folder + the same volume as a blob. */
+export async function world(name: string, spec: VolumeSpec = TINY): Promise<World> {
+  const dir = tempDir(name);
+  const azurite = await startAzurite(path.join(dir, 'azurite'));
+  try {
+    const volume = path.join(dir, 'nas', 'tiny.fbvol');
+    const gen = await generateVolume(volume, spec);
+    const location = { accountUrl: azurite.accountUrl, container: 'seismic', blob: 'tiny.fbvol' };
+    const sas = sasFor(location, undefined);
+    await uploadVolume({ file: volume, location, sas, sha256: gen.sha256 });
+    return {
+      dir,
+      azurite,
+      volume,
+      location,
+      blobUrl: blobUrlOf(location),
+      sas,
+      cleanup: async () => {
+        await azurite.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await azurite.stop();
+    throw e;
+  }
+}
+
+export function daemonArgs(w: World, extra: string[] = [], blobUrl = w.blobUrl): string[] {
+  return [
+    '--blob', blobUrl,
+    '--cache-folder', path.join(w.dir, 'fastcache'),
+    '--log', path.join(w.dir, 'logs', 'fastcache.log'),
+    '--endpoint', path.join(w.dir, 'fc.sock'),
+    ...extra,
+  ];
+}
+
+export function startDaemon(w: World, extra: string[] = [], blobUrl?: string): Promise<RunningFastcache> {
+  return startFastcache(daemonArgs(w, extra, blobUrl), { script: DAEMON_SCRIPT });
+}

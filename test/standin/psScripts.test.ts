@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { chmodSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { before, test } from 'node:test';
+import { applyCachePolicy } from '../../extension/core/cache/cachePolicy';
+import { psArguments, runPsScript } from '../../extension/core/cache/windowsScripts';
+import { REPO_ROOT, tempDir } from './harness';
+
+// No PowerShell can be installed here: the scripts' syntax is checked with tree-sitter-powershell
+// (installed by test/standin/install.sh), their behaviour by the Pester tests on the Windows CI workflow.
+// The Node side that calls them runs against a stand-in interpreter that records its arguments.
+
+const PS = path.join(REPO_ROOT, 'ps');
+const TOOLS = path.join(REPO_ROOT, '.test-tools', 'ps-syntax', 'node_modules');
+type TsNode = { type: string; isMissing: boolean; hasError: boolean; text: string; startPosition: { row: number; column: number }; children: TsNode[] };
+let parse: (source: string) => TsNode;
+
+before(async () => {
+  let ts: { Parser: { init(): Promise<void>; new (): { setLanguage(l: unknown): void; parse(s: string): { rootNode: TsNode } } }; Language: { load(p: string): Promise<unknown> } };
+  try {
+    ts = createRequire(path.join(TOOLS, 'x.js'))('web-tree-sitter');
+  } catch {
+    throw new Error(`web-tree-sitter is missing under ${TOOLS}: run "bash test/standin/install.sh"`);
+  }
+  await ts.Parser.init();
+  const language = await ts.Language.load(path.join(TOOLS, 'tree-sitter-powershell', 'tree-sitter-powershell.wasm'));
+  const parser = new ts.Parser();
+  parser.setLanguage(language);
+  parse = (s) => parser.parse(s).rootNode;
+});
+
+function syntaxErrors(source: string): string[] {
+  const out: string[] = [];
+  const walk = (n: TsNode) => {
+    if (n.type === 'ERROR' || n.isMissing) out.push(`${n.startPosition.row + 1}:${n.startPosition.column + 1}: ${n.isMissing ? `missing ${n.type}` : `unexpected ${JSON.stringify(n.text.slice(0, 50))}`}`);
+    else if (n.hasError) n.children.forEach(walk);
+  };
+  walk(parse(source));
+  return out;
+}
+
+const scripts = [...readdirSync(PS).filter((f) => f.endsWith('.ps1')).map((f) => path.join(PS, f)), ...readdirSync(path.join(PS, 'tests')).map((f) => path.join(PS, 'tests', f))];
+
+test('every script and Pester test under ps/ parses as PowerShell (and the check does catch errors)', () => {
+  assert.ok(scripts.length >= 4, scripts.join(', '));
+  for (const file of scripts) assert.deepEqual(syntaxErrors(readFileSync(file, 'utf8')), [], file);
+  assert.notDeepEqual(syntaxErrors('function f {\n  if ($x { 1 }\n}\n'), [], 'a broken script is flagged');
+  assert.notDeepEqual(syntaxErrors('$a = @{ x = 1 \n'), [], 'an unclosed hashtable is flagged');
+});
+
+test('the scripts keep their contract: help, -WhatIf, one compressed JSON object with ok/did/couldNot, exit code', () => {
+  for (const name of ['Clear-WindowsCache.ps1', 'Rotate-FastCache.ps1']) {
+    const text = readFileSync(path.join(PS, name), 'utf8');
+    assert.match(text, /^<#\s*\n\.SYNOPSIS/m, `${name}: comment-based help`);
+    assert.match(text, /\[switch\]\$WhatIf/, `${name}: -WhatIf`);
+    assert.match(text, /ConvertTo-Json -Compress/, `${name}: one JSON line`);
+    assert.equal(text.match(/\[Console\]::Out\.WriteLine/g)?.length, 1, `${name}: exactly one place prints`);
+    for (const key of ['ok', 'did', 'couldNot', 'whatIf']) assert.match(text, new RegExp(`^\\s+${key}\\s+=`, 'm'), `${name}: result.${key}`);
+    assert.doesNotMatch(text, /Write-Host|Write-Output/, `${name}: nothing else on stdout`);
+  }
+  const rotate = readFileSync(path.join(PS, 'Rotate-FastCache.ps1'), 'utf8');
+  assert.match(rotate, /\.rotated-\\d\{8\}T\\d\{6\}Z\(-\\d\+\)\?\$/, 'deletes only its own timestamped rotations (same pattern as rotateFolder.ts)');
+  assert.match(rotate, /ReparsePoint/, 'refuses junctions');
+});
+
+/** A stand-in for powershell.exe: records its arguments, prints what the test asks for. */
+function fakePowerShell(dir: string, body: string): string {
+  const exe = path.join(dir, 'fake-powershell');
+  writeFileSync(exe, `#!${process.execPath}\nconst args = process.argv.slice(2);\nrequire('fs').appendFileSync(${JSON.stringify(path.join(dir, 'calls.jsonl'))}, JSON.stringify(args) + '\\n');\n${body}\n`);
+  chmodSync(exe, 0o755);
+  return exe;
+}
+
+test('runPsScript: builds -File and -Name value arguments, reads the last stdout line as the result', async () => {
+  const dir = tempDir('ps');
+  const exe = fakePowerShell(dir, `console.log('WARNING: something chatty'); console.log(JSON.stringify({ ok: true, did: ['x'], couldNot: [], echo: args }));`);
+  const r = await runPsScript('Rotate-FastCache.ps1', { CacheFolder: 'D:\\Fast Cache', Keep: 2, ServiceName: undefined, WhatIf: true }, { exe, scriptsFolder: PS });
+  assert.equal(r.ok, true);
+  assert.deepEqual(r.echo, ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', path.join(PS, 'Rotate-FastCache.ps1'), '-CacheFolder', 'D:\\Fast Cache', '-Keep', '2', '-WhatIf']);
+  assert.deepEqual(psArguments({ A: false, B: true, C: 0 }), ['-B', '-C', '0']);
+});
+
+test('runPsScript: non-JSON output, a missing interpreter, a failing exit code all give clear results', async () => {
+  const dir = tempDir('ps-bad');
+  const garbage = fakePowerShell(dir, `console.error('Add-Type : cannot compile'); console.log('not json'); process.exit(1);`);
+  await assert.rejects(
+    runPsScript('Clear-WindowsCache.ps1', {}, { exe: garbage, scriptsFolder: PS }),
+    /Clear-WindowsCache\.ps1: expected one JSON object with "ok" on stdout, found "not json" \(output: Add-Type : cannot compile\)/,
+  );
+  await assert.rejects(runPsScript('Clear-WindowsCache.ps1', {}, { exe: path.join(dir, 'nope'), scriptsFolder: PS }), /cannot run .*nope \(not found\)/);
+  await assert.rejects(runPsScript('Missing.ps1', {}, { exe: garbage, scriptsFolder: PS }), /Missing\.ps1: script not found/);
+  const lying = fakePowerShell(dir, `console.log(JSON.stringify({ ok: true, did: [], couldNot: [] })); process.exit(3);`);
+  const r = await runPsScript('Clear-WindowsCache.ps1', {}, { exe: lying, scriptsFolder: PS });
+  assert.equal(r.ok, false, 'a non-zero exit is never ok');
+});
+
+test('Cold B_fast on Windows: rotation (with the service) first, then the OS cache purge; the report says what each did', async () => {
+  const dir = tempDir('ps-cold');
+  const exe = fakePowerShell(
+    dir,
+    `const rotate = args[5].endsWith('Rotate-FastCache.ps1');
+console.log(JSON.stringify(rotate
+  ? { ok: true, did: ['stopped service FAST', 'rename D:\\\\FastCache to FastCache.rotated-20240501T120000Z', 'started service FAST'], couldNot: [] }
+  : { ok: false, admin: false, did: [], couldNot: ['not elevated: run from an administrator PowerShell'] }));
+process.exit(rotate ? 0 : 1);`,
+  );
+  const report = await applyCachePolicy({
+    policy: 'Cold',
+    mode: 'B_fast',
+    dataFiles: ['F:\\fast\\demo.zgy'],
+    cacheFolder: 'D:\\FastCache',
+    keepRotated: 3,
+    serviceName: 'FAST',
+    platform: 'win32',
+    ps: { exe, scriptsFolder: PS },
+  });
+  const calls = readFileSync(path.join(dir, 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
+  assert.deepEqual(calls.map((c) => path.basename(c[5]!)), ['Rotate-FastCache.ps1', 'Clear-WindowsCache.ps1']);
+  assert.deepEqual(calls[0]!.slice(6), ['-CacheFolder', 'D:\\FastCache', '-Keep', '3', '-ServiceName', 'FAST']);
+  assert.equal(report.ok, false);
+  assert.deepEqual(report.steps, [
+    { step: 'rotate-cache', ok: true, detail: 'did: stopped service FAST; rename D:\\FastCache to FastCache.rotated-20240501T120000Z; started service FAST' },
+    { step: 'os-cache', ok: false, detail: 'did nothing — could not: not elevated: run from an administrator PowerShell' },
+  ]);
+});
