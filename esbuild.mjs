@@ -1,7 +1,7 @@
 // Bundles every entry: node programs (extension host, CLI, build tools, tests) as CommonJS, webviews for
 // the browser. Prints bundle sizes. `--watch` rebuilds on change; `--only=NAME,...` limits entries.
 import * as esbuild from 'esbuild';
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -21,15 +21,31 @@ const node = {
   minify: production,
   // koffi loads a per-platform native binary relative to its own files, so it stays a real package.
   external: ['vscode', 'koffi'],
-  define: { __FASTBENCH_VERSION__: JSON.stringify(pkg.version) },
+  // ESM-only code paths of dependencies (e.g. the Azure SDK's createRequire(import.meta.url)) need a real
+  // import.meta.url inside a CommonJS bundle.
+  define: { __FASTBENCH_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__importMetaUrl' },
+  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
   metafile: true,
 };
 
 const entries = [
   { name: 'extension', ...node, entryPoints: { extension: 'extension/host/extension.ts' }, outdir: 'dist' },
-  { name: 'cli', ...node, entryPoints: { cli: 'extension/cli/bin.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  {
+    name: 'cli',
+    ...node,
+    entryPoints: { cli: 'extension/cli/bin.ts' },
+    outdir: 'dist',
+    banner: { js: `#!/usr/bin/env node\n${node.banner.js}` },
+  },
   { name: 'driver', ...node, entryPoints: { driver: 'extension/driver/main.ts' }, outdir: 'dist' },
+  {
+    name: 'standin',
+    ...node,
+    entryPoints: { 'standin-viewer': 'extension/standin/viewer/main.ts', fastcache: 'extension/standin/fastcache/main.ts' },
+    outdir: 'dist',
+  },
+  { name: 'agent', ...node, entryPoints: { agent: 'extension/agent/main.ts' }, outdir: 'dist' },
   { name: 'tools', ...node, entryPoints: { genSchemas: 'extension/build/genSchemas.ts' }, outdir: 'dist/tools' },
   {
     name: 'webviews',
@@ -50,6 +66,9 @@ const entries = [
     entryPoints: [...testFiles('test/unit')],
     outdir: 'dist/test/unit',
   },
+  { name: 'agent-tests', ...node, entryPoints: [...testFiles('test/agent')], outdir: 'dist/test/agent' },
+  { name: 'azure-tests', ...node, entryPoints: [...testFiles('test/azure')], outdir: 'dist/test/azure' },
+  { name: 'standin-tests', ...node, entryPoints: [...testFiles('test/standin')], outdir: 'dist/test/standin' },
   { name: 'x11-tests', ...node, entryPoints: [...testFiles('test/x11')], outdir: 'dist/test/x11' },
   {
     name: 'bench-tests',
@@ -110,6 +129,9 @@ async function buildAll() {
 
 try {
   await buildAll();
+  // Chart.js's browser build, for the self-contained HTML reports written by the CLI and the extension.
+  mkdirSync('dist/vendor', { recursive: true });
+  copyFileSync('node_modules/chart.js/dist/chart.umd.min.js', 'dist/vendor/chart.umd.min.js');
 } catch {
   // esbuild has already printed the errors with file:line.
   process.exit(1);

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { channelLogger } from './logChannel';
+import { registerProbeCommand } from './probeCommand';
 import { RunDetailsPanel } from './runDetailsPanel';
 import type { RecordArgs, RecordController } from './recordCommands';
 import { RunsTreeProvider, type RunsNode } from './runsTree';
@@ -116,6 +117,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       if (doc.uri.fsPath.endsWith(RECORDING_FILE_SUFFIX)) void validateRecording(doc.uri, diagnostics, log);
     }),
   );
+
+  registerProbeCommand(context, channelLogger(channel, 'probe'), secrets);
 
   const activationMs = performance.now() - loadedAt;
   log.info(`FastBench activated in ${activationMs.toFixed(1)} ms`);

@@ -61,8 +61,13 @@ export type InputEvent = z.infer<typeof inputEventSchema>;
 
 const injectSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('move'), x: z.number(), y: z.number() }),
-  // A button without coordinates is pressed where the pointer is (used to release after a crash).
-  z.strictObject({ kind: z.enum(['down', 'up']), button: z.enum(MOUSE_BUTTONS), x: z.number().optional(), y: z.number().optional() }),
+  // A button without coordinates (omitted or null) is pressed where the pointer is, e.g. to release after a crash.
+  z.strictObject({
+    kind: z.enum(['down', 'up']),
+    button: z.enum(MOUSE_BUTTONS),
+    x: z.number().nullable().optional(),
+    y: z.number().nullable().optional(),
+  }),
   z.strictObject({ kind: z.literal('scroll'), dx: z.number(), dy: z.number(), x: z.number(), y: z.number() }),
   z.strictObject({ kind: z.enum(['key_down', 'key_up']), key: z.string(), scan: z.int().optional() }),
 ]);

@@ -1,8 +1,11 @@
 import type { Command } from '../command';
+import { cacheClear } from './cacheCommands';
+import { probeRun } from './probeCommand';
 import { recordCommand, replayCommand } from './recordReplayCommands';
 import { runsList } from './runsCommand';
+import { standinData, standinFastcache } from './standinCommands';
 import { configValidate, recordingValidate } from './validateCommands';
 import { attachWindow, windowsList } from './windowCommands';
 
 /** Only commands that work are listed; `--help` is generated from this table. */
-export const COMMANDS: Command[] = [configValidate, recordingValidate, runsList, windowsList, attachWindow, recordCommand, replayCommand];
+export const COMMANDS: Command[] = [configValidate, recordingValidate, runsList, windowsList, attachWindow, recordCommand, replayCommand, probeRun, standinData, standinFastcache, cacheClear];
