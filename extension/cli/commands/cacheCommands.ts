@@ -10,7 +10,7 @@ import { EXIT, JSON_OPTION, type CliIo, type Command } from '../command';
 const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
 
 /** The stand-in's FAST service on Linux: suspend (close cache files) before the rotation, resume after. */
-function fastcacheService(client: FastcacheClient): ServiceControl {
+export function fastcacheService(client: FastcacheClient): ServiceControl {
   return {
     name: `fastcache at ${client.endpoint}`,
     stop: async () => {
