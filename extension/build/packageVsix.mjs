@@ -20,7 +20,7 @@ const koffiVersion = JSON.parse(readFileSync('node_modules/koffi/package.json', 
 const stage = path.join('dist', 'node_modules');
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: 'inherit', ...opts });
 
-run(process.execPath, ['esbuild.mjs', '--production', '--only=extension,cli,webviews']);
+run(process.execPath, ['esbuild.mjs', '--production', '--only=extension,cli,driver,agent,standin,webviews']);
 
 rmSync(stage, { recursive: true, force: true });
 // koffi's loader: index.cjs -> src/koffi/index.cjs (+ src/koffi/src/static.cjs), then the platform package.
