@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
+import { freePort } from '../../extension/standin/volume/localAzurite';
 import path from 'node:path';
 
 // The azure lane: a real Azurite per test on a free loopback port, real HTTP, real SAS signed with the
@@ -16,16 +17,7 @@ export const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErC
 
 const azureSdk = () => require('@azure/storage-blob') as typeof import('@azure/storage-blob');
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** A loopback TCP listener standing in for the NAS's SMB port. */
 export async function tcpListener(): Promise<{ port: number; close: () => Promise<void> }> {

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
+import { startLineProcess } from './lineProcess';
 
 /** The latest GPU reading; null while there is none (no tool, no GPU, or the tool stopped). */
 export type GpuReader = { readonly source: string; latest(): { utilPct: number; memMiB: number } | null; close(): void };
@@ -28,21 +28,21 @@ export class NvidiaSmiReader implements GpuReader {
 
   private constructor(command: string, intervalMs: number) {
     this.source = `${command} --query-gpu=utilization.gpu,memory.used -lms ${intervalMs} (busiest GPU %, sum of used MiB)`;
-    const child = spawn(command, ['--query-gpu=index,utilization.gpu,memory.used', '--format=csv,noheader,nounits', `-lms=${intervalMs}`], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-      windowsHide: true,
-    });
-    this.child = child;
-    child.on('error', () => (this.child = undefined));
-    child.on('exit', () => (this.child = undefined));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const [index, ...rest] = line.split(',');
-      const reading = parseNvidiaSmiLine(rest.join(','));
-      const i = Number(index);
-      if (!reading || !Number.isInteger(i)) return;
-      this.current.set(i, { ...reading, at: Date.now() });
-      this.gpuCount = Math.max(this.gpuCount, i + 1);
-    });
+    this.child = startLineProcess(
+      command,
+      ['--query-gpu=index,utilization.gpu,memory.used', '--format=csv,noheader,nounits', `-lms=${intervalMs}`],
+      (line) => this.onLine(line),
+      () => (this.child = undefined),
+    );
+  }
+
+  private onLine(line: string): void {
+    const [index, ...rest] = line.split(',');
+    const reading = parseNvidiaSmiLine(rest.join(','));
+    const i = Number(index);
+    if (!reading || !Number.isInteger(i)) return;
+    this.current.set(i, { ...reading, at: Date.now() });
+    this.gpuCount = Math.max(this.gpuCount, i + 1);
   }
 
   /** Starts the reader when the tool answers within a few seconds; otherwise there is no GPU source. */

@@ -1,7 +1,7 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { totalmem } from 'node:os';
-import { createInterface } from 'node:readline';
 import type { MetricsRow } from '../../shared/metrics';
+import { startLineProcess } from './lineProcess';
 import type { GpuReader } from './nvidiaSmi';
 import { MB, MiB, emptyRow, pidAlive, round, type MetricsSampler } from './sampler';
 import { parseTypeperfRow, splitCsvLine, type TypeperfRow } from './typeperfCsv';
@@ -116,24 +116,24 @@ export class WindowsTypeperfSampler implements MetricsSampler {
       if (image) this.target = { image, pid: this.pid };
       else this.gone = true;
     }
-    const child = spawn('typeperf', [...typeperfCounters(this.target, this.processObject), '-si', '1', '-f', 'CSV'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-      windowsHide: true,
-    });
-    this.child = child;
-    child.on('error', () => (this.child = undefined));
-    child.on('exit', () => (this.child = undefined));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (!line.startsWith('"')) return; // blank lines and typeperf's own messages
-      if (!this.header) {
-        this.header = splitCsvLine(line);
-        return;
-      }
-      this.last = { row: parseTypeperfRow(this.header, line), at: Date.now() };
-    });
+    this.child = startLineProcess(
+      'typeperf',
+      [...typeperfCounters(this.target, this.processObject), '-si', '1', '-f', 'CSV'],
+      (line) => this.onLine(line),
+      () => (this.child = undefined),
+    );
     // typeperf prints its first interval after ~1 s; wait for it so the first row has values.
     const deadline = Date.now() + 5000;
     while (!this.last && this.child && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  private onLine(line: string): void {
+    if (!line.startsWith('"')) return; // blank lines and typeperf's own messages
+    if (!this.header) {
+      this.header = splitCsvLine(line);
+      return;
+    }
+    this.last = { row: parseTypeperfRow(this.header, line), at: Date.now() };
   }
 
   targetGone(): boolean {
