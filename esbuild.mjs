@@ -30,7 +30,15 @@ const node = {
 };
 
 const entries = [
-  { name: 'extension', ...node, entryPoints: { extension: 'extension/host/extension.ts' }, outdir: 'dist' },
+  {
+    name: 'extension',
+    ...node,
+    entryPoints: { extension: 'extension/host/extension.ts' },
+    outdir: 'dist',
+    // Brackets the bundle's evaluation so the activation figure counts module load without the host's idle gaps.
+    banner: { js: `globalThis.__fastbenchLoad = [performance.now()];\n${node.banner.js}` },
+    footer: { js: 'globalThis.__fastbenchLoad.push(performance.now());' },
+  },
   {
     name: 'cli',
     ...node,

@@ -11,8 +11,8 @@ import { pickRecording, validateRecording, type RecordingValidation } from './va
 import { RECORDING_FILE_SUFFIX } from '../shared/names';
 import { redactSecrets } from '../shared/secrets';
 
-// Taken when the bundle is evaluated, so the activation figure includes module load.
-const loadedAt = performance.now();
+// The bundle's evaluation is bracketed by esbuild's banner/footer (globalThis.__fastbenchLoad).
+declare const globalThis: { __fastbenchLoad?: number[] };
 
 /** What the extension hands to other extensions and to its own integration tests. */
 export type FastbenchApi = {
@@ -21,6 +21,7 @@ export type FastbenchApi = {
 };
 
 export async function activate(context: vscode.ExtensionContext): Promise<FastbenchApi> {
+  const activateStarted = performance.now();
   const channel = vscode.window.createOutputChannel('FastBench', { log: true });
   context.subscriptions.push(channel);
   const log = channelLogger(channel, 'host');
@@ -120,8 +121,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
 
   registerProbeCommand(context, channelLogger(channel, 'probe'), secrets);
 
-  const activationMs = performance.now() - loadedAt;
-  log.info(`FastBench activated in ${activationMs.toFixed(1)} ms`);
+  const [loadStart, loadEnd] = globalThis.__fastbenchLoad ?? [];
+  const moduleLoadMs = loadStart !== undefined && loadEnd !== undefined ? loadEnd - loadStart : 0;
+  const activationMs = moduleLoadMs + (performance.now() - activateStarted);
+  log.info(`FastBench activated in ${activationMs.toFixed(1)} ms (module evaluation ${moduleLoadMs.toFixed(1)} ms)`);
   return {
     activationMs,
     runsTree: { children: (n) => runsTree.getChildren(n), item: (n) => runsTree.getTreeItem(n), folder: () => runsTree.runsFolder() },
