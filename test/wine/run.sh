@@ -3,6 +3,7 @@
 #   bash test/wine/run.sh            build, then run test/wine/*.test.ts INSIDE Wine with Windows node.exe
 #   bash test/wine/run.sh --bench    build, then run test/wine/bench.ts (prints latency/accuracy figures)
 #   extra arguments after the mode are passed to node (e.g. --test-name-pattern=notepad)
+#   FASTBENCH_WINE_SCREENSHOT=DIR    debug: tests that drop NAME.req in it get the X screen saved as DIR/NAME.png
 # Wine cannot pipe a Linux process's stdio into a Windows node.exe, so the test runner and the driver it spawns are
 # both Windows processes; X input for the capture tests comes from test/wine/xhelper.mjs (Linux node + xdotool),
 # reached over loopback TCP. Starts its own Xvfb on a free display; always stops Xvfb, the helper and this prefix's
@@ -25,20 +26,21 @@ bash "$here/install.sh" | sed 's/^/  /' || die "install failed"
 tb=$(date +%s.%N)
 out="$repo/dist/test/wine"
 mkdir -p "$out"
-(cd "$repo" && node esbuild.mjs --only=driver >/dev/null) || die "driver bundle failed"
+(cd "$repo" && node esbuild.mjs --only=driver,standin >/dev/null) || die "driver/stand-in bundle failed"
 tests=()
 for f in "$here"/*.test.ts; do tests+=("$f"); done
 (cd "$repo" && node_modules/.bin/esbuild "${tests[@]}" "$here/bench.ts" --bundle --platform=node --format=cjs \
   --target=node20 --sourcemap --external:koffi --log-level=warning --outdir="$out") || die "test bundle failed"
 x86_64-w64-mingw32-gcc -O2 -Wall -municode -mwindows "$here/target.c" -o "$out/target.exe" -luser32 -lgdi32 -ladvapi32 ||
   die "mingw build of target.c failed"
-log "build (driver bundle, tests, target.exe): $(since "$tb") s"
+log "build (driver and stand-in bundles, tests, target.exe): $(since "$tb") s"
 
 # ---------------------------------------------------------------- X server, helper, Wine
 work="$(mktemp -d /tmp/fastbench-wine.XXXXXX)"
 export WINEPREFIX="$tools/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" NODE_SKIP_PLATFORM_CHECK=1
-xvfb_pid="" helper_pid=""
+xvfb_pid="" helper_pid="" shots_pid=""
 cleanup() {
+  [ -n "$shots_pid" ] && kill "$shots_pid" 2>/dev/null && wait "$shots_pid" 2>/dev/null
   [ -n "$helper_pid" ] && kill "$helper_pid" 2>/dev/null
   wineserver -k 2>/dev/null
   wineserver -w 2>/dev/null
@@ -76,6 +78,21 @@ export FASTBENCH_WINE=1 FASTBENCH_TEST_XHELPER="$port"
 export FASTBENCH_TEST_DRIVER="$repo/dist/driver.js" FASTBENCH_TEST_TARGET="$out/target.exe" FASTBENCH_TEST_WORK="$work/work"
 export NODE_PATH="$(winpath "$tools/node_modules")"
 node_exe="$tools/node/node.exe"
+
+shots="${FASTBENCH_WINE_SCREENSHOT:-}"
+if [ -n "$shots" ]; then
+  mkdir -p "$shots" && shots="$(cd "$shots" && pwd)"
+  export FASTBENCH_TEST_SCREENSHOTS="$(winpath "$shots")"
+  ( while sleep 0.1; do
+      for req in "$shots"/*.req; do
+        [ -e "$req" ] || continue
+        import -display "$display" -window root "${req%.req}.png" 2>>"$work/screenshots.err"
+        rm -f "$req"
+      done
+    done ) &
+  shots_pid=$!
+  log "screenshots on request into $shots"
+fi
 
 tw=$(date +%s.%N)
 wine cmd /c exit 0 >/dev/null 2>&1 # starts wineserver and the desktop before the clock of the tests starts

@@ -7,8 +7,8 @@ import { FastcacheBrickSource } from '../fastcache/fastcacheSource';
 import type { BrickRead, BrickSource } from '../volume/brickSource';
 import { FileBrickSource } from '../volume/fileSource';
 import { READ_LOG_HEADER, viewerProjectSchema, type ViewerProject } from './projectFile';
-import { ViewerApp } from './viewerApp';
-import { X11Window } from './x11Window';
+import { ViewerApp, type ViewerWindow } from './viewerApp';
+import type { WindowInput } from './x11Window';
 
 // The stand-in viewer: a desktop program with its own window, launched and driven by the harness exactly
 // as Petrel would be. `node dist/standin-viewer.js --project demo_A_shared.fbproj.json`
@@ -73,14 +73,17 @@ async function main(): Promise<void> {
     startInline: project.startInline,
     horizonInlines: project.horizonInlines,
   });
-  let window: X11Window;
+  let window: ViewerWindow;
   const shutdown = async (code: number) => {
     window?.close();
     await source.close().catch(() => undefined);
     process.exit(code);
   };
   try {
-    window = new X11Window(app.title, project.window.width, project.window.height, (input) => (input.kind === 'close' ? void shutdown(0) : app.handle(input)), () => app.redraw());
+    // Each platform's window loads only its own native libraries (user32/gdi32 or libX11).
+    const Window = process.platform === 'win32' ? (await import('./win32Window')).Win32Window : (await import('./x11Window')).X11Window;
+    const onInput = (input: WindowInput) => (input.kind === 'close' ? void shutdown(0) : app.handle(input));
+    window = new Window(app.title, project.window.width, project.window.height, onInput, () => app.redraw());
   } catch (e) {
     await source.close();
     return fail((e as Error).message, 1);
