@@ -73,7 +73,9 @@ export class DriverServer {
       return method === 'driver/shutdown' ? 'shutdown' : 'continue';
     } catch (e) {
       const code = e instanceof DriverError ? e.code : 'os_error';
-      this.send({ type: 'response', id: id || 1, ok: false, error: { code, message: (e as Error).message } });
+      // An unreadable request has no id to answer; say so as a log event rather than misaddress a response.
+      if (id > 0) this.send({ type: 'response', id, ok: false, error: { code, message: (e as Error).message } });
+      else this.log('error', (e as Error).message);
       return 'continue';
     }
   }
@@ -178,8 +180,10 @@ export class DriverServer {
     if (this.capture) throw new DriverError('refused', 'capture is already running; stop it first');
     const info = this.info(handle);
     this.watch(info);
-    this.capture = { handle, client: info.clientRect, events: 0 };
+    // Set only once the backend has started, so a failed start does not leave capture "running".
+    const capture = { handle, client: info.clientRect, events: 0 };
     this.backend.captureStart((input) => this.onInput(input));
+    this.capture = capture;
     return {};
   }
 
@@ -214,14 +218,14 @@ export class DriverServer {
       if (e.x === undefined || e.y === undefined || e.x === null || e.y === null) return { ...e, x: NaN, y: NaN } as Injection;
       return { ...e, x: Math.round(e.x + origin.x), y: Math.round(e.y + origin.y) };
     });
+    if (params.guard) this.checkGuard(params.handle, params.guard, events);
+    this.backend.inject(events);
     for (const e of events) {
       if (e.kind === 'key_down') this.heldKeys.add(e.key);
       if (e.kind === 'key_up') this.heldKeys.delete(e.key);
       if (e.kind === 'down') this.heldButtons.add(e.button);
       if (e.kind === 'up') this.heldButtons.delete(e.button);
     }
-    if (params.guard) this.checkGuard(params.handle, params.guard, events);
-    this.backend.inject(events);
     return { sent: events.length };
   }
 

@@ -64,7 +64,9 @@ async function main(): Promise<void> {
   };
 
   process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  // Ctrl-C in a terminal reaches the whole process group; the driver's parent decides when it ends
+  // (driver/shutdown or closing our input), so the parent can release input and stop capture in order.
+  process.on('SIGINT', () => {});
   process.on('uncaughtException', (e) => {
     process.stderr.write(`driver: ${e.stack ?? e.message}\n`);
     stop('uncaught exception', 1);

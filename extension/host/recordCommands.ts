@@ -24,6 +24,7 @@ export class RecordController implements vscode.Disposable {
   private readonly store = new DisposableStore();
   private readonly item: vscode.StatusBarItem;
   private active: { recorder: Recorder; driver: DriverClient; out: string } | undefined;
+  private starting = false;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -59,10 +60,20 @@ export class RecordController implements vscode.Disposable {
   }
 
   async start(args: RecordArgs = {}): Promise<boolean> {
-    if (this.active) {
+    if (this.active || this.starting) {
       void vscode.window.showWarningMessage('FastBench is already recording; stop it first (status bar).');
       return false;
     }
+    // Claimed before the first await, so two quick Record commands cannot both start a session.
+    this.starting = true;
+    try {
+      return await this.startSession(args);
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  private async startSession(args: RecordArgs): Promise<boolean> {
     const driver = await startDriver(this.extensionUri, this.log);
     try {
       const window = await this.pickWindow(driver, args);
@@ -95,12 +106,14 @@ export class RecordController implements vscode.Disposable {
         log: this.log,
         onStatus: (s) => this.show(s, window.title),
       });
-      this.active = { recorder, driver, out };
+      const session = { recorder, driver, out };
+      this.active = session;
       await recorder.start();
       void vscode.commands.executeCommand('setContext', 'fastbench.recording', true);
+      // The session ends here whether the final save worked or not, so Record is never left wedged.
       void recorder.stopped.then(
-        (r) => this.finished(out, r.events.length),
-        (e: Error) => this.log.error(`recording failed: ${e.message}`),
+        (r) => this.finished(session, `saved ${out} (${r.events.length} events)`, r.events.length),
+        (e: Error) => this.finished(session, `recording to ${out} failed: ${e.message}`),
       );
       return true;
     } catch (e) {
@@ -110,15 +123,21 @@ export class RecordController implements vscode.Disposable {
     }
   }
 
-  private async finished(out: string, events: number): Promise<void> {
-    const active = this.active;
-    this.active = undefined;
-    this.item.hide();
-    void vscode.commands.executeCommand('setContext', 'fastbench.recording', false);
-    await active?.driver.close();
-    this.log.info(`saved ${out} (${events} events)`);
-    const open = await vscode.window.showInformationMessage(`FastBench: saved ${path.basename(out)} (${events} events).`, 'Open');
-    if (open) await vscode.window.showTextDocument(vscode.Uri.file(out));
+  private async finished(session: { driver: DriverClient; out: string }, message: string, events?: number): Promise<void> {
+    if (this.active === session) {
+      this.active = undefined;
+      this.item.hide();
+      void vscode.commands.executeCommand('setContext', 'fastbench.recording', false);
+    }
+    await session.driver.close();
+    if (events === undefined) {
+      this.log.error(message);
+      void vscode.window.showErrorMessage(`FastBench: ${message}`);
+      return;
+    }
+    this.log.info(message);
+    const open = await vscode.window.showInformationMessage(`FastBench: saved ${path.basename(session.out)} (${events} events).`, 'Open');
+    if (open) await vscode.window.showTextDocument(vscode.Uri.file(session.out));
   }
 
   /** Stops and saves; returns what was saved (also used by tests). */
@@ -141,7 +160,8 @@ export async function replayRecording(extensionUri: vscode.Uri, uri: vscode.Uri,
   const recording = await loadRecording(uri.fsPath);
   const driver = await startDriver(extensionUri, log);
   try {
-    const window = await driver.request('window/attach', { ...recording.target, timeoutMs: 30_000 });
+    const { processImage, titlePattern } = recording.target as { processImage?: string; titlePattern?: string };
+    const window = await driver.request('window/attach', { processImage, titlePattern, timeoutMs: 30_000 });
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `FastBench: replaying ${path.basename(uri.fsPath)} into "${window.title}"`, cancellable: true },
       async (_progress, token) => {

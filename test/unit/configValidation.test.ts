@@ -46,10 +46,17 @@ test('a campaign mode that is not configured is named', () => {
   const text = fixture.replace(/"B_fast": \{[^}]*\}/, '"B_fast_typo": {}');
   const problems = problemsOf(text);
   assert.match(problems[0]!, /^fastbench\.json:12:5: modes\.B_fast_typo: unknown key "B_fast_typo" \(allowed: A_shared, B_fast\)$/);
+  // One mode configured and no campaign.modes written: the campaign runs just that mode.
   const only = fixture.replace(/,\n\s*"B_fast": \{[^}]*\}/, '');
-  assert.deepEqual(problemsOf(only), [
-    'fastbench.json: campaign.modes[1]: expected a mode configured under "modes" (configured: A_shared), found "B_fast"',
+  const r = validateConfigText('fastbench.json', only);
+  assert.ok(r.ok);
+  assert.deepEqual(r.value.campaign.modes, ['A_shared']);
+  // Written explicitly, an unconfigured mode is named at its position.
+  const asked = only.replace('"repeats": 2', '"repeats": 2, "modes": ["A_shared", "B_fast"]');
+  assert.deepEqual(problemsOf(asked), [
+    'fastbench.json:14:53: campaign.modes[1]: expected a mode configured under "modes" (configured: A_shared), found "B_fast"',
   ]);
+  assert.match(problemsOf(fixture.replace('"^Petrel"', '"(Petrel"'))[0]!, /target\.window\.titlePattern: expected a valid JavaScript regular expression, found "\(Petrel"/);
 });
 
 test('wrong types and enum typos say expected and found', () => {

@@ -191,7 +191,7 @@ test('a window that closes is reported as gone', async () => {
   const other = startProgram(x.display, 'xev', ['-geometry', '200x200+600+100', '-name', 'Doomed']);
   const doomed = await driver.request('window/attach', { titlePattern: '^Doomed$', timeoutMs: 10_000 });
   other.stop();
-  await waitUntil('window/gone', () => events.find((e) => e.event === 'window/gone' && e.data.handle === doomed.handle));
+  await waitUntil('window/gone', () => events.find((e) => e.event === 'window/gone' && e.data.handle === doomed.handle), 15_000);
   await assert.rejects(driver.request('window/info', { handle: doomed.handle }), (e: unknown) => e instanceof DriverRequestError && e.code === 'gone');
 });
 

@@ -5,13 +5,9 @@ import { loadRecording } from '../../core/recording/recordingFile';
 import { Replayer } from '../../core/replay/replayer';
 import { MarkerWriter } from '../../core/runs/markerWriter';
 import { systemClock } from '../../core/ports/clock';
-import type { Logger } from '../../core/ports/logger';
 import { RECORDING_FILE_SUFFIX } from '../../shared/names';
-import { EXIT, JSON_OPTION, type CliIo, type Command, type ParsedArgs } from '../command';
-
-function cliLogger(io: CliIo): Logger {
-  return { debug: () => {}, info: (m) => io.err(m), warn: (m) => io.err(`warning: ${m}`), error: (m) => io.err(`error: ${m}`) };
-}
+import { cliLogger } from '../cliLogger';
+import { EXIT, JSON_OPTION, type Command, type ParsedArgs } from '../command';
 
 function windowMatch(args: ParsedArgs, fallback?: { processImage?: string | undefined; titlePattern?: string | undefined }) {
   const titlePattern = (args.values.title as string | undefined) ?? fallback?.titlePattern;

@@ -12,6 +12,7 @@ import { CACHE_POLICIES, MODES, type CachePolicy, type Mode } from '../../shared
 import { STATUS_PATCH, statusRgb } from '../../shared/standinStatus';
 import { FastcacheClient } from '../../standin/fastcache/fastcacheClient';
 import { standinHome, standinPaths, type StandinPaths } from '../../standin/volume/standinPaths';
+import { cliLogger } from '../cliLogger';
 import { EXIT, JSON_OPTION, type CliIo, type Command } from '../command';
 import { ensureDisplay, launchViewer, startServices, VIEWER_TITLE, writeProject } from '../standin/standinSession';
 import { fastcacheService } from './cacheCommands';
@@ -130,7 +131,9 @@ async function oneRun(o: {
     if (viewer && viewer.exitCode === null) {
       const exited = new Promise((r) => viewer!.once('exit', r));
       viewer.kill('SIGTERM');
+      const killer = setTimeout(() => viewer!.kill('SIGKILL'), 5000);
       await exited;
+      clearTimeout(killer);
     }
   }
   return row;
@@ -176,23 +179,30 @@ Run folders (run.json, markers.tsv, metrics.csv, open_files.tsv, reads.tsv) go t
     }
     const runsRoot = path.resolve(io.cwd, (args.values.runs as string | undefined) ?? path.join(paths.home, 'runs'));
     const campaignId = `demo-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`;
-    const display = await ensureDisplay(io, Boolean(args.values.xvfb));
-    const services = modes.includes('B_fast') ? await startServices('B_fast', paths, io) : undefined;
-    const driver = await DriverClient.start({ env: { ...io.env, ...(display.display ? { DISPLAY: display.display } : {}) } });
     const rows: RunRow[] = [];
+    // Each resource is released once it exists, whatever fails after it.
+    const display = await ensureDisplay(io, Boolean(args.values.xvfb));
     try {
-      const plan: [number, CachePolicy, Mode][] = [];
-      for (let r = 1; r <= repeats; r++) for (const p of policies) for (const m of modes) plan.push([r, p, m]);
-      for (const [n, [repeat, policy, mode]] of plan.entries()) {
-        if (io.signal.aborted) break;
-        io.err(`run ${n + 1}/${plan.length}: ${mode} ${policy} W_scrub100 #${repeat}`);
-        const row = await oneRun({ io, driver, paths, display: display.display, runsRoot, campaignId, mode, policy, repeat, inlines });
-        rows.push(row);
-        if (row.status === 'complete') io.err(`  open ${row.open_s!.toFixed(2)} s, scrub ${row.scrub_s!.toFixed(2)} s (inline p50 ${row.inline_p50_ms!.toFixed(1)} ms, p95 ${row.inline_p95_ms!.toFixed(1)} ms)`);
+      const services = modes.includes('B_fast') ? await startServices('B_fast', paths, io) : undefined;
+      try {
+        const driver = await DriverClient.start({ env: { ...io.env, ...(display.display ? { DISPLAY: display.display } : {}) }, log: cliLogger(io) });
+        try {
+          const plan: [number, CachePolicy, Mode][] = [];
+          for (let r = 1; r <= repeats; r++) for (const p of policies) for (const m of modes) plan.push([r, p, m]);
+          for (const [n, [repeat, policy, mode]] of plan.entries()) {
+            if (io.signal.aborted) break;
+            io.err(`run ${n + 1}/${plan.length}: ${mode} ${policy} W_scrub100 #${repeat}`);
+            const row = await oneRun({ io, driver, paths, display: display.display, runsRoot, campaignId, mode, policy, repeat, inlines });
+            rows.push(row);
+            if (row.status === 'complete') io.err(`  open ${row.open_s!.toFixed(2)} s, scrub ${row.scrub_s!.toFixed(2)} s (inline p50 ${row.inline_p50_ms!.toFixed(1)} ms, p95 ${row.inline_p95_ms!.toFixed(1)} ms)`);
+          }
+        } finally {
+          await driver.close();
+        }
+      } finally {
+        await services?.stop();
       }
     } finally {
-      await driver.close();
-      await services?.stop();
       display.stop();
     }
     const scrubOf = (m: Mode, p: CachePolicy) => median(rows.filter((r) => r.mode === m && r.policy === p && r.scrub_s !== null).map((r) => r.scrub_s!));

@@ -1,13 +1,12 @@
 import { DriverClient, DriverRequestError } from '../../core/driver/driverClient';
 import type { WindowInfo } from '../../shared/driverProtocol';
+import { cliLogger } from '../cliLogger';
 import { EXIT, JSON_OPTION, type CliIo, type Command } from '../command';
 
 const rect = (r: WindowInfo['rect']) => `${r.width}x${r.height}+${r.x}+${r.y}`;
 
 async function withDriver<T>(io: CliIo, fn: (driver: DriverClient) => Promise<T>): Promise<T> {
-  const driver = await DriverClient.start({
-    log: { debug: () => {}, info: () => {}, warn: (m) => io.err(`warning: ${m}`), error: (m) => io.err(m) },
-  });
+  const driver = await DriverClient.start({ log: cliLogger(io) });
   const abort = () => void driver.close();
   io.signal.addEventListener('abort', abort);
   try {

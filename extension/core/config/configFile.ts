@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { configSchema, type FastbenchConfig } from '../../shared/config';
+import { MODES } from '../../shared/names';
 import { SECRET_HOME, findSecrets } from '../../shared/secrets';
 import type { JsonPath } from '../json/jsonWithPositions';
 import { InputError } from '../validation/problems';
@@ -8,32 +9,41 @@ import { validateJsonText, type Validated } from '../validation/validateJson';
 
 export type LoadedConfig = { file: string; dir: string; config: FastbenchConfig };
 
+type RawConfig = { modes?: Record<string, unknown>; campaign?: { modes?: unknown } };
+
 function crossChecks(raw: unknown): { path: JsonPath; expected: string; pointAtKey?: boolean }[] {
-  const secrets = findSecrets(raw).map((s) => ({
+  const checks = findSecrets(raw).map((s) => ({
     path: s.path,
     expected: `contains ${s.kind}, which is refused. ${SECRET_HOME}`,
     pointAtKey: true,
   }));
-  return secrets;
+  // A campaign can only run modes the config describes; checked on what the user wrote, with its position.
+  const r = (raw ?? {}) as RawConfig;
+  const configured = Object.keys(r.modes ?? {}).filter((m) => (MODES as readonly string[]).includes(m));
+  if (Array.isArray(r.campaign?.modes)) {
+    r.campaign.modes.forEach((mode, i) => {
+      if (typeof mode === 'string' && (MODES as readonly string[]).includes(mode) && !configured.includes(mode)) {
+        checks.push({
+          path: ['campaign', 'modes', i],
+          expected: `expected a mode configured under "modes" (configured: ${configured.join(', ') || 'none'}), found ${JSON.stringify(mode)}`,
+          pointAtKey: false,
+        });
+      }
+    });
+  }
+  return checks;
 }
 
 export function validateConfigText(file: string, text: string): Validated<FastbenchConfig> {
   const result = validateJsonText(file, text, configSchema, crossChecks);
   if (!result.ok) return result;
-  // Rules that span sections; checked after the schema so each names the exact field.
-  const problems = [];
-  const configured = result.value.modes;
-  for (const [i, mode] of result.value.campaign.modes.entries()) {
-    if (!configured[mode]) {
-      problems.push({
-        file,
-        path: `campaign.modes[${i}]`,
-        expected: `expected a mode configured under "modes" (configured: ${Object.keys(configured).join(', ') || 'none'})`,
-        found: JSON.stringify(mode),
-      });
-    }
+  const configured = MODES.filter((m) => result.value.modes[m] !== undefined);
+  if (configured.length === 0) {
+    return { ok: false, problems: [{ file, path: 'modes', expected: `expected at least one of ${MODES.join(', ')} configured` }] };
   }
-  return problems.length ? { ok: false, problems } : result;
+  // Unwritten, the campaign runs every configured mode (not every mode there is).
+  if ((result.raw as RawConfig).campaign?.modes === undefined) result.value.campaign.modes = configured;
+  return result;
 }
 
 export async function loadConfig(file: string): Promise<LoadedConfig> {

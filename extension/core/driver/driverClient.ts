@@ -65,6 +65,8 @@ export class DriverClient {
   private readonly heldButtons = new Set<string>();
   private restarts = 0;
   private closing = false;
+  /** Only a driver that once said hello is restarted; one that fails to start is the caller's error. */
+  private helloSeen = false;
   backend: 'win32' | 'x11' | undefined;
   pid: number | undefined;
 
@@ -109,15 +111,25 @@ export class DriverClient {
       await new Promise<void>((res) => server!.listen(0, '127.0.0.1', res));
       const port = (server.address() as { port: number }).port;
       this.child = spawn(cmd!, [...args, '--connect', String(port)], { stdio: ['ignore', 'pipe', 'pipe'], env: this.options.env ?? process.env });
-      const socket = await new Promise<Socket>((res, rej) => {
-        const timer = setTimeout(() => rej(new Error(`driver did not connect to 127.0.0.1:${port} within ${this.options.helloTimeoutMs} ms`)), this.options.helloTimeoutMs);
-        server!.once('connection', (s) => {
-          clearTimeout(timer);
-          res(s);
+      let socket: Socket;
+      try {
+        socket = await new Promise<Socket>((res, rej) => {
+          const timer = setTimeout(() => rej(new Error(`driver did not connect to 127.0.0.1:${port} within ${this.options.helloTimeoutMs} ms`)), this.options.helloTimeoutMs);
+          server!.once('connection', (s) => {
+            clearTimeout(timer);
+            res(s);
+          });
+          this.child!.once('exit', (code) => {
+            clearTimeout(timer);
+            rej(new Error(`driver exited (code ${code}) before connecting`));
+          });
         });
-        this.child!.once('exit', (code) => rej(new Error(`driver exited (code ${code}) before connecting`)));
-      });
-      server.close();
+      } catch (e) {
+        this.child.kill('SIGKILL');
+        throw e;
+      } finally {
+        server.close();
+      }
       socket.setNoDelay(true);
       this.socket = socket;
       input = socket;
@@ -167,6 +179,7 @@ export class DriverClient {
       }
       this.backend = msg.backend;
       this.pid = msg.pid;
+      this.helloSeen = true;
       helloResolve();
       return;
     }
@@ -201,13 +214,14 @@ export class DriverClient {
       this.pending.delete(id);
     }
     this.child = undefined;
-    if (this.closing) return;
+    if (this.closing || !this.helloSeen) return;
     this.options.log.warn(`driver ${reason}`);
     if (this.restarts >= this.options.maxRestarts) {
       this.options.log.error(`driver died ${this.restarts + 1} time(s); not restarting`);
       return;
     }
     this.restarts++;
+    this.helloSeen = false;
     void this.launch().then(
       async () => {
         await this.releaseHeld();
@@ -238,15 +252,18 @@ export class DriverClient {
   }
 
   request<M extends DriverMethod>(method: M, params: DriverParams<M>, timeoutMs?: number): Promise<DriverResult<M>> {
-    if (method === 'input/inject') {
+    const sent = this.send(method, params, timeoutMs);
+    if (method !== 'input/inject') return sent;
+    // What is held is known only once the driver has sent it (a guard may refuse the whole batch).
+    return sent.then((result) => {
       for (const e of (params as DriverParams<'input/inject'>).events) {
         if (e.kind === 'key_down') this.heldKeys.add(e.key);
         if (e.kind === 'key_up') this.heldKeys.delete(e.key);
         if (e.kind === 'down') this.heldButtons.add(e.button);
         if (e.kind === 'up') this.heldButtons.delete(e.button);
       }
-    }
-    return this.send(method, params, timeoutMs);
+      return result;
+    });
   }
 
   private send<M extends DriverMethod>(method: M, params: DriverParams<M>, timeoutMs?: number): Promise<DriverResult<M>> {

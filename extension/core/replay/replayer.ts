@@ -80,6 +80,13 @@ export class Replayer {
 
   private onDriverEvent(e: DriverEvent): void {
     if (e.event === 'window/gone' && e.data.handle === this.window.handle) this.stop('the target window closed');
+    if (e.event === 'restarted') {
+      // A new driver has no capture and no window watch: without them the failsafe would be dead.
+      void this.o.driver
+        .request('input/captureStart', { handle: this.window.handle })
+        .catch((err: Error) => this.stop(`the driver restarted and capture could not resume (${err.message})`));
+      return;
+    }
     if (e.event !== 'input') return;
     const input = e.data;
     // Capture reports only the user's own input (the driver filters what it injected).

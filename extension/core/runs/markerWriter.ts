@@ -17,11 +17,14 @@ export class MarkerWriter {
 
   mark(name: string, detail = '', atMono?: number): void {
     const mono = atMono ?? this.clock.mono();
+    // User markers may be named anything ("open project"); the file keeps a safe name and the original.
+    const safe = name.replace(/[^A-Za-z0-9_.:-]+/g, '_') || 'marker';
+    const fullDetail = safe === name ? detail : [`"${name}"`, detail].filter(Boolean).join(' ');
     const row = markerRowSchema.parse({
       t_unix_ms: Math.round(this.clock.unix() - (this.clock.mono() - mono)),
       t_run_ms: Math.max(0, mono - this.runStartMono),
-      name,
-      detail: detail.replace(/[\t\r\n]+/g, ' '),
+      name: safe,
+      detail: fullDetail.replace(/[\t\r\n]+/g, ' '),
     });
     appendFileSync(this.file, formatMarkerRow(row) + '\n');
   }

@@ -323,16 +323,24 @@ export class X11Backend implements DriverBackend {
     const data = X.XOpenDisplay(process.env.DISPLAY ?? null) as Ptr;
     if (!data) throw new DriverError('os_error', 'cannot open a second X connection for XRecord');
     const range = X.XRecordAllocRange() as Ptr;
-    if (!range) throw new DriverError('os_error', 'XRecordAllocRange failed');
+    if (!range) {
+      X.XCloseDisplay(data);
+      throw new DriverError('os_error', 'XRecordAllocRange failed');
+    }
     koffi.encode(range, XC.RANGE_DEVICE_EVENTS_OFFSET, 'uint8', XC.KeyPress);
     koffi.encode(range, XC.RANGE_DEVICE_EVENTS_OFFSET + 1, 'uint8', XC.MotionNotify);
     const ctx = Number(X.XRecordCreateContext(this.dpy, 0, [XC.XRecordAllClients], 1, [range], 1));
     X.XFree(range);
-    if (!ctx) throw new DriverError('os_error', 'XRecordCreateContext failed');
+    if (!ctx) {
+      X.XCloseDisplay(data);
+      throw new DriverError('os_error', 'XRecordCreateContext failed');
+    }
     X.XSync(this.dpy, 0);
     const cb = koffi.register((_closure: Ptr, record: Ptr) => this.onRecord(record), koffi.pointer(XRecordInterceptProc));
     if (!X.XRecordEnableContextAsync(data, ctx, cb, null)) {
       koffi.unregister(cb);
+      X.XRecordFreeContext(this.dpy, ctx);
+      X.XCloseDisplay(data);
       throw new DriverError('os_error', 'XRecordEnableContextAsync failed');
     }
     // The server holds recorded data until something makes it flush; a round trip on the control
@@ -390,11 +398,12 @@ export class X11Backend implements DriverBackend {
   captureStop(): void {
     const r = this.recording;
     if (!r) return;
-    this.recording = undefined;
     clearInterval(r.timer);
     X.XRecordDisableContext(this.dpy, r.ctx);
     X.XSync(this.dpy, 0);
+    // Deliver what the server still held before we say capture has stopped: the recorder drains on stop.
     X.XRecordProcessReplies(r.data);
+    this.recording = undefined;
     X.XRecordFreeContext(this.dpy, r.ctx);
     X.XCloseDisplay(r.data);
     koffi.unregister(r.cb);
@@ -405,8 +414,11 @@ export class X11Backend implements DriverBackend {
     const expect = (type: number, detail: number) => {
       if (this.recording) this.expected.push({ type, detail, at: monoMs() });
     };
-    const moveTo = (x: number, y: number) => {
-      if (!Number.isFinite(x) || !Number.isFinite(y) || (x === this.pointer.x && y === this.pointer.y)) return;
+    // A plain move may be skipped when the pointer is already there; before a button or wheel event the
+    // motion is always sent, because the person may have moved the real pointer since our last move and the
+    // focus guard checked the intended point, not wherever the pointer happens to be.
+    const moveTo = (x: number, y: number, always = false) => {
+      if (!Number.isFinite(x) || !Number.isFinite(y) || (!always && x === this.pointer.x && y === this.pointer.y)) return;
       X.XTestFakeMotionEvent(this.dpy, -1, x, y, 0);
       this.pointer = { x, y };
       expect(XC.MotionNotify, 0);
@@ -422,11 +434,11 @@ export class X11Backend implements DriverBackend {
           break;
         case 'down':
         case 'up':
-          moveTo(e.x, e.y);
+          moveTo(e.x, e.y, true);
           click(BUTTONS[e.button], e.kind === 'down');
           break;
         case 'scroll': {
-          moveTo(e.x, e.y);
+          moveTo(e.x, e.y, true);
           for (const [delta, neg, pos] of [[e.dy, 4, 5], [e.dx, 6, 7]] as const) {
             for (let i = 0; i < Math.round(Math.abs(delta)); i++) {
               click(delta < 0 ? neg : pos, true);

@@ -26,20 +26,17 @@ export class SeismicVolume {
 
   private async bricks(indices: number[]): Promise<Map<number, Buffer>> {
     const missing = [...new Set(indices)].filter((b) => !this.cache.has(b)).sort((a, b) => a - b);
-    if (missing.length) {
-      const got = await this.source.readBricks(missing);
-      for (const [b, data] of got) this.cache.set(b, data);
-      while (this.cache.size > this.cacheBricks) this.cache.delete(this.cache.keys().next().value!);
-    }
+    const got = missing.length ? await this.source.readBricks(missing) : new Map<number, Buffer>();
     const out = new Map<number, Buffer>();
     for (const b of indices) {
-      const data = this.cache.get(b);
+      const data = got.get(b) ?? this.cache.get(b);
       if (!data) throw new Error(`brick ${b} was not delivered by ${this.source.path}`);
-      // Refresh LRU position.
+      // Most recently used last; this request's bricks are never the ones evicted below.
       this.cache.delete(b);
       this.cache.set(b, data);
       out.set(b, data);
     }
+    while (this.cache.size > Math.max(this.cacheBricks, out.size)) this.cache.delete(this.cache.keys().next().value!);
     return out;
   }
 
