@@ -25,24 +25,8 @@ log() { echo "[wine install] $*"; }
 
 # ---------------------------------------------------------------- Debian packages
 apt_pkgs=(wine wine64 gcc-mingw-w64-x86-64-win32 xvfb xdotool)
-missing=()
-for p in "${apt_pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  if [ "$(id -u)" != 0 ]; then
-    echo "[wine install] missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2
-    exit 1
-  fi
-  ta=$(date +%s.%N)
-  log "apt-get install ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  log "apt: $(since "$ta") s"
-else
-  log "apt: Debian packages already present (${apt_pkgs[*]})"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/../aptEnsure.sh"
+apt_ensure "wine install" "${apt_pkgs[@]}" || exit 1
 
 # ---------------------------------------------------------------- npm parts + prefix
 is_complete() {

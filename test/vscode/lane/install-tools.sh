@@ -28,24 +28,8 @@ apt_pkgs=(chromium ripgrep libkrb5-dev pkg-config fonts-dejavu-core)
 command -v make >/dev/null || apt_pkgs+=(make)
 command -v g++ >/dev/null || apt_pkgs+=(g++)
 command -v python3 >/dev/null || apt_pkgs+=(python3)
-missing=()
-for p in "${apt_pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  if [ "$(id -u)" != 0 ]; then
-    echo "[vscode-lane install] missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2
-    exit 1
-  fi
-  log "apt-get install ${missing[*]}"
-  ta=$SECONDS
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  log "apt done in $((SECONDS - ta)) s"
-else
-  log "Debian packages already present (${apt_pkgs[*]})"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/../../aptEnsure.sh"
+apt_ensure "vscode-lane install" "${apt_pkgs[@]}" || exit 1
 
 # ---------------------------------------------------------------- npm tools
 cs="$tools/node_modules/code-server"
