@@ -48,7 +48,9 @@ test('a row every second with the documented columns, and the target classified 
     const t = column(csv, 't_unix_ms').map(Number);
     for (let i = 1; i < t.length; i++) assert.ok(Math.abs(t[i]! - t[i - 1]! - 1000) < 150, `rows 1 s apart: ${t[i - 1]} → ${t[i]}`);
     // Absolute ticks: every row is taken just after a whole second, so lateness does not accumulate.
-    for (const ti of t) assert.ok(ti % 1000 < 150, `tick at ${ti} is on the second`);
+    // Ticks run on the monotonic clock, so the wall clock can read a hair before the second (…999).
+    const offSecond = (ti: number) => Math.min(ti % 1000, 1000 - (ti % 1000));
+    for (const ti of t) assert.ok(offSecond(ti) < 150, `tick at ${ti} is on the second`);
     const cpu = column(csv, 'proc_cpu_pct').map(Number);
     // A loaded CI machine gives the busy loop less than a core, so compare with the kernel, not a constant.
     const agentMean = cpu.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, cpu.length - 1);
