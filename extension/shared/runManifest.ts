@@ -32,6 +32,16 @@ export const runManifestSchema = z.looseObject({
   app: z.looseObject({ executable: z.string(), version: z.string().optional() }).optional(),
   tool: z.looseObject({ name: z.literal('fastbench'), version: z.string() }),
   config_digest: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(),
+  // A warm-up run is measured like any other but never enters a comparison.
+  warmup: z.boolean().optional(),
+  campaign: z
+    .looseObject({ index: z.int().nonnegative(), total: z.int().positive(), block: z.int().nonnegative().optional() })
+    .optional()
+    .describe('Where this run sits in its campaign plan.'),
+  dataset: z
+    .looseObject({ path: z.string(), size: z.number().nonnegative().optional(), mtime: z.string().optional(), head_sha256: z.string().optional() })
+    .optional()
+    .describe('The data the run read: path, size, mtime and a hash of its first MiB.'),
 });
 
 export type RunManifest = z.infer<typeof runManifestSchema>;
