@@ -11,7 +11,8 @@ const BUTTON_NAMES: Record<number, MouseButton> = { 1: 'left', 2: 'middle', 3: '
 /** How long an injected event may take to come back through XRecord before we stop expecting it. */
 const OWN_INPUT_WINDOW_MS = 1000;
 
-type Expected = { type: number; detail: number; at: number };
+/** An injected event we expect back through XRecord; motions are told apart by where they went (root x, y). */
+type Expected = { type: number; detail: number; x?: number; y?: number; at: number };
 
 /**
  * The X11 backend: Xlib for windows and pixels, XTest to inject, XRecord (on its own connection) to
@@ -362,7 +363,7 @@ export class X11Backend implements DriverBackend {
       const detail = wire[1]!;
       const x = wire.readInt16LE(20);
       const y = wire.readInt16LE(22);
-      if (this.isOwn(type, detail)) return;
+      if (this.isOwn(type, detail, x, y)) return;
       const t = monoMs();
       const sink = this.recording.sink;
       if (type === XC.MotionNotify) sink({ kind: 'move', t_mono_ms: t, x, y });
@@ -383,16 +384,19 @@ export class X11Backend implements DriverBackend {
     }
   }
 
-  /** True when the event is the next one we injected ourselves (they come back in order). */
-  private isOwn(type: number, detail: number): boolean {
+  /**
+   * True when the event is one we injected ourselves. They come back in order, but not all of them come back:
+   * a motion to where the pointer already is makes no MotionNotify. So the first matching expectation wins
+   * and the older ones before it are dropped, and a motion only matches one that went to the same point —
+   * otherwise a stale expectation would swallow the person's own move (the top-left-corner failsafe).
+   */
+  private isOwn(type: number, detail: number, x: number, y: number): boolean {
     const now = monoMs();
     while (this.expected.length && now - this.expected[0]!.at > OWN_INPUT_WINDOW_MS) this.expected.shift();
-    const next = this.expected[0];
-    if (next && next.type === type && (type === XC.MotionNotify || next.detail === detail)) {
-      this.expected.shift();
-      return true;
-    }
-    return false;
+    const i = this.expected.findIndex((e) => e.type === type && (type === XC.MotionNotify ? e.x === x && e.y === y : e.detail === detail));
+    if (i < 0) return false;
+    this.expected.splice(0, i + 1);
+    return true;
   }
 
   captureStop(): void {
@@ -411,8 +415,8 @@ export class X11Backend implements DriverBackend {
   }
 
   inject(events: Injection[]): void {
-    const expect = (type: number, detail: number) => {
-      if (this.recording) this.expected.push({ type, detail, at: monoMs() });
+    const expect = (type: number, detail: number, at?: { x: number; y: number }) => {
+      if (this.recording) this.expected.push({ type, detail, ...at, at: monoMs() });
     };
     // A plain move may be skipped when the pointer is already there; before a button or wheel event the
     // motion is always sent, because the person may have moved the real pointer since our last move and the
@@ -421,7 +425,7 @@ export class X11Backend implements DriverBackend {
       if (!Number.isFinite(x) || !Number.isFinite(y) || (!always && x === this.pointer.x && y === this.pointer.y)) return;
       X.XTestFakeMotionEvent(this.dpy, -1, x, y, 0);
       this.pointer = { x, y };
-      expect(XC.MotionNotify, 0);
+      expect(XC.MotionNotify, 0, { x, y });
     };
     const click = (button: number, press: boolean) => {
       X.XTestFakeButtonEvent(this.dpy, button, press ? 1 : 0, 0);
