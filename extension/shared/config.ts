@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CACHE_POLICIES, MODES, SCRIPTED_WORKFLOWS } from './names';
 import { namedEnum, strictObject } from './schemaKit';
+import { workflowDefinitionSchema } from './workflow';
 
 // fastbench.json: everything a campaign needs except secrets. The SAS lives in the OS secret store
 // (extension) or FASTBENCH_AZURE_SAS (CLI); validation refuses a config that carries one.
@@ -29,20 +30,40 @@ const windowMatch = strictObject({
   error: 'expected at least one of "processImage" or "titlePattern"',
 });
 
+const region = strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'expected a region name of letters, digits, _ . -' }).optional(),
+  x: z.int().nonnegative(),
+  y: z.int().nonnegative(),
+  width: z.int().positive(),
+  height: z.int().positive(),
+});
+
+const renderProbe = z.union([
+  region,
+  strictObject({
+    regions: z.array(region).min(1).describe('Client-area regions whose pixels tell that a view has rendered.'),
+    settleMs: z.int().nonnegative().max(10_000).optional().describe('Unchanged this long = rendered (default 2 frames, 33 ms).'),
+    openTimeoutS: z.number().positive().max(7200).optional().describe('How long the first picture may take after attach (default 600).'),
+  }),
+]);
+
+const argumentList = z.array(z.string()).default([]);
+
 const target = strictObject({
   executable: nonEmpty.describe('Full path of the application to launch (Petrel.exe, or the stand-in viewer).'),
-  arguments: z.array(z.string()).default([]).describe('Command-line arguments; "{project}" is replaced by the project path.'),
+  arguments: argumentList.describe('Command-line arguments; "{project}" and "{dataPath}" are replaced by the mode\'s values.'),
   project: nonEmpty.optional().describe('Project to open; a mode may override it.'),
+  env: z.record(z.string(), z.string()).optional().describe('Extra environment for the target (the rest is inherited).'),
   window: windowMatch.describe('How to find the main window of the launched application.'),
   attachTimeoutS: z.number().positive().max(3600).default(180).describe('How long to wait for the main window.'),
-  renderProbe: strictObject({
-    x: z.int().nonnegative(),
-    y: z.int().nonnegative(),
-    width: z.int().positive(),
-    height: z.int().positive(),
+  stableMs: z.int().nonnegative().max(60_000).default(1000).describe('The matched window must stay the same this long (skips splash screens).'),
+  renderProbe: renderProbe.optional().describe('Client-area region(s) whose pixels tell that a view has rendered.'),
+  close: strictObject({
+    keys: z.array(z.string()).optional().describe('Keys that close the application, e.g. ["Alt+F4"]; default: ask politely (SIGTERM / WM_CLOSE).'),
+    timeoutS: z.number().positive().max(600).default(30).describe('Then the process tree is killed.'),
   })
-    .optional()
-    .describe('Client-area region whose pixels tell that a view has rendered.'),
+    .default({ timeoutS: 30 })
+    .describe('How a run ends the application.'),
 });
 
 const sharedMode = strictObject({
@@ -58,6 +79,12 @@ const fastMode = strictObject({
   logFormat: z.string().default('fastcache-v1').describe('Parser for the FAST log.'),
   serviceName: nonEmpty.optional().describe('Windows service to stop/start around a cache rotation.'),
   keepRotated: z.int().nonnegative().default(2).describe('Rotated cache folders to keep.'),
+  serviceControl: strictObject({
+    stop: z.array(nonEmpty).min(1).describe('Command (argv) that stops FAST or closes its cache files.'),
+    start: z.array(nonEmpty).min(1).describe('Command (argv) that starts it again.'),
+  })
+    .optional()
+    .describe('Linux/macOS FAST-likes: commands run around a Cold rotation (Windows uses serviceName).'),
 });
 
 const azure = strictObject({
@@ -85,7 +112,7 @@ const probe = strictObject({
 });
 
 const workflow = z.union([
-  namedEnum(SCRIPTED_WORKFLOWS, 'a scripted workflow'),
+  z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'expected a workflow name (W_scrub100, W_attribute, W_horizon, W_export, or one under "workflows")' }),
   strictObject({
     replay: nonEmpty.describe('A recording (*.fbrec.json) to replay as the workflow.'),
     name: nonEmpty.optional(),
@@ -101,6 +128,10 @@ const campaign = strictObject({
     .default('interleaved')
     .describe('interleaved alternates A/B so drift hits both; shuffled uses the seed.'),
   seed: z.int().default(1),
+  warm: namedEnum(['pass', 'preread'] as const, 'a warm-up method')
+    .default('pass')
+    .describe('Warm runs: "pass" runs the same workflow unmeasured first (or uses the run just before when it was that pass); "preread" reads the data files.'),
+  warmupRuns: z.int().min(0).max(20).default(0).describe('Unmeasured runs at the start of each block, recorded with "warmup": true.'),
 });
 
 const pathRule = strictObject({
@@ -122,7 +153,13 @@ export const configSchema = strictObject({
     repeats: 3,
     order: 'interleaved',
     seed: 1,
+    warm: 'pass',
+    warmupRuns: 0,
   }),
+  workflows: z
+    .record(z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'expected a workflow name of letters, digits, _ . -' }), workflowDefinitionSchema)
+    .default({})
+    .describe('Workflow definitions by name (W_scrub100, W_attribute, W_horizon, W_export, or your own).'),
   pathRules: z.array(pathRule).default([]).describe('Classify the files the target holds open.'),
   runsFolder: z.string().min(1).default('runs').describe('Where run folders go, relative to fastbench.json.'),
 });

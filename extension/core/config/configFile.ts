@@ -9,7 +9,7 @@ import { validateJsonText, type Validated } from '../validation/validateJson';
 
 export type LoadedConfig = { file: string; dir: string; config: FastbenchConfig };
 
-type RawConfig = { modes?: Record<string, unknown>; campaign?: { modes?: unknown } };
+type RawConfig = { modes?: Record<string, unknown>; campaign?: { modes?: unknown; workflows?: unknown }; workflows?: Record<string, unknown> };
 
 function crossChecks(raw: unknown): { path: JsonPath; expected: string; pointAtKey?: boolean }[] {
   const checks = findSecrets(raw).map((s) => ({
@@ -31,6 +31,19 @@ function crossChecks(raw: unknown): { path: JsonPath; expected: string; pointAtK
       }
     });
   }
+  // A workflow named in the campaign must be defined (a replay entry names its recording instead).
+  const defined = Object.keys(r.workflows ?? {});
+  if (Array.isArray(r.campaign?.workflows)) {
+    r.campaign.workflows.forEach((w, i) => {
+      if (typeof w === 'string' && !defined.includes(w)) {
+        checks.push({
+          path: ['campaign', 'workflows', i],
+          expected: `expected a workflow defined under "workflows" (defined: ${defined.join(', ') || 'none; "fastbench init" writes the four templates'}), found ${JSON.stringify(w)}`,
+          pointAtKey: false,
+        });
+      }
+    });
+  }
   return checks;
 }
 
@@ -43,6 +56,9 @@ export function validateConfigText(file: string, text: string): Validated<Fastbe
   }
   // Unwritten, the campaign runs every configured mode (not every mode there is).
   if ((result.raw as RawConfig).campaign?.modes === undefined) result.value.campaign.modes = configured;
+  // Unwritten, the campaign runs every defined workflow.
+  const defined = Object.keys(result.value.workflows);
+  if ((result.raw as RawConfig).campaign?.workflows === undefined && defined.length) result.value.campaign.workflows = defined;
   return result;
 }
 

@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { LoadedConfig } from '../config/configFile';
+import type { DriverClient } from '../driver/driverClient';
+import type { Logger } from '../ports/logger';
+import { CampaignState } from './campaignState';
+import { buildPlan, estimateSeconds, type PlanEntry } from './plan';
+import { markInterrupted } from './interruptedRun';
+import { runOne, type RunResult } from './runOne';
+
+export type CampaignProgress = {
+  done: number;
+  total: number;
+  entry: PlanEntry;
+  result?: RunResult;
+  /** Seconds left, from the median time per run so far (null until one run has finished). */
+  etaS: number | null;
+  message: string;
+};
+
+export type CampaignOptions = {
+  loaded: LoadedConfig;
+  configText: string;
+  runsRoot: string;
+  /** Resume this campaign folder instead of starting one. */
+  resume?: string;
+  startDriver: () => Promise<DriverClient>;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  signal: AbortSignal;
+  progress: (p: CampaignProgress) => void;
+  /** Called after each block; more entries to run (an adaptive campaign) or nothing. */
+  afterBlock?: (state: CampaignState, block: number) => Promise<PlanEntry[] | undefined>;
+};
+
+export type CampaignOutcome = { folder: string; id: string; results: RunResult[]; state: CampaignState; interrupted: boolean };
+
+export const configDigest = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+
+export function newCampaignId(now = new Date()): string {
+  return `campaign-${now.toISOString().replace(/[:.]/g, '-').slice(0, 19)}`;
+}
+
+/** The plan with a rough time, for --dry-run and the confirmation in VS Code. */
+export function describePlan(loaded: LoadedConfig): { plan: PlanEntry[]; estimateS: number } {
+  const plan = buildPlan(loaded.config);
+  return { plan, estimateS: estimateSeconds(plan, loaded.config.workflows) };
+}
+
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/**
+ * Runs a campaign: every plan entry that is not done yet, one at a time, through one driver. A run that fails
+ * is recorded with its reason and the campaign goes on; an interrupt (Ctrl-C, Cancel) ends the current run
+ * cleanly, marks it aborted and stops. campaign.json is rewritten after every state change.
+ */
+export async function runCampaign(o: CampaignOptions): Promise<CampaignOutcome> {
+  const digest = configDigest(o.configText);
+  let state: CampaignState;
+  if (o.resume) {
+    state = CampaignState.load(o.resume);
+    if (state.digest !== digest) {
+      throw new Error(`${o.resume}: the campaign was planned with another fastbench.json (digest ${state.digest.slice(7, 19)}…, now ${digest.slice(7, 19)}…); runs would not be comparable — start a new campaign`);
+    }
+    for (const { entry, attempt } of state.interrupted()) {
+      const reason = 'interrupted: the campaign process stopped during this run (killed, crashed or rebooted); run again on resume';
+      markInterrupted(attempt.folder, reason);
+      state.record(entry.index, { ...attempt, status: 'aborted', reason });
+      o.log.warn(`run ${entry.index + 1} (${attempt.run_id}) was interrupted; it runs again`);
+    }
+  } else {
+    const id = newCampaignId();
+    const folder = path.join(o.runsRoot, id);
+    mkdirSync(folder, { recursive: true });
+    state = CampaignState.create(folder, { campaign_id: id, config_file: o.loaded.file, config_digest: digest, plan: buildPlan(o.loaded.config) });
+  }
+  const results: RunResult[] = [];
+  const durations: number[] = [];
+  const driver = await o.startDriver();
+  let interrupted = false;
+  try {
+    for (let pending = state.pending(); pending.length; pending = state.pending()) {
+      for (const entry of pending) {
+        if (o.signal.aborted) break;
+        const prevEntry = state.plan[entry.index - 1];
+        const prevAttempt = prevEntry ? state.last(prevEntry.index) : undefined;
+        const total = state.plan.length;
+        const done = state.plan.length - state.pending().length;
+        const etaS = durations.length ? median(durations) * state.pending().length : null;
+        o.progress({ done, total, entry, etaS, message: `run ${entry.index + 1}/${total}: ${entry.mode} ${entry.policy} ${entry.workflow.name} #${entry.repeat}${entry.warmup ? ' (warm-up)' : ''}` });
+        const result = await runOne(
+          {
+            config: o.loaded.config,
+            configDir: o.loaded.dir,
+            configText: o.configText,
+            runsRoot: o.runsRoot,
+            campaignId: state.id,
+            total,
+            driver,
+            env: o.env,
+            log: o.log,
+            signal: o.signal,
+            ...(prevEntry && prevAttempt ? { previous: { entry: prevEntry, status: prevAttempt.status, runId: prevAttempt.run_id } } : {}),
+          },
+          entry,
+          (started) => state.record(entry.index, { run_id: started.runId, folder: started.folder, status: 'running' }),
+        );
+        state.record(entry.index, { run_id: result.runId, folder: result.folder, status: result.status, ...(result.reason ? { reason: result.reason } : {}), seconds: result.seconds });
+        results.push(result);
+        durations.push(result.seconds);
+        o.progress({ done: done + 1, total, entry, result, etaS: median(durations) * state.pending().length, message: `${result.status}${result.reason ? `: ${result.reason}` : ''}` });
+        if (result.status === 'aborted') break;
+      }
+      if (o.signal.aborted) {
+        interrupted = true;
+        state.stop('interrupted');
+        break;
+      }
+      const lastBlock = Math.max(...state.plan.map((e) => e.block));
+      const more = o.afterBlock ? await o.afterBlock(state, lastBlock) : undefined;
+      if (more?.length) state.extend(more.map((e, i) => ({ ...e, index: state.plan.length + i })));
+    }
+  } finally {
+    await driver.close();
+  }
+  return { folder: state.folder, id: state.id, results, state, interrupted };
+}

@@ -1,0 +1,256 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, existsSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastbenchConfig } from '../../shared/config';
+import type { WindowInfo } from '../../shared/driverProtocol';
+import { MARKER_COLUMNS } from '../../shared/markers';
+import type { Mode } from '../../shared/names';
+import { applyCachePolicy, type PolicyReport, type ServiceControl } from '../cache/cachePolicy';
+import type { DriverClient } from '../driver/driverClient';
+import { MetricsAgentClient } from '../metrics/agentClient';
+import { systemClock } from '../ports/clock';
+import type { Logger } from '../ports/logger';
+import { MarkerWriter } from '../runs/markerWriter';
+import { RunFolder } from '../runs/runFolderWriter';
+import { attachToLaunched } from './attachTarget';
+import { copyFastLog, fastLogOffset } from './fastLogSlice';
+import type { PlanEntry } from './plan';
+import { replayWorkflow } from './replayWorkflow';
+import { waitFirstPicture } from './firstPicture';
+import { closeTarget, expandArguments, launchTarget, TARGET_ENV, type LaunchedTarget } from './targetProcess';
+import { runWorkflow, type NamedRegion } from './workflowRunner';
+
+export type RunContext = {
+  config: FastbenchConfig;
+  configDir: string;
+  configText: string;
+  runsRoot: string;
+  campaignId: string;
+  total: number;
+  driver: DriverClient;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  signal: AbortSignal;
+  /** The run just before this one in the campaign, to see whether it warmed this one's cache. */
+  previous?: { entry: PlanEntry; status: string; runId: string };
+};
+
+export type RunResult = { runId: string; folder: string; status: 'complete' | 'failed' | 'aborted'; reason?: string; overheadMs: number; seconds: number };
+
+const abs = (dir: string, p: string) => path.resolve(dir, p);
+
+export function modeValues(config: FastbenchConfig, dir: string, mode: Mode): { dataPath: string; project?: string } {
+  const m = config.modes[mode];
+  if (!m) throw new Error(`modes.${mode} is not configured`);
+  const project = m.project ?? config.target.project;
+  return { dataPath: abs(dir, m.dataPath), ...(project ? { project: abs(dir, project) } : {}) };
+}
+
+export function renderRegions(config: FastbenchConfig): { regions: NamedRegion[]; settleMs?: number; openTimeoutMs: number } {
+  const p = config.target.renderProbe;
+  if (!p) return { regions: [], openTimeoutMs: 600_000 };
+  if ('regions' in p) return { regions: p.regions, ...(p.settleMs !== undefined ? { settleMs: p.settleMs } : {}), openTimeoutMs: (p.openTimeoutS ?? 600) * 1000 };
+  return { regions: [p], openTimeoutMs: 600_000 };
+}
+
+/** Path, size, mtime and a hash of the first MiB: enough to tell whether two runs read the same data. */
+export function datasetIdentity(file: string): Record<string, unknown> {
+  try {
+    const st = statSync(file);
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(Math.min(1 << 20, st.size));
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      return { path: file, size: st.size, mtime: st.mtime.toISOString(), head_sha256: createHash('sha256').update(buf.subarray(0, n)).digest('hex') };
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    return { path: file, error: (e as Error).message };
+  }
+}
+
+function commandService(name: string, cmd: { stop: string[]; start: string[] }, env: NodeJS.ProcessEnv): ServiceControl {
+  const run = (argv: string[]) =>
+    new Promise<string>((resolve, reject) =>
+      execFile(argv[0]!, argv.slice(1), { env, timeout: 180_000 }, (err, stdout, stderr) =>
+        err ? reject(new Error(`${argv.join(' ')}: ${(stderr || err.message).trim().split('\n').pop()}`)) : resolve(stdout.trim().split('\n').pop() || `${argv.join(' ')}: ok`),
+      ),
+    );
+  return { name, stop: () => run(cmd.stop), start: () => run(cmd.start) };
+}
+
+export async function applyPolicyFor(ctx: Pick<RunContext, 'config' | 'configDir' | 'env'>, mode: Mode): Promise<PolicyReport> {
+  const { config, configDir } = ctx;
+  const { dataPath } = modeValues(config, configDir, mode);
+  if (mode === 'A_shared') return applyCachePolicy({ policy: 'Cold', mode, dataFiles: [dataPath] });
+  const b = config.modes.B_fast!;
+  return applyCachePolicy({
+    policy: 'Cold',
+    mode,
+    dataFiles: [dataPath],
+    cacheFolder: abs(configDir, b.cacheFolder),
+    keepRotated: b.keepRotated,
+    ...(b.serviceName ? { serviceName: b.serviceName } : {}),
+    ...(b.serviceControl && process.platform !== 'win32' ? { service: commandService('FAST (serviceControl)', b.serviceControl, ctx.env) } : {}),
+  });
+}
+
+/** Warm by pre-read: every data file read end to end through the mode's own path. */
+async function preread(file: string): Promise<string> {
+  const t0 = Date.now();
+  let bytes = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) bytes += (chunk as Buffer).length;
+  return `read ${(bytes / 2 ** 20).toFixed(1)} MiB of ${file} in ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+}
+
+type Session = { markers?: MarkerWriter; runStart: number; folder?: string };
+
+/**
+ * One launch of the target: launch, attach, first picture, the workflow, close. Measured (markers, metrics, FAST
+ * log) when a run folder is given; a Warm run's unmeasured warm-up pass calls it without one.
+ */
+async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Record<string, unknown>): Promise<void> {
+  const { config, driver } = ctx;
+  const values = modeValues(config, ctx.configDir, entry.mode);
+  const args = expandArguments(config.target.arguments, values);
+  const env = { ...ctx.env, ...config.target.env, ...(s.folder ? { [TARGET_ENV.runFolder]: s.folder } : {}), [TARGET_ENV.mode]: entry.mode };
+  const { regions, settleMs, openTimeoutMs } = renderRegions(config);
+  const b = entry.mode === 'B_fast' ? config.modes.B_fast : undefined;
+  const logPath = b?.logPath ? abs(ctx.configDir, b.logPath) : undefined;
+  const logFrom = s.folder && logPath ? fastLogOffset(logPath) : undefined;
+  let target: LaunchedTarget | undefined;
+  let agent: MetricsAgentClient | undefined;
+  let window: WindowInfo | undefined;
+  // The run stops as soon as the target dies, instead of waiting out a render timeout.
+  const died = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, died.signal]);
+  try {
+    s.markers?.mark('open_start', `${entry.mode} ${path.basename(values.dataPath)}`, s.runStart);
+    target = await launchTarget(abs(ctx.configDir, config.target.executable), args, env);
+    void target.exited.then(() => died.abort());
+    if (s.folder) {
+      const t0 = Date.now();
+      agent = await MetricsAgentClient.start({
+        outDir: s.folder,
+        targetPid: target.pid,
+        pathRules: config.pathRules.map((r) => ({ class: r.class, prefix: abs(ctx.configDir, r.prefix) })),
+        log: ctx.log,
+      });
+      notes.agent_started_after_launch_ms = Date.now() - t0;
+    }
+    window = await attachToLaunched(
+      driver,
+      target,
+      { ...config.target.window, timeoutMs: config.target.attachTimeoutS * 1000, stableMs: config.target.stableMs },
+      signal,
+    );
+    const fg = await driver.request('window/foreground', { handle: window.handle });
+    if (!fg.ok) throw new Error(`cannot bring the target window to the front: ${fg.reason ?? 'refused'}`);
+    notes.window = { title: window.title, pid: window.pid, client: window.clientRect, dpiScale: window.dpiScale };
+    if (regions.length) {
+      const first = await waitFirstPicture(driver, window.handle, regions, { timeoutMs: openTimeoutMs, ...(settleMs !== undefined ? { settleMs } : {}), signal });
+      s.markers?.mark('first_pixel', first.detail, first.at);
+    }
+    const workflow = entry.workflow;
+    if (workflow.replay) {
+      await replayWorkflow({ driver, window, file: abs(ctx.configDir, workflow.replay), signal, log: ctx.log, ...(s.markers ? { markers: s.markers } : {}) });
+    } else {
+      const def = config.workflows[workflow.name];
+      if (!def) throw new Error(`workflow ${workflow.name} is not defined under "workflows"`);
+      await runWorkflow(def, { driver, window, regions, ...(settleMs !== undefined ? { settleMs } : {}), ...(s.markers ? { markers: s.markers } : {}), signal });
+    }
+    s.markers?.mark('session_end');
+  } catch (e) {
+    if (target?.exitReason() && !ctx.signal.aborted) {
+      throw new Error(`the target exited (${target.exitReason()}) during the run${target.stderrTail() ? `; it said: ${target.stderrTail()}` : ''}; last: ${(e as Error).message}`);
+    }
+    throw e;
+  } finally {
+    if (target) {
+      const keys = config.target.close.keys;
+      const politeKeys = keys?.length && window ? keys : undefined;
+      notes.close = await closeTarget(target, {
+        timeoutMs: config.target.close.timeoutS * 1000,
+        ...(politeKeys
+          ? {
+              politeClose: async () => {
+                for (const k of politeKeys) {
+                  const parts = k.split('+');
+                  const key = parts.pop()!;
+                  await driver.request('input/inject', {
+                    handle: window!.handle,
+                    coordinates: 'client',
+                    events: [...parts.map((m) => ({ kind: 'key_down' as const, key: m })), { kind: 'key_down', key }, { kind: 'key_up', key }, ...parts.reverse().map((m) => ({ kind: 'key_up' as const, key: m }))],
+                  });
+                }
+              },
+            }
+          : {}),
+      }).catch((e: Error) => `could not be closed: ${e.message}`);
+    }
+    await agent?.stop().catch(() => undefined);
+    if (s.folder && logPath && logFrom !== undefined) notes.fast_log = copyFastLog(logPath, logFrom, path.join(s.folder, 'fast_log.tsv'), b!.logFormat);
+  }
+}
+
+/** A whole run: the cache policy, then a measured session, each step recorded in the run folder. */
+export async function runOne(ctx: RunContext, entry: PlanEntry, onStarted?: (run: { runId: string; folder: string }) => void): Promise<RunResult> {
+  const { config } = ctx;
+  const t0 = Date.now();
+  const values = modeValues(config, ctx.configDir, entry.mode);
+  const rf = new RunFolder(ctx.runsRoot, {
+    campaignId: ctx.campaignId,
+    mode: entry.mode,
+    cachePolicy: entry.policy,
+    workflow: entry.workflow.name,
+    repeat: entry.repeat,
+    app: { executable: config.target.executable },
+    configText: ctx.configText,
+    extra: { warmup: entry.warmup, campaign: { index: entry.index, total: ctx.total, block: entry.block }, dataset: datasetIdentity(values.dataPath) },
+  });
+  const runId = path.basename(rf.folder);
+  onStarted?.({ runId, folder: rf.folder });
+  const notes: Record<string, unknown> = {};
+  let measuredStart = 0;
+  let measuredEnd = 0;
+  try {
+    if (entry.policy === 'Cold') {
+      const report = await applyPolicyFor(ctx, entry.mode);
+      rf.note({ cache_policy_report: report });
+      if (!report.ok) throw new Error(`the Cold policy failed: ${report.steps.filter((x) => !x.ok).map((x) => x.detail).join('; ')}`);
+    } else if (config.campaign.warm === 'preread') {
+      rf.note({ warm: { method: 'preread', detail: await preread(values.dataPath) } });
+    } else {
+      const p = ctx.previous;
+      if (p && p.status === 'complete' && p.entry.mode === entry.mode && p.entry.workflow.name === entry.workflow.name) {
+        rf.note({ warm: { method: 'pass', by_run: p.runId } });
+      } else {
+        const w0 = Date.now();
+        const passNotes: Record<string, unknown> = {};
+        await session(ctx, entry, { runStart: systemClock.mono() }, passNotes);
+        rf.note({ warm: { method: 'pass', unmeasured: true, seconds: (Date.now() - w0) / 1000, ...passNotes } });
+      }
+    }
+    if (ctx.signal.aborted) throw new Error('interrupted');
+    const runStart = systemClock.mono();
+    measuredStart = Date.now();
+    const markers = new MarkerWriter(rf.file('markers.tsv'), runStart);
+    try {
+      await session(ctx, entry, { markers, runStart, folder: rf.folder }, notes);
+    } finally {
+      measuredEnd = Date.now();
+      rf.note(notes);
+    }
+    rf.finish('complete');
+    return { runId, folder: rf.folder, status: 'complete', overheadMs: Date.now() - t0 - (measuredEnd - measuredStart), seconds: (Date.now() - t0) / 1000 };
+  } catch (e) {
+    const status = ctx.signal.aborted ? 'aborted' : 'failed';
+    const reason = ctx.signal.aborted ? `interrupted (${(e as Error).message})` : (e as Error).message;
+    rf.finish(status, reason);
+    // A run that failed before it was measured still gets the file every run folder has.
+    if (!existsSync(rf.file('markers.tsv'))) writeFileSync(rf.file('markers.tsv'), MARKER_COLUMNS.join('\t') + '\n');
+    return { runId, folder: rf.folder, status, reason, overheadMs: Date.now() - t0 - (measuredEnd - measuredStart), seconds: (Date.now() - t0) / 1000 };
+  }
+}

@@ -1,0 +1,105 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Environment variables every launched target inherits, so a cooperative target (the stand-in) can log beside the run. */
+export const TARGET_ENV = {
+  runFolder: 'FASTBENCH_RUN_DIR',
+  mode: 'FASTBENCH_MODE',
+} as const;
+
+export type LaunchedTarget = {
+  child: ChildProcess;
+  pid: number;
+  /** Why it exited, once it has ("exit code 3", "signal SIGSEGV"). */
+  exitReason(): string | undefined;
+  exited: Promise<void>;
+  stderrTail(): string;
+};
+
+/** Replaces {project} and {dataPath} in each argument. */
+export function expandArguments(args: string[], values: { project?: string; dataPath?: string }): string[] {
+  return args.map((a) =>
+    a.replace(/\{(project|dataPath)\}/g, (whole, key: 'project' | 'dataPath') => {
+      const v = values[key];
+      if (v === undefined) throw new Error(`target.arguments uses ${whole} but no ${key} is configured for this mode`);
+      return v;
+    }),
+  );
+}
+
+/**
+ * Starts the application in a process group of its own (Linux), so the whole tree it spawns can be
+ * signalled and killed together; on Windows the tree is killed with taskkill /T.
+ */
+export function launchTarget(executable: string, args: string[], env: NodeJS.ProcessEnv): Promise<LaunchedTarget> {
+  const child = spawn(executable, args, { env, stdio: ['ignore', 'ignore', 'pipe'], detached: process.platform !== 'win32', windowsHide: false });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  let reason: string | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      reason = signal ? `signal ${signal}` : `exit code ${code}`;
+      resolve();
+    }),
+  );
+  return new Promise((resolve, reject) => {
+    child.once('error', (e) => reject(new Error(`cannot start ${executable}: ${e.message}`)));
+    child.once('spawn', () =>
+      resolve({ child, pid: child.pid!, exitReason: () => reason, exited, stderrTail: () => stderr.trim().split('\n').slice(-5).join(' | ') }),
+    );
+  });
+}
+
+/** The launched process and every descendant, read from /proc (Linux); elsewhere just the process itself. */
+export function processTree(root: number): number[] {
+  if (process.platform !== 'linux') return [root];
+  const parentOf = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // The command name may hold spaces and parentheses; fields resume after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parentOf.set(Number(name), ppid);
+    } catch {
+      // The process ended while we listed.
+    }
+  }
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of parentOf) if (!tree.has(pid) && tree.has(ppid)) (tree.add(pid), (grew = true));
+  }
+  return [...tree];
+}
+
+function signalTree(t: LaunchedTarget, signal: NodeJS.Signals): void {
+  try {
+    if (process.platform === 'win32') {
+      spawnSync('taskkill', ['/PID', String(t.pid), '/T', ...(signal === 'SIGKILL' ? ['/F'] : [])], { windowsHide: true, timeout: 10_000 });
+    } else {
+      process.kill(-t.pid, signal);
+    }
+  } catch {
+    // Already gone.
+  }
+}
+
+const within = (p: Promise<void>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+
+/**
+ * Ends the target: the caller's polite close (keys) first if any, else SIGTERM / WM_CLOSE to the tree; after
+ * the timeout the tree is killed. Resolves with how it ended, once the process has really exited.
+ */
+export async function closeTarget(t: LaunchedTarget, o: { timeoutMs: number; politeClose?: () => Promise<void> }): Promise<string> {
+  if (t.exitReason()) return `had already exited (${t.exitReason()})`;
+  if (o.politeClose) {
+    await o.politeClose().catch(() => undefined);
+    if (await within(t.exited, o.timeoutMs)) return 'closed by its close keys';
+  }
+  signalTree(t, 'SIGTERM');
+  if (await within(t.exited, o.timeoutMs)) return 'closed on request';
+  signalTree(t, 'SIGKILL');
+  if (await within(t.exited, 10_000)) return `killed after ${Math.round(o.timeoutMs / 1000)} s`;
+  throw new Error(`process ${t.pid} did not exit even after SIGKILL`);
+}
