@@ -23,22 +23,34 @@ export function secretKindOf(text: string): string | undefined {
   return undefined;
 }
 
-/** Every place in a parsed JSON value that holds a secret or a key named for one. */
+/** Every place in a parsed JSON value that holds a secret or a key named for one, in document order. */
 export function findSecrets(value: unknown, path: (string | number)[] = []): SecretFinding[] {
-  if (typeof value === 'string') {
-    const kind = secretKindOf(value);
-    return kind ? [{ path, kind }] : [];
-  }
-  if (Array.isArray(value)) return value.flatMap((v, i) => findSecrets(v, [...path, i]));
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).flatMap(([k, v]) => {
-      if (SECRET_KEY_NAMES.test(k) && typeof v === 'string' && v.length > 0) {
-        return [{ path: [...path, k], kind: `a secret-named key "${k}"` }];
+  // An explicit stack, not recursion: JSON.parse accepts nesting far deeper than the call stack allows.
+  // Children are pushed last-first so they pop in document order.
+  const found: SecretFinding[] = [];
+  const stack: ({ value: unknown; path: (string | number)[] } | SecretFinding)[] = [{ value, path }];
+  while (stack.length) {
+    const item = stack.pop()!;
+    if ('kind' in item) {
+      found.push(item);
+      continue;
+    }
+    const { value: v, path: at } = item;
+    if (typeof v === 'string') {
+      const kind = secretKindOf(v);
+      if (kind) found.push({ path: at, kind });
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: [...at, i] });
+    } else if (v !== null && typeof v === 'object') {
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, child] = entries[i]!;
+        const named = SECRET_KEY_NAMES.test(k) && typeof child === 'string' && child.length > 0;
+        stack.push(named ? { path: [...at, k], kind: `a secret-named key "${k}"` } : { value: child, path: [...at, k] });
       }
-      return findSecrets(v, [...path, k]);
-    });
+    }
   }
-  return [];
+  return found;
 }
 
 /** Text with every SAS signature and account key replaced, for logs and error messages. */

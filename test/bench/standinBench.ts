@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { blobUrlOf, sasFor, uploadVolume } from '../../extension/core/storage/volumeUpload';
+import { blobUrlOf, sasFor, uploadVolume } from '../../extension/standin/storage/volumeUpload';
 import { BlobReader } from '../../extension/standin/fastcache/blobReader';
 import { FastcacheBrickSource } from '../../extension/standin/fastcache/fastcacheSource';
 import { startFastcache } from '../../extension/standin/fastcache/fastcacheProcess';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { FASTCACHE_LOG_HEADER, formatFastcacheLine } from '../../extension/core/fastlog/fastcacheFormat';
+import { FASTCACHE_LOG_HEADER, formatFastcacheLine } from '../../extension/shared/fastcacheFormat';
 import { parseFastLogText, parserFor, readFastLog } from '../../extension/core/fastlog/fastLogParsers';
 import { tempDir } from './harness';
 

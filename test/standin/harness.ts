@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { blobUrlOf, sasFor, uploadVolume, type BlobLocation } from '../../extension/core/storage/volumeUpload';
+import { blobUrlOf, sasFor, uploadVolume, type BlobLocation } from '../../extension/standin/storage/volumeUpload';
 import { startFastcache, type RunningFastcache } from '../../extension/standin/fastcache/fastcacheProcess';
 import { generateVolume, type VolumeSpec } from '../../extension/standin/volume/generate';
 import { startAzurite, type RunningAzurite } from '../../extension/standin/volume/localAzurite';

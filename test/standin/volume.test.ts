@@ -4,13 +4,13 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { standinData, standinFastcache } from '../../extension/cli/commands/standinCommands';
 import { FastcacheBrickSource } from '../../extension/standin/fastcache/fastcacheSource';
-import { DEV_STORE_ACCOUNT } from '../../extension/core/storage/volumeUpload';
+import { DEV_STORE_ACCOUNT } from '../../extension/standin/storage/volumeUpload';
 import { BlobReader } from '../../extension/standin/fastcache/blobReader';
 import { FileBrickSource } from '../../extension/standin/volume/fileSource';
 import { DEMO_SPEC, dimsForSize, generateVolume, headerFor } from '../../extension/standin/volume/generate';
 import { blobEndpointAnswers, freePort, startAzurite } from '../../extension/standin/volume/localAzurite';
 import { horizonDepth, makeGeology } from '../../extension/standin/volume/syntheticGeology';
-import { devStoreSas } from '../../extension/core/storage/volumeUpload';
+import { devStoreSas } from '../../extension/standin/storage/volumeUpload';
 import { TINY, bricksDigest, sha, tempDir } from './harness';
 import { runCommand } from './cliHarness';
 

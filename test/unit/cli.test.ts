@@ -63,3 +63,19 @@ test('the real binary: clear errors on stderr, exit 2, never a stack trace', () 
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   }
 });
+
+test('the real binary: a recording nested 100,000 arrays deep is refused with its position, not a stack overflow', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fb-cli-'));
+  writeFileSync(path.join(dir, 'deep.fbrec.json'), '['.repeat(100_000) + ']'.repeat(100_000));
+  writeFileSync(path.join(dir, 'fastbench.json'), '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000));
+  const bin = path.join(REPO_ROOT, 'dist', 'cli.js');
+  for (const [args, expected] of [
+    [['recording', 'validate', 'deep.fbrec.json'], /^deep\.fbrec\.json:1:513: JSON syntax: expected at most 512 nested arrays and objects, found nesting deeper than 512$/m],
+    [['config', 'validate', 'fastbench.json'], /^fastbench\.json:1:2561: JSON syntax: expected at most 512 nested arrays and objects, found nesting deeper than 512$/m],
+  ] as const) {
+    const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, expected);
+    assert.doesNotMatch(r.stderr, /\n\s+at |Maximum call stack/, 'no stack trace');
+  }
+});

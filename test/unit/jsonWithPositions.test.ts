@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatJsonPath, parseJsonWithPositions } from '../../extension/core/json/jsonWithPositions';
+import { formatJsonPath, MAX_JSON_DEPTH, parseJsonWithPositions } from '../../extension/shared/jsonWithPositions';
 
 test('values and keys carry line:column', () => {
   const parsed = parseJsonWithPositions('{\n  "a": [1,\n    {"b": true}]\n}');
@@ -48,4 +48,40 @@ test('paths print the way people write them', () => {
   assert.equal(formatJsonPath(['events', 3, 't_ms']), 'events[3].t_ms');
   assert.equal(formatJsonPath(['modes', 'A_shared', 'data path']), 'modes.A_shared["data path"]');
   assert.equal(formatJsonPath([]), '(top level)');
+});
+
+test('nesting: up to the limit parses, one deeper is refused where it starts, 100,000 deep never overflows the stack', () => {
+  const nested = (n: number) => '['.repeat(n) + ']'.repeat(n);
+  assert.ok(parseJsonWithPositions(nested(MAX_JSON_DEPTH)).ok);
+  const over = parseJsonWithPositions(nested(MAX_JSON_DEPTH + 1));
+  assert.ok(!over.ok);
+  assert.equal(over.error.found, `nesting deeper than ${MAX_JSON_DEPTH}`);
+  assert.equal(over.error.position.column, MAX_JSON_DEPTH + 1);
+  const deep = parseJsonWithPositions(`{"a":\n${nested(100_000)}}`);
+  assert.ok(!deep.ok && deep.error.position.line === 2 && /at most \d+ nested/.test(deep.error.expected));
+});
+
+test('strict JSON: comments, single quotes, NaN, leading zeros and non-JSON whitespace are refused with a position', () => {
+  for (const [text, column] of [
+    ['{"a": 1 // no\n}', 9],
+    ["{'a': 1}", 2],
+    ['[NaN]', 2],
+    ['[01]', 3],
+    ['[1,\u00a02]', 4],
+    ['["a\tb"]', 4],
+    ['["\\x"]', 3],
+    ['[1.]', 2],
+  ] as const) {
+    const parsed = parseJsonWithPositions(text);
+    assert.ok(!parsed.ok, text);
+    assert.equal(parsed.error.position.column, column, `${JSON.stringify(text)}: ${parsed.error.message}`);
+    assert.throws(() => JSON.parse(text));
+  }
+});
+
+test('a byte-order mark is skipped; positions still count it as column 1', () => {
+  const parsed = parseJsonWithPositions('\ufeff{"a": 1}');
+  assert.ok(parsed.ok);
+  assert.deepEqual(parsed.value, { a: 1 });
+  assert.deepEqual(parsed.keyAt(['a']), { line: 1, column: 3, offset: 2 });
 });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { loadConfig } from '../../core/config/configFile';
-import { isDevStore, parseBlobUrl, sasFor, uploadVolume, type BlobLocation } from '../../core/storage/volumeUpload';
+import { isDevStore, parseBlobUrl, sasFor, uploadVolume, type BlobLocation } from '../../standin/storage/volumeUpload';
 import { FastcacheDaemon } from '../../standin/fastcache/daemon';
 import { DAEMON_OPTIONS, daemonHelp, daemonOptionsFrom, defaultBlobUrl } from '../../standin/fastcache/daemonArgs';
 import { DEMO_SPEC, dimsForSize, generateVolume, type VolumeSpec } from '../../standin/volume/generate';
@@ -148,7 +148,7 @@ export const standinFastcache: Command = {
 blob is on a local Azurite that does not answer): it keeps a cache file in the cache folder, which the viewer
 opens and reads; on a miss it fetches the bricks from the blob with parallel ranged GETs (adjacent bricks
 coalesced) and writes them into the cache file. One line per request goes to the log (format fastcache-v1,
-see extension/core/fastlog/fastcacheFormat.ts).
+see extension/shared/fastcacheFormat.ts).
 
 ${daemonHelp(standinHome(), false)}`,
   options: Object.fromEntries(Object.entries(DAEMON_OPTIONS).filter(([k]) => k !== 'help' && k !== 'exit-with-stdin')),

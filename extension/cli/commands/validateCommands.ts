@@ -4,7 +4,7 @@ import { validateConfigText } from '../../core/config/configFile';
 import { validateRecordingText } from '../../core/recording/recordingFile';
 import { formatProblem } from '../../core/validation/problems';
 import { readInputFile } from '../../core/validation/readInputFile';
-import type { Validated } from '../../core/validation/validateJson';
+import type { Validated } from '../../shared/validateJson';
 import { EXIT, JSON_OPTION, type CliIo, type Command, type ParsedArgs } from '../command';
 
 async function report(io: CliIo, args: ParsedArgs, file: string, validate: (file: string, text: string) => Validated<unknown>, what: string) {

@@ -2,10 +2,10 @@ import path from 'node:path';
 import { configSchema, type FastbenchConfig } from '../../shared/config';
 import { MODES } from '../../shared/names';
 import { SECRET_HOME, findSecrets } from '../../shared/secrets';
-import type { JsonPath } from '../json/jsonWithPositions';
+import type { JsonPath } from '../../shared/jsonWithPositions';
 import { InputError } from '../validation/problems';
 import { readInputFile } from '../validation/readInputFile';
-import { validateJsonText, type Validated } from '../validation/validateJson';
+import { validateJsonText, type Validated } from '../../shared/validateJson';
 
 export type LoadedConfig = { file: string; dir: string; config: FastbenchConfig };
 

@@ -2,8 +2,8 @@
 // whole log into records. Bad lines are collected with their line numbers rather than aborting, so one
 // torn line at the end of a log (the writer was killed) does not hide thousands of good ones.
 import { readFile } from 'node:fs/promises';
-import { fastcacheParser } from './fastcacheFormat';
-import { FastLogLineError, type FastLogParser, type FastLogRecord } from './fastLogRecord';
+import { fastcacheParser } from '../../shared/fastcacheFormat';
+import { FastLogLineError, type FastLogParser, type FastLogRecord } from '../../shared/fastLogRecord';
 import { REGEX_PREFIX, regexParser } from './regexFormat';
 
 const BUILT_IN: FastLogParser[] = [fastcacheParser];

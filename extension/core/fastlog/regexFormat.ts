@@ -3,7 +3,7 @@
 //   time (anything Date.parse reads, e.g. ISO-8601) or t_unix_ms; bytes; latency_ms, latency_us or latency_s;
 //   result (hit/miss, also HIT, cached, true/false); optional kind (read/fetch/prefetch), first, last, req.
 // Lines that do not match are not records (banners, other messages); the caller reports how many matched.
-import { FastLogLineError, type FastLogKind, type FastLogParser, type FastLogResult } from './fastLogRecord';
+import { FastLogLineError, type FastLogKind, type FastLogParser, type FastLogResult } from '../../shared/fastLogRecord';
 
 export const REGEX_PREFIX = 'regex:';
 

@@ -1,9 +1,3 @@
-/** Where the core reports what it does; the CLI writes to stderr, the extension to its LogOutputChannel. */
-export type Logger = {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-};
-
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+// The Logger port is defined in shared/ because the stand-in, a separate program that may import only
+// shared/, takes one too; the core keeps importing it from its ports folder.
+export { silentLogger, type Logger } from '../../shared/logger';

@@ -1,7 +1,7 @@
 import { recordingSchema, type Recording } from '../../shared/recording';
 import { InputError } from '../validation/problems';
 import { readInputFile } from '../validation/readInputFile';
-import { validateJsonText, type Validated } from '../validation/validateJson';
+import { validateJsonText, type Validated } from '../../shared/validateJson';
 
 export function validateRecordingText(file: string, text: string): Validated<Recording> {
   return validateJsonText(file, text, recordingSchema);

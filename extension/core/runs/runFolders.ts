@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { runManifestSchema, type RunManifest } from '../../shared/runManifest';
 import { formatProblem } from '../validation/problems';
-import { validateJsonText } from '../validation/validateJson';
+import { validateJsonText } from '../../shared/validateJson';
 
 export const RUN_MANIFEST_FILE = 'run.json';
 

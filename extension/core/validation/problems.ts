@@ -1,23 +1,9 @@
-import { formatJsonPath } from '../json/jsonWithPositions';
+import { formatJsonPath } from '../../shared/jsonWithPositions';
+import { formatProblem, type Problem } from '../../shared/problems';
 
-/** One thing wrong with an input file, in terms a person can act on. */
-export type Problem = {
-  file: string;
-  path: string;
-  line?: number;
-  column?: number;
-  expected: string;
-  found?: string;
-  /** A likely fix, e.g. the nearest allowed name for a typo. */
-  hint?: string;
-};
-
-export function formatProblem(p: Problem): string {
-  const where = p.line !== undefined ? `${p.file}:${p.line}:${p.column}` : p.file;
-  const found = p.found !== undefined ? `, found ${p.found}` : '';
-  const hint = p.hint ? `; ${p.hint}` : '';
-  return `${where}: ${p.path ? `${p.path}: ` : ''}${p.expected}${found}${hint}`;
-}
+// Problem and formatProblem live in shared/ (the stand-in viewer reports its project file's problems the same
+// way); the core's many users keep importing them from here, next to InputError.
+export { formatProblem, type Problem };
 
 /** Thrown for bad user input; the CLI maps it to exit code 2 and prints the problems, never a stack. */
 export class InputError extends Error {

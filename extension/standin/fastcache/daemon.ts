@@ -1,13 +1,13 @@
 // The FAST-like cache daemon: answers "are these bricks in the cache file yet?" for viewers on a local
 // socket, fetching misses from Blob storage with ranged GETs (see fetchQueue.ts), optionally reading ahead,
-// and appending one fastcache-v1 log line per request (see core/fastlog/fastcacheFormat.ts).
+// and appending one fastcache-v1 log line per request (see shared/fastcacheFormat.ts).
 import { closeSync, existsSync, fstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
-import { FASTCACHE_LOG_HEADER, formatFastcacheLine } from '../../core/fastlog/fastcacheFormat';
-import type { FastLogRecord } from '../../core/fastlog/fastLogRecord';
-import { silentLogger, type Logger } from '../../core/ports/logger';
+import { FASTCACHE_LOG_HEADER, formatFastcacheLine } from '../../shared/fastcacheFormat';
+import type { FastLogRecord } from '../../shared/fastLogRecord';
+import { silentLogger, type Logger } from '../../shared/logger';
 import { redactSecrets } from '../../shared/secrets';
 import { HEADER_BYTES, VolumeLayout, decodeHeader, type VolumeHeader } from '../volume/volumeFormat';
 import { BlobReader } from './blobReader';

@@ -2,7 +2,7 @@
 // `fastbench standin fastcache`. Every option has a default that matches `fastbench standin data`.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { blobUrlOf, parseBlobUrl, sasFor } from '../../core/storage/volumeUpload';
+import { blobUrlOf, parseBlobUrl, sasFor } from '../storage/volumeUpload';
 import { SECRET_ENV_VAR } from '../../shared/secrets';
 import { DEFAULT_AZURITE_PORT, DEFAULT_CONTAINER, DEFAULT_VOLUME_NAME, standinHome, standinPaths } from '../volume/standinPaths';
 import type { DaemonOptions } from './daemon';

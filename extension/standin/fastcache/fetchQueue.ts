@@ -3,7 +3,7 @@
 // and a request's misses are spread over all streams. Each brick in flight belongs to exactly one job, so
 // concurrent requests for the same brick share one GET. Read-ahead jobs wait behind demand jobs and are
 // promoted when a request needs their bricks.
-import type { FastLogKind } from '../../core/fastlog/fastLogRecord';
+import type { FastLogKind } from '../../shared/fastLogRecord';
 
 export type FetchJob = {
   first: number;

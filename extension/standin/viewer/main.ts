@@ -1,8 +1,8 @@
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { validateJsonText } from '../../core/validation/validateJson';
-import { formatProblem } from '../../core/validation/problems';
+import { validateJsonText } from '../../shared/validateJson';
+import { formatProblem } from '../../shared/problems';
 import { FastcacheBrickSource } from '../fastcache/fastcacheSource';
 import type { BrickRead, BrickSource } from '../volume/brickSource';
 import { FileBrickSource } from '../volume/fileSource';

@@ -1,6 +1,6 @@
 import koffi from 'koffi';
-import { win32, type Handle, type WinRect } from '../../driver/win32/user32';
-import { keyNameOfVk } from '../../driver/win32/virtualKeys';
+import { win32, type Handle, type WinRect } from './win32Api';
+import { keyNameOfVk } from './win32Keys';
 import type { WindowInput } from './x11Window';
 
 // A plain Win32 window for the stand-in viewer, the twin of x11Window.ts: a 32-bit top-down DIB framebuffer
@@ -59,7 +59,7 @@ export function pointOfLParam(lParam: number | bigint): { x: number; y: number }
 }
 
 function bind() {
-  const w = win32(); // declares FB_HANDLE / FB_RECT and loads user32, kernel32, gdi32
+  const w = win32(); // declares FB_HANDLE / FB_RECT and loads user32, kernel32, gdi32 (win32Api.ts)
   const user32 = koffi.load('user32.dll');
   const kernel32 = koffi.load('kernel32.dll');
   const gdi32 = koffi.load('gdi32.dll');

@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { DEV_STORE_ACCOUNT } from '../../core/storage/volumeUpload';
+import { DEV_STORE_ACCOUNT } from '../storage/volumeUpload';
 
 export type RunningAzurite = { accountUrl: string; port: number; pid: number; stop: () => Promise<void> };
 

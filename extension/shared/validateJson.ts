@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { secretKindOf } from '../../shared/secrets';
-import { formatJsonPath, parseJsonWithPositions, type JsonPath, type Position } from '../json/jsonWithPositions';
+import { secretKindOf } from './secrets';
+import { formatJsonPath, parseJsonWithPositions, type JsonPath, type Position } from './jsonWithPositions';
 import type { Problem } from './problems';
 
 export type Validated<T> = { ok: true; value: T; raw: unknown } | { ok: false; problems: Problem[] };
