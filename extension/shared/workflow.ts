@@ -22,6 +22,9 @@ const renderWait = z.union([
     regions: z.array(z.string().min(1)).min(1).optional().describe('Names of renderProbe regions to watch (default: all).'),
     timeoutS: z.number().positive().max(3600).optional().describe('Fail the step after this long (default: the workflow step timeout).'),
     settleMs: z.int().nonnegative().max(10_000).optional(),
+    until: namedEnum(['changed', 'restored'] as const, 'a render condition')
+      .optional()
+      .describe('"changed" (default): the picture changed and settled; "restored": a busy indicator came and went.'),
   }),
 ]);
 

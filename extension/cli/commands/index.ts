@@ -1,5 +1,7 @@
 import type { Command } from '../command';
 import { cacheClear } from './cacheCommands';
+import { campaignCommand, runCommand } from './campaignCommand';
+import { initCommand } from './initCommand';
 import { probeRun } from './probeCommand';
 import { recordCommand, replayCommand } from './recordReplayCommands';
 import { runsList } from './runsCommand';
@@ -10,4 +12,4 @@ import { configValidate, recordingValidate } from './validateCommands';
 import { attachWindow, windowsList } from './windowCommands';
 
 /** Only commands that work are listed; `--help` is generated from this table. */
-export const COMMANDS: Command[] = [configValidate, recordingValidate, runsList, windowsList, attachWindow, recordCommand, replayCommand, probeRun, standinData, standinFastcache, standinUp, standinDemo, cacheClear];
+export const COMMANDS: Command[] = [initCommand, campaignCommand, runCommand, configValidate, recordingValidate, runsList, windowsList, attachWindow, recordCommand, replayCommand, probeRun, standinData, standinFastcache, standinUp, standinDemo, cacheClear];

@@ -43,8 +43,8 @@ export class CampaignState {
     private data: CampaignFile,
   ) {}
 
-  static create(folder: string, init: Omit<CampaignFile, 'schema_version' | 'runs' | 'created_at'>): CampaignState {
-    const s = new CampaignState(folder, { schema_version: 1, created_at: new Date().toISOString(), runs: {}, ...init });
+  static create(folder: string, init: { campaign_id: string; config_file: string; config_digest: string; plan: PlanEntry[] }): CampaignState {
+    const s = new CampaignState(folder, { ...init, schema_version: 1, created_at: new Date().toISOString(), runs: {} });
     s.save();
     return s;
   }

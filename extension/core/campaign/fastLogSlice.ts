@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
-import { FASTCACHE_LOG_HEADER, formatFastcacheLine } from '../fastlog/fastcacheFormat';
+import { FASTCACHE_LOG_HEADER, formatFastcacheLine } from '../../shared/fastcacheFormat';
 import { parseFastLogText } from '../fastlog/fastLogParsers';
 
 /** Where the FAST log ends now: a run keeps what the log gains from here on. */

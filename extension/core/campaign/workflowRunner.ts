@@ -21,7 +21,7 @@ export type WorkflowContext = {
 export type StepTime = { label: string; n: number; ms: number; at: number };
 export type WorkflowOutcome = { steps: StepTime[]; durationMs: number };
 
-type Injection = Parameters<DriverClient['request']>[1] extends infer _ ? { kind: string; [k: string]: unknown } : never;
+type Injection = { kind: string } & Record<string, unknown>;
 
 function at(p: Point, w: WindowInfo): { x: number; y: number } {
   if ('x' in p) return { x: p.x, y: p.y };
@@ -128,6 +128,7 @@ export async function runWorkflow(def: WorkflowDefinition, ctx: WorkflowContext)
       try {
         const r = await renderStep(ctx.driver, ctx.window.handle, regionsFor(opts.regions), () => send(events), {
           settleMs: opts.settleMs ?? ctx.settleMs,
+          ...(opts.until ? { until: opts.until } : {}),
           timeoutMs,
           ...(ctx.signal ? { signal: ctx.signal } : {}),
           clock,

@@ -1,0 +1,87 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { standinRenderProbe, standinWorkflows } from '../../core/campaign/templates';
+import type { FastbenchConfigInput } from '../../shared/config';
+import { standinPaths } from '../../standin/volume/standinPaths';
+
+const WINDOW = { width: 900, height: 700 };
+
+export type StandinLayout = {
+  home: string;
+  /** What A_shared opens (the "NAS" path) and what B_fast opens (the FAST path). */
+  dataA: string;
+  dataB: string;
+  cacheFolder: string;
+  logFile: string;
+  /** Path prefixes the open-files evidence classifies. */
+  nasPrefix: string;
+  fastPrefixes: string[];
+  /** How B_fast's cache files are released around a Cold rotation (argv commands). */
+  serviceControl?: { stop: string[]; start: string[] };
+  /** The viewer project's data source for B_fast when it is not a plain path (the legacy IPC mode). */
+  fastEndpoint?: string;
+};
+
+/** The layout of a stand-in home as `fastbench standin data` and the services leave it. */
+export function defaultStandinLayout(home: string): StandinLayout {
+  const p = standinPaths(home);
+  const cli = path.join(__dirname, 'cli.js');
+  return {
+    home,
+    dataA: p.volume,
+    dataB: p.volume,
+    cacheFolder: p.cacheFolder,
+    logFile: p.logFile,
+    nasPrefix: p.nasFolder + path.sep,
+    fastPrefixes: [p.cacheFolder + path.sep],
+    serviceControl: { stop: [process.execPath, cli, 'standin', 'fastcache', 'suspend'], start: [process.execPath, cli, 'standin', 'fastcache', 'resume'] },
+    fastEndpoint: p.endpoint,
+  };
+}
+
+/** Writes the viewer's project file for a mode (what Petrel's .pet is to Petrel) and returns its path. */
+function writeProject(layout: StandinLayout, mode: 'A_shared' | 'B_fast'): string {
+  const folder = path.join(layout.home, 'projects');
+  mkdirSync(folder, { recursive: true });
+  const file = path.join(folder, `campaign_${mode}.fbproj.json`);
+  const source = mode === 'A_shared' || !layout.fastEndpoint ? { volume: mode === 'A_shared' ? layout.dataA : layout.dataB } : { fastcache: layout.fastEndpoint };
+  writeFileSync(file, JSON.stringify({ name: 'campaign', mode, ...source, exportFolder: path.join(layout.home, 'export'), window: WINDOW }, null, 2) + '\n');
+  return file;
+}
+
+/**
+ * A fastbench.json for the stand-in: the viewer launched like any application (node + its bundle + a project
+ * file per mode), found by title, rendered detected from pixels only, the four seed workflows, Cold/Warm,
+ * interleaved repeats.
+ */
+export function standinConfigFor(home: string, layout: StandinLayout = defaultStandinLayout(home), repeats = 3, inlines = 100): FastbenchConfigInput {
+  const viewer = path.join(__dirname, 'standin-viewer.js');
+  return {
+    version: 1,
+    target: {
+      executable: process.execPath,
+      arguments: [viewer, '--project', '{project}'],
+      window: { titlePattern: '^FastBench Stand-in' },
+      attachTimeoutS: 60,
+      stableMs: 0,
+      renderProbe: standinRenderProbe(WINDOW.width, WINDOW.height),
+      close: { timeoutS: 10 },
+    },
+    modes: {
+      A_shared: { dataPath: layout.dataA, project: writeProject(layout, 'A_shared') },
+      B_fast: {
+        dataPath: layout.dataB,
+        project: writeProject(layout, 'B_fast'),
+        cacheFolder: layout.cacheFolder,
+        logPath: layout.logFile,
+        logFormat: 'fastcache-v1',
+        keepRotated: 2,
+        ...(layout.serviceControl ? { serviceControl: layout.serviceControl } : {}),
+      },
+    },
+    campaign: { modes: ['A_shared', 'B_fast'], cachePolicies: ['Cold', 'Warm'], workflows: ['W_scrub100', 'W_attribute', 'W_horizon', 'W_export'], repeats, order: 'interleaved', seed: 1, warm: 'pass', warmupRuns: 0 },
+    workflows: standinWorkflows(inlines),
+    pathRules: [{ class: 'NAS', prefix: layout.nasPrefix }, ...layout.fastPrefixes.map((prefix) => ({ class: 'FAST_cache' as const, prefix }))],
+    runsFolder: path.join(home, 'runs'),
+  };
+}
