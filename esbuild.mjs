@@ -1,12 +1,15 @@
 // Bundles every entry: node programs (extension host, CLI, build tools, tests) as CommonJS, webviews for
-// the browser. Prints bundle sizes. `--watch` rebuilds on change; `--only=NAME,...` limits entries.
+// the browser. Prints bundle sizes. `--watch` rebuilds on change; `--only=NAME,...` limits entries;
+// `--check-layers` builds every entry in memory and checks the layer boundaries on the import graph.
 import * as esbuild from 'esbuild';
+import { layerViolations } from './extension/build/checkLayers.mjs';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+const checkLayers = process.argv.includes('--check-layers');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 
 const testFiles = (dir) =>
@@ -31,7 +34,7 @@ const node = {
   alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
 };
 
-const entries = [
+const allEntries = [
   {
     name: 'extension',
     ...node,
@@ -87,7 +90,15 @@ const entries = [
     outdir: 'dist/test/bench',
   },
   { name: 'vscode-tests', ...node, entryPoints: { index: 'test/vscode/suite/index.ts' }, outdir: 'dist/test/vscode' },
-].filter((e) => !only || only.includes(e.name));
+];
+
+// A misspelt --only name would otherwise build nothing and exit 0, leaving stale bundles to be tested.
+const unknown = only?.filter((name) => !allEntries.some((e) => e.name === name)) ?? [];
+if (unknown.length) {
+  console.error(`esbuild.mjs: unknown --only entr${unknown.length > 1 ? 'ies' : 'y'} ${unknown.join(', ')}; valid: ${allEntries.map((e) => e.name).join(', ')}`);
+  process.exit(2);
+}
+const entries = allEntries.filter((e) => !only || only.includes(e.name));
 
 // Heavy modules must not load when the extension activates: they may only be reached through import().
 const HEAVY = [/node_modules\/@azure\//, /node_modules\/systeminformation\//, /^koffi$/];
@@ -135,6 +146,23 @@ async function buildAll() {
       if (!file.endsWith('.map')) sizes.push({ name, file, kib: info.bytes / 1024 });
     }
   }
+}
+
+if (checkLayers) {
+  // In memory (write: false), so a check never replaces the bundles a lane is about to run.
+  const results = await Promise.allSettled(entries.map(({ name, ...options }) => esbuild.build({ ...options, write: false, logLevel: 'error' })));
+  const failed = entries.filter((_, i) => results[i].status === 'rejected').map((e) => e.name);
+  if (failed.length) {
+    console.error(`layer check: cannot build ${failed.join(', ')} (errors above)`);
+    process.exit(1);
+  }
+  const { violations, files } = layerViolations(results.map((r) => r.value.metafile));
+  if (violations.length) {
+    console.error(`Layer boundaries violated (${violations.length}):\n  ${violations.join('\n  ')}`);
+    process.exit(1);
+  }
+  console.log(`layer boundaries ok (${files} files in ${entries.length} bundles' import graphs)`);
+  process.exit(0);
 }
 
 try {

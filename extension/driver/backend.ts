@@ -32,11 +32,32 @@ export class DriverError extends Error {
       | 'os_error'
       | 'not_foreground'
       | 'obscured'
-      | 'moved',
+      | 'moved'
+      | 'never_changed'
+      | 'not_settled'
+      | 'cancelled',
     message: string,
+    /** Facts a caller may want as numbers (sent as the response error's detail). */
+    readonly detail?: Record<string, number | string | null>,
   ) {
     super(message);
   }
+}
+
+/**
+ * Reads a fixed set of client-relative regions of one window again and again, as cheaply as the platform allows
+ * (buffers and shared memory are set up once). Made for render detection's ≥ 200 Hz sampling.
+ */
+export interface RegionReader {
+  /** How it reads ('xshm', 'xgetimage', 'xshm+damage', 'bitblt-dib'), for results and logs. */
+  readonly method: string;
+  /**
+   * Reads every region. Per region: its raw pixel bytes in the backend's own format (a view that stays valid only
+   * until the next read or close), or null when the backend knows nothing was drawn there since the previous read.
+   * The first read always returns bytes.
+   */
+  read(): (Uint8Array | null)[];
+  close(): void;
 }
 
 /**
@@ -60,6 +81,8 @@ export interface DriverBackend {
   inject(events: Injection[]): void;
   /** RGB bytes (row-major, 3 per pixel) of a screen-coordinate region. */
   grab(rect: Rect): Uint8Array;
+  /** A reader of client-relative regions of a window; throws bad_request when a region is outside the client area. */
+  openRegionReader(handle: string, regions: Rect[]): RegionReader;
   close(): void;
   /** Optional: where the backend reports what the client should know (gaps in capture, fallbacks). */
   setLog?(log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void): void;

@@ -9,6 +9,7 @@ import {
   type WindowInfo,
 } from '../shared/driverProtocol';
 import { DriverError, type DriverBackend, type Injection, type MouseButton, type RawInput } from './backend';
+import { ChangeWatcher } from './changeWatch';
 import { summarisePixels } from './pixelHash';
 import { chooseMainWindow, compileMatch, describeMatch } from './windowMatch';
 
@@ -29,12 +30,18 @@ export class DriverServer {
   private readonly heldKeys = new Set<string>();
   private readonly heldButtons = new Set<MouseButton>();
   private closed = false;
+  private readonly changes: ChangeWatcher;
 
   constructor(
     private readonly backend: DriverBackend,
     private readonly send: Send,
     private readonly version: string,
-  ) {}
+  ) {
+    this.changes = new ChangeWatcher((handle, regions) => {
+      this.info(handle);
+      return backend.openRegionReader(handle, regions);
+    });
+  }
 
   /** Backends report things only they can see (e.g. hooks silently removed) through the protocol's log events. */
   attachBackendLog(): void {
@@ -74,7 +81,8 @@ export class DriverServer {
     } catch (e) {
       const code = e instanceof DriverError ? e.code : 'os_error';
       // An unreadable request has no id to answer; say so as a log event rather than misaddress a response.
-      if (id > 0) this.send({ type: 'response', id, ok: false, error: { code, message: (e as Error).message } });
+      const detail = e instanceof DriverError && e.detail ? { detail: e.detail } : {};
+      if (id > 0) this.send({ type: 'response', id, ok: false, error: { code, message: (e as Error).message, ...detail } });
       else this.log('error', (e as Error).message);
       return 'continue';
     }
@@ -116,6 +124,15 @@ export class DriverServer {
         }
         return summarisePixels(b.grab({ x: client.x + region.x, y: client.y + region.y, width: region.width, height: region.height }));
       }
+      case 'window/grabBaseline': {
+        const { handle, regions } = params as Params<'window/grabBaseline'>;
+        return this.changes.grabBaseline(handle, regions);
+      }
+      case 'window/waitForChange':
+        // Runs on timers: injection and other requests are served while it waits.
+        return this.changes.waitForChange(params as Params<'window/waitForChange'>);
+      case 'window/cancelWaits':
+        return { cancelled: this.changes.cancel((params as Params<'window/cancelWaits'>).handle, 'cancelled by the client') };
       case 'driver/shutdown':
         return {};
     }
@@ -251,6 +268,7 @@ export class DriverServer {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.watchTimer);
+    this.changes.close();
     try {
       const releases: Injection[] = [
         ...[...this.heldKeys].map((key) => ({ kind: 'key_up' as const, key })),

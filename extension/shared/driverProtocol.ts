@@ -72,6 +72,62 @@ const injectSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.enum(['key_down', 'key_up']), key: z.string(), scan: z.int().optional() }),
 ]);
 
+// Render detection without the target's cooperation: the driver grabs client-relative regions of the window at
+// ≥ 200 Hz and stamps every grab with the monotonic clock when it was taken (the midpoint of the read). Stamps are
+// process.hrtime milliseconds: CLOCK_MONOTONIC on Linux and QueryPerformanceCounter on Windows, both system-wide,
+// so they compare directly with the core's Clock.mono() and with any other process using hrtime (the stand-in's
+// ground truth). performance.now() is NOT comparable across processes (each has its own time origin).
+const clientRegion = z.strictObject({
+  x: z.int().nonnegative(),
+  y: z.int().nonnegative(),
+  width: z.int().positive(),
+  height: z.int().positive(),
+});
+export type ClientRegion = z.infer<typeof clientRegion>;
+/** Two frames at 60 Hz: a view that has stayed the same this long has finished drawing. */
+export const DEFAULT_SETTLE_MS = 33;
+export const changeWaitParamsSchema = z.strictObject({
+  handle,
+  regions: z.array(clientRegion).min(1).max(16),
+  /** How long the final content must stay unchanged; the step's time is when that content was first seen. */
+  settleMs: z.number().nonnegative().max(10_000).default(DEFAULT_SETTLE_MS),
+  timeoutMs: z.int().positive().max(3_600_000),
+  /**
+   * What "before" is: 'now' grabs it when the request arrives (racy if the step's input was already sent); a
+   * token from window/grabBaseline is content grabbed before the input was sent. A token is used up by the wait.
+   */
+  baseline: z.union([z.literal('now'), z.string().regex(/^b[0-9]+$/)]).default('now'),
+  /**
+   * 'changed' (default): done when the content differs from the baseline and then stays the same for settleMs.
+   * 'restored': done when the content changed and then came back to the baseline and stayed (a busy indicator,
+   * progress text or dialog that appears and goes away, e.g. an export that leaves the view as it was).
+   */
+  until: z.enum(['changed', 'restored']).default('changed'),
+});
+export const changeWaitResultSchema = z.strictObject({
+  /** Grab time of the first grab that differed from the baseline. */
+  changedAt_mono_ms: z.number(),
+  /** Grab time of the first grab of the final content (which then stayed unchanged for settleMs): "rendered". */
+  settledAt_mono_ms: z.number(),
+  /** Index (into regions) of the first region seen to differ from the baseline. */
+  changedRegion: z.int().nonnegative(),
+  /** Grab time of the baseline. */
+  baselineAt_mono_ms: z.number(),
+  /** Samples taken while waiting (a sample reads the regions, or knows from the X server that nothing was drawn). */
+  grabs: z.int().nonnegative(),
+  /** Samples per second over the wait. */
+  grabHz: z.number().nonnegative(),
+  /** Samples that actually read pixels (fewer than grabs when the X server's damage reports say nothing changed). */
+  pixelReads: z.int().nonnegative(),
+  /** Largest gap between two samples (ms): the worst-case resolution of the two stamps above. */
+  maxGapMs: z.number().nonnegative(),
+  /** How pixels were read: 'xshm', 'xgetimage', '+damage' when X damage reports gated the reads, 'bitblt-dib'. */
+  method: z.string(),
+  /** sha256 (16 hex digits) of the final content of every region, in order: a checkpoint for later runs. */
+  hash: z.string(),
+});
+export type ChangeWaitResult = z.infer<typeof changeWaitResultSchema>;
+
 /** Every request method with its params and result, so both sides share one source of truth. */
 export const driverMethods = {
   'windows/list': { params: z.strictObject({}), result: z.array(windowInfoSchema) },
@@ -100,6 +156,18 @@ export const driverMethods = {
     params: z.strictObject({ handle, region: regionSchema }),
     result: z.strictObject({ hash: z.string(), meanRgb: z.tuple([z.number(), z.number(), z.number()]) }),
   },
+  /** Grabs the regions now and keeps them in the driver as the "before" of a step; send the step's input after. */
+  'window/grabBaseline': {
+    params: z.strictObject({ handle, regions: z.array(clientRegion).min(1).max(16) }),
+    result: z.strictObject({ baseline: z.string(), grabbedAt_mono_ms: z.number(), method: z.string() }),
+  },
+  /**
+   * Waits in the driver until the regions changed from the baseline and settled. Fails with code 'never_changed'
+   * or 'not_settled' (detail: timeoutMs, changedAt_mono_ms, lastChangeAt_mono_ms, grabs) when timeoutMs passes.
+   */
+  'window/waitForChange': { params: changeWaitParamsSchema, result: changeWaitResultSchema },
+  /** Ends the window's running waits (they fail with code 'cancelled'), e.g. when the caller was interrupted. */
+  'window/cancelWaits': { params: z.strictObject({ handle }), result: z.strictObject({ cancelled: z.int().nonnegative() }) },
   'driver/shutdown': { params: z.strictObject({}), result: z.strictObject({}) },
 } as const;
 
@@ -130,7 +198,8 @@ export const responseSchema = z.discriminatedUnion('ok', [
     type: z.literal('response'),
     id: z.int().positive(),
     ok: z.literal(false),
-    error: z.strictObject({ code: z.string(), message: z.string() }),
+    // detail: machine-readable facts about the failure (numbers a caller may report), e.g. a render timeout's.
+    error: z.strictObject({ code: z.string(), message: z.string(), detail: z.record(z.string(), z.union([z.number(), z.string(), z.null()])).optional() }),
   }),
 ]);
 

@@ -24,6 +24,8 @@ export class DriverRequestError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** Numbers the driver attached to the failure (e.g. a render timeout's changedAt_mono_ms). */
+    readonly detail: Record<string, number | string | null> = {},
   ) {
     super(message);
     this.name = 'DriverRequestError';
@@ -189,7 +191,7 @@ export class DriverClient {
       this.pending.delete(msg.id);
       clearTimeout(p.timer);
       if (!msg.ok) {
-        p.reject(new DriverRequestError(msg.error.code, msg.error.message));
+        p.reject(new DriverRequestError(msg.error.code, msg.error.message, msg.error.detail));
         return;
       }
       const result = driverMethods[p.method].result.safeParse(msg.result);
@@ -270,8 +272,9 @@ export class DriverClient {
     const out = this.socket ?? this.child?.stdin;
     if (!this.child || !out) return Promise.reject(new DriverRequestError('driver_exited', `${method}: the driver is not running`));
     const id = this.nextId++;
-    const limit =
-      timeoutMs ?? (method === 'window/attach' ? ((params as { timeoutMs?: number }).timeoutMs ?? 180_000) + 5_000 : this.options.requestTimeoutMs);
+    // Requests that wait in the driver carry their own timeout; the client allows that plus a margin for the reply.
+    const waits = method === 'window/attach' || method === 'window/waitForChange';
+    const limit = timeoutMs ?? (waits ? ((params as { timeoutMs?: number }).timeoutMs ?? 180_000) + 5_000 : this.options.requestTimeoutMs);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);

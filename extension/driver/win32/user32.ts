@@ -86,6 +86,10 @@ function bind() {
     GetDIBits: gdi32.func(
       'int __stdcall GetDIBits(FB_HANDLE hdc, FB_HANDLE bitmap, uint32_t start, uint32_t lines, _Out_ uint8_t *bits, _Inout_ uint8_t *info, uint32_t usage)',
     ),
+    CreateDIBSection: gdi32.func(
+      'FB_HANDLE __stdcall CreateDIBSection(FB_HANDLE hdc, uint8_t *info, uint32_t usage, _Out_ void **bits, FB_HANDLE section, uint32_t offset)',
+    ),
+    GdiFlush: gdi32.func('int __stdcall GdiFlush()'),
     DeleteObject: gdi32.func('int __stdcall DeleteObject(FB_HANDLE obj)'),
     DeleteDC: gdi32.func('int __stdcall DeleteDC(FB_HANDLE hdc)'),
     GetDeviceCaps: gdi32.func('int __stdcall GetDeviceCaps(FB_HANDLE hdc, int index)'),
@@ -109,4 +113,9 @@ export function decodeUint8(ptr: unknown): number {
 
 export function decodeUint32(ptr: unknown): number {
   return koffi.decode(ptr as bigint, 'uint32_t') as number;
+}
+
+/** Bytes at a native address, aliased (no copy): valid as long as the memory is. */
+export function viewBytes(ptr: unknown, length: number): Uint8Array {
+  return new Uint8Array(koffi.view(ptr as bigint, length));
 }

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import type { Rect, WindowInfo } from '../../shared/driverProtocol';
-import { DriverError, type DriverBackend, type Injection, type RawInput } from '../backend';
+import { DriverError, type DriverBackend, type Injection, type RawInput, type RegionReader } from '../backend';
 import { rawInputOf } from './hookEvents';
 import { HookThread, type HookStats } from './hookThread';
+import { Win32RegionReader } from './regionReader';
 import { encodeInjections, FASTBENCH_INPUT_TAG, INPUT_SIZE, KEYEVENTF, MOUSEEVENTF, type VirtualDesktop } from './inputEncoding';
 import { decodeUint32, decodeUint8, win32, type Handle, type WinPoint, type WinRect, type Win32 } from './user32';
 
@@ -521,6 +522,10 @@ export class Win32Backend implements DriverBackend {
       if (mem) w.DeleteDC(mem);
       w.ReleaseDC(null, screen);
     }
+  }
+
+  openRegionReader(handle: string, regions: Rect[]): RegionReader {
+    return new Win32RegionReader(this.w, BigInt(handle), regions);
   }
 
   private logSink: ((level: 'debug' | 'info' | 'warn' | 'error', message: string) => void) | undefined;

@@ -1,8 +1,9 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { Rect, WindowInfo } from '../../shared/driverProtocol';
-import { DriverError, type DriverBackend, type Injection, type MouseButton, type RawInput } from '../backend';
+import { DriverError, type DriverBackend, type Injection, type MouseButton, type RawInput, type RegionReader } from '../backend';
 import { keyNameFromKeysym, keysymNameForKey } from './keysyms';
+import { X11RegionReader } from './regionReader';
 import { X, XC, XRes, XClassHint, XErrorHandler, XImageHead, XRecordInterceptData, XRecordInterceptProc, XWindowAttributes, koffi, type Ptr } from './xlib';
 
 const monoMs = () => Number(process.hrtime.bigint()) / 1e6;
@@ -491,6 +492,10 @@ export class X11Backend implements DriverBackend {
     } finally {
       X.XFree(image);
     }
+  }
+
+  openRegionReader(handle: string, regions: Rect[]): RegionReader {
+    return new X11RegionReader(Number(handle), regions, () => this.takeError());
   }
 
   close(): void {

@@ -95,6 +95,8 @@ export const X = {
   XSendEvent: x11.func('int XSendEvent(void *dpy, unsigned long w, int propagate, long mask, void *event)'),
   XSync: x11.func('int XSync(void *dpy, int discard)'),
   XFlush: x11.func('int XFlush(void *dpy)'),
+  XPending: x11.func('int XPending(void *dpy)'),
+  XNextEvent: x11.func('int XNextEvent(void *dpy, void *event)'),
   XFree: x11.func('int XFree(void *data)'),
   XGetImage: x11.func(
     'void *XGetImage(void *dpy, unsigned long d, int x, int y, unsigned int width, unsigned int height, unsigned long planes, int format)',

@@ -13,7 +13,7 @@ export function defaultDaemonScript(): string {
   for (const candidate of [path.join(__dirname, 'fastcache.js'), path.join(__dirname, '..', '..', 'fastcache.js')]) {
     if (existsSync(candidate)) return candidate;
   }
-  throw new Error(`fastcache.js not found beside ${__dirname}: build it with "node esbuild.mjs --only=fastcache"`);
+  throw new Error(`fastcache.js not found beside ${__dirname}: build it with "node esbuild.mjs --only=standin"`);
 }
 
 export async function startFastcache(args: string[], options: { script?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunningFastcache> {

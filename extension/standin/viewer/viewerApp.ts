@@ -4,7 +4,7 @@ import type { BrickSource } from '../volume/brickSource';
 import { VolumeLayout, type VolumeHeader } from '../volume/volumeFormat';
 import { renderSlice, SeismicVolume, type Slice } from './sliceMath';
 import { BUSY_RGB, STATUS_PATCH, statusRgb, type ViewerStep } from '../../shared/standinStatus';
-import type { WindowInput } from './x11Window';
+import type { PresentStamp, WindowInput } from './x11Window';
 
 /** What the app needs from a window; the X11 and Win32 windows both provide it. */
 export interface ViewerWindow {
@@ -14,7 +14,8 @@ export interface ViewerWindow {
   setTitle(title: string): void;
   blit(rgb: Uint8Array, x: number, y: number, w: number, h: number): void;
   fill(x: number, y: number, w: number, h: number, rgb: [number, number, number]): void;
-  present(text?: { x: number; y: number; s: string }[], region?: { x: number; y: number; w: number; h: number }): void;
+  /** Returns when the frame reached the display server, where the window can tell (ground truth). */
+  present(text?: { x: number; y: number; s: string }[], region?: { x: number; y: number; w: number; h: number }): PresentStamp | void;
   close(): void;
 }
 
@@ -28,6 +29,8 @@ export type ViewerOptions = {
 };
 
 const BAR = STATUS_PATCH.height;
+/** The ground-truth log's columns: every step's busy frame and final frame, stamped on the system monotonic clock. */
+export const TRUTH_LOG_HEADER = 'frame\tstep\tcount\tinline\tput_mono_ms\tpresented_mono_ms';
 
 /**
  * The stand-in's behaviour, like Petrel's for the workflows we time: PageDown/PageUp step inlines, A
@@ -47,12 +50,16 @@ export class ViewerApp {
   private busy = false;
   private queue: Promise<void> = Promise.resolve();
   private window!: ViewerWindow;
+  /** Where each step's frames are logged with their present times: FASTBENCH_STANDIN_TRUTH_LOG=<file>. */
+  private readonly truthLog = process.env.FASTBENCH_STANDIN_TRUTH_LOG;
 
   constructor(
     private readonly source: BrickSource,
     private readonly header: VolumeHeader,
     private readonly options: ViewerOptions,
-  ) {}
+  ) {
+    if (this.truthLog) appendFileSync(this.truthLog, TRUTH_LOG_HEADER + '\n');
+  }
 
   get title(): string {
     return `FastBench Stand-in — ${this.options.name} (${this.options.mode}) — inline ${this.inline}`;
@@ -133,27 +140,33 @@ export class ViewerApp {
     const started = performance.now();
     this.busy = true;
     this.window.setTitle(this.title);
-    this.paintStatus();
+    this.logTruth('busy', name, this.paintStatus());
     try {
       await work();
       this.counts[name]++;
       this.lastStep = name;
     } finally {
       this.busy = false;
-      this.redraw();
+      this.logTruth('done', name, this.redraw());
       this.logStep(name, `done in ${(performance.now() - started).toFixed(1)} ms, inline ${this.inline}`);
     }
+  }
+
+  /** Written after the frame is on screen, so logging never delays what it measures. */
+  private logTruth(frame: 'busy' | 'done', step: ViewerStep, stamp: PresentStamp | void): void {
+    if (!this.truthLog || !stamp) return;
+    appendFileSync(this.truthLog, `${frame}\t${step}\t${this.counts[step]}\t${this.inline}\t${stamp.put_mono_ms.toFixed(3)}\t${stamp.presented_mono_ms.toFixed(3)}\n`);
   }
 
   private imageArea(): { x: number; y: number; w: number; h: number } {
     return { x: 0, y: BAR, w: this.window.width, h: Math.max(1, this.window.height - BAR) };
   }
 
-  private paintStatus(): void {
+  private paintStatus(): PresentStamp | void {
     const w = this.window;
     w.fill(0, 0, w.width, BAR, [24, 24, 32]);
     w.fill(STATUS_PATCH.x, STATUS_PATCH.y, STATUS_PATCH.width, STATUS_PATCH.height, this.busy ? BUSY_RGB : statusRgb(this.lastStep, this.counts[this.lastStep]));
-    w.present([{ x: 44, y: 20, s: this.statusText() }], { x: 0, y: 0, w: w.width, h: BAR });
+    return w.present([{ x: 44, y: 20, s: this.statusText() }], { x: 0, y: 0, w: w.width, h: BAR });
   }
 
   private statusText(): string {
@@ -163,7 +176,7 @@ export class ViewerApp {
   }
 
   /** Paints everything: the slice, the horizon on it, the seed, and the status bar. */
-  redraw(): void {
+  redraw(): PresentStamp | void {
     const w = this.window;
     const area = this.imageArea();
     if (this.shown) {
@@ -189,7 +202,7 @@ export class ViewerApp {
     w.fill(0, 0, w.width, BAR, [24, 24, 32]);
     w.fill(STATUS_PATCH.x, STATUS_PATCH.y, STATUS_PATCH.width, STATUS_PATCH.height, this.busy ? BUSY_RGB : statusRgb(this.lastStep, this.counts[this.lastStep]));
     w.setTitle(this.title);
-    w.present([{ x: 44, y: 20, s: this.statusText() }]);
+    return w.present([{ x: 44, y: 20, s: this.statusText() }]);
   }
 
   private logStep(step: string, detail: string): void {

@@ -44,10 +44,17 @@ const X = {
   XDrawString: x11.func('int XDrawString(void *dpy, unsigned long d, void *gc, int x, int y, const char *text, int length)'),
   XFree: x11.func('int XFree(void *data)'),
   XFlush: x11.func('int XFlush(void *dpy)'),
+  XSync: x11.func('int XSync(void *dpy, int discard)'),
 };
+
+/** Ground truth (FASTBENCH_STANDIN_TRUTH_LOG): system-wide monotonic ms, the clock the driver stamps grabs with. */
+const monoMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 const EV = { KeyPress: 2, ButtonPress: 4, Expose: 12, ConfigureNotify: 22, ClientMessage: 33 };
 const MASK = { KeyPress: 1, ButtonPress: 1 << 2, Exposure: 1 << 15, StructureNotify: 1 << 17 };
+
+/** When a frame went to the X server: before XPutImage, and after the server drew it (XSync) or XFlush. */
+export type PresentStamp = { put_mono_ms: number; presented_mono_ms: number };
 
 export type WindowInput =
   | { kind: 'key'; key: string }
@@ -64,6 +71,8 @@ export class X11Window {
   private readonly event = Buffer.alloc(192);
   private frame: { ptr: bigint; image: bigint; bytes: Uint8Array } | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** With a ground-truth log, present() waits for the server to have drawn (XSync) so its stamp is exact. */
+  private readonly syncPresent = !!process.env.FASTBENCH_STANDIN_TRUTH_LOG;
   width: number;
   height: number;
 
@@ -152,12 +161,16 @@ export class X11Window {
   }
 
   /** Pushes the framebuffer (or one region of it) to the screen, then draws text lines on top. */
-  present(text: { x: number; y: number; s: string }[] = [], region?: { x: number; y: number; w: number; h: number }): void {
+  present(text: { x: number; y: number; s: string }[] = [], region?: { x: number; y: number; w: number; h: number }): PresentStamp {
     const r = region ?? { x: 0, y: 0, w: this.width, h: this.height };
+    const put = monoMs();
     X.XPutImage(this.dpy, this.win, this.gc, this.frame!.image, r.x, r.y, r.x, r.y, r.w, r.h);
     X.XSetForeground(this.dpy, this.gc, 0xffffff);
     for (const t of text) X.XDrawString(this.dpy, this.win, this.gc, t.x, t.y, t.s, Buffer.byteLength(t.s));
-    X.XFlush(this.dpy);
+    // XSync returns once the server has executed the drawing: the frame is on screen from then on.
+    if (this.syncPresent) X.XSync(this.dpy, 0);
+    else X.XFlush(this.dpy);
+    return { put_mono_ms: put, presented_mono_ms: monoMs() };
   }
 
   private pump(onRedraw: () => void): void {
