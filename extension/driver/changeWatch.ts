@@ -20,7 +20,10 @@ const MAX_BASELINES = 16;
 type Baseline = { handle: string; regions: ClientRegion[]; reader: RegionReader; frames: Buffer[]; at: number; created: number };
 type Wait = { handle: string; cancel: (why: string) => void };
 
+type Until = 'changed' | 'restored' | 'nonblank';
 const copyOf = (bytes: Uint8Array) => Buffer.from(bytes);
+/** Every pixel the same (a cleared canvas): the content equals itself shifted by one 32-bit pixel, a native memcmp. */
+const uniform = (b: Buffer) => b.length <= 4 || b.compare(b, 4, b.length, 0, b.length - 4) === 0;
 const same = (a: Uint8Array, b: Buffer) => a.length === b.length && b.equals(a);
 const sameRegions = (a: ClientRegion[], b: ClientRegion[]) =>
   a.length === b.length && a.every((r, i) => r.x === b[i]!.x && r.y === b[i]!.y && r.width === b[i]!.width && r.height === b[i]!.height);
@@ -80,7 +83,7 @@ export class ChangeWatcher {
     settleMs: number;
     timeoutMs: number;
     baseline: string;
-    until: 'changed' | 'restored';
+    until: Until;
   }): Promise<ChangeWaitResult> {
     let base: Baseline;
     if (params.baseline === 'now') {
@@ -100,16 +103,18 @@ export class ChangeWatcher {
     return this.run(base, params);
   }
 
-  private run(base: Baseline, p: { handle: string; regions: ClientRegion[]; settleMs: number; timeoutMs: number; until: 'changed' | 'restored' }): Promise<ChangeWaitResult> {
+  private run(base: Baseline, p: { handle: string; regions: ClientRegion[]; settleMs: number; timeoutMs: number; until: Until }): Promise<ChangeWaitResult> {
     const { reader } = base;
     const n = base.frames.length;
     const last = base.frames.map((f) => f); // the content of the latest sample, per region
-    const differs = new Array<boolean>(n).fill(false); // latest content differs from the baseline, per region
+    // 'nonblank' (a first picture): a region "differs" once it shows anything but one flat colour, already at the baseline.
+    const blankness = p.until === 'nonblank';
+    const differs = base.frames.map((f) => blankness && !uniform(f)); // latest content differs from the baseline, per region
     const start = monoMs();
     const deadline = start + p.timeoutMs;
     let contentSince = base.at; // stamp of the first sample of the current content
-    let changedAt: number | undefined;
-    let changedRegion = 0;
+    let changedAt: number | undefined = differs.some(Boolean) ? base.at : undefined;
+    let changedRegion = Math.max(0, differs.indexOf(true));
     let grabs = 0;
     let pixelReads = 0;
     let prevSample: number | undefined; // gaps are measured between the wait's own samples
@@ -141,7 +146,7 @@ export class ChangeWatcher {
             if (!f) continue;
             if (same(f, last[i]!)) continue;
             last[i] = copyOf(f);
-            differs[i] = !last[i]!.equals(base.frames[i]!);
+            differs[i] = blankness ? !uniform(last[i]!) : !last[i]!.equals(base.frames[i]!);
             changed = true;
           }
           if (changed) {
@@ -152,7 +157,7 @@ export class ChangeWatcher {
             }
           }
           const anyDiffers = differs.some(Boolean);
-          const final = p.until === 'changed' ? anyDiffers : changedAt !== undefined && !anyDiffers;
+          const final = p.until === 'restored' ? changedAt !== undefined && !anyDiffers : p.until === 'nonblank' ? differs.every(Boolean) : anyDiffers;
           if (changedAt !== undefined && final && t - contentSince >= p.settleMs) {
             const hash = createHash('sha256');
             for (const f of last) hash.update(f);
@@ -185,7 +190,7 @@ export class ChangeWatcher {
   }
 
   private timeoutError(
-    p: { handle: string; regions: ClientRegion[]; settleMs: number; timeoutMs: number; until: 'changed' | 'restored' },
+    p: { handle: string; regions: ClientRegion[]; settleMs: number; timeoutMs: number; until: Until },
     s: { start: number; changedAt: number | undefined; changedRegion: number; contentSince: number; grabs: number; anyDiffers: boolean },
   ): DriverError {
     const where = `${p.regions.length === 1 ? 'region' : 'regions'} ${p.regions.map(describe).join(', ')} of window ${p.handle}`;

@@ -101,8 +101,10 @@ export const changeWaitParamsSchema = z.strictObject({
    * 'changed' (default): done when the content differs from the baseline and then stays the same for settleMs.
    * 'restored': done when the content changed and then came back to the baseline and stayed (a busy indicator,
    * progress text or dialog that appears and goes away, e.g. an export that leaves the view as it was).
+   * 'nonblank': done when every region shows more than one flat colour and stays the same (a first picture on
+   * an empty canvas: project open, whatever was on screen when the wait began).
    */
-  until: z.enum(['changed', 'restored']).default('changed'),
+  until: z.enum(['changed', 'restored', 'nonblank']).default('changed'),
 });
 export const changeWaitResultSchema = z.strictObject({
   /** Grab time of the first grab that differed from the baseline. */

@@ -1,3 +1,5 @@
+import { isKnownKey } from './keys';
+
 // Secrets (SAS tokens, account keys) must never reach disk, logs, run folders or error messages.
 // These helpers find them in config values and scrub them from any text we are about to print or write.
 
@@ -45,7 +47,8 @@ export function findSecrets(value: unknown, path: (string | number)[] = []): Sec
       const entries = Object.entries(v);
       for (let i = entries.length - 1; i >= 0; i--) {
         const [k, child] = entries[i]!;
-        const named = SECRET_KEY_NAMES.test(k) && typeof child === 'string' && child.length > 0;
+        // A workflow step's "key" holds a keyboard key ("PageDown", "a"), which no secret looks like.
+        const named = SECRET_KEY_NAMES.test(k) && typeof child === 'string' && child.length > 0 && !(k === 'key' && isKnownKey(child));
         stack.push(named ? { path: [...at, k], kind: `a secret-named key "${k}"` } : { value: child, path: [...at, k] });
       }
     }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describePlan, runCampaign, type CampaignOutcome, type CampaignProgress } from '../../core/campaign/campaign';
+import { describePlan, PreflightError, runCampaign, type CampaignOutcome, type CampaignProgress } from '../../core/campaign/campaign';
+import { preflight } from '../../core/campaign/preflight';
 import type { PlanEntry } from '../../core/campaign/plan';
 import { loadConfig, runsFolderOf, type LoadedConfig } from '../../core/config/configFile';
 import { DriverClient } from '../../core/driver/driverClient';
@@ -49,6 +50,14 @@ export async function executeCampaign(
   });
 }
 
+/** A campaign refused before launch: every problem on its own line, exit 2 (bad input). */
+const refused = (io: CliIo) => (e: unknown): number => {
+  if (!(e instanceof PreflightError)) throw e;
+  for (const p of e.problems) io.err(p);
+  io.err('nothing was launched');
+  return EXIT.badInput;
+};
+
 function summary(outcome: CampaignOutcome, io: CliIo, json: boolean): number {
   const counts = { complete: 0, failed: 0, aborted: 0 };
   for (const r of outcome.results) counts[r.status]++;
@@ -88,6 +97,11 @@ The target inherits this environment plus target.env, FASTBENCH_RUN_DIR (its run
     const { loaded, text } = await loadCampaignConfig(args.values.config as string | undefined, io);
     if (args.values['dry-run']) {
       const { plan, estimateS } = describePlan(loaded);
+      const problems = await preflight(loaded, plan);
+      if (problems.length) {
+        for (const p of problems) io.err(p);
+        return EXIT.badInput;
+      }
       if (args.values.json) io.out(JSON.stringify({ config: loaded.file, runs: plan.length, estimateS, plan }, null, 2));
       else {
         io.out(`${loaded.file}: valid; ${plan.length} runs, roughly ${fmtS(estimateS)} (launch and close ~10 s per run, 0.25 s per render wait; Warm runs that need their own warm-up pass count twice)`);
@@ -97,8 +111,8 @@ The target inherits this environment plus target.env, FASTBENCH_RUN_DIR (its run
     }
     const resume = args.values.resume ? path.resolve(io.cwd, args.values.resume as string) : undefined;
     const runsRoot = resume ? path.dirname(resume) : path.resolve(io.cwd, (args.values.out as string | undefined) ?? runsFolderOf(loaded));
-    const outcome = await executeCampaign({ loaded, text, runsRoot, ...(resume ? { resume } : {}) }, io);
-    return summary(outcome, io, Boolean(args.values.json));
+    const outcome = await executeCampaign({ loaded, text, runsRoot, ...(resume ? { resume } : {}) }, io).catch(refused(io));
+    return typeof outcome === 'number' ? outcome : summary(outcome, io, Boolean(args.values.json));
   },
 };
 
@@ -138,7 +152,7 @@ export const runCommand: Command = {
     }
     loaded.config.campaign = { ...loaded.config.campaign, modes: [mode], cachePolicies: [policy], workflows: [workflow], repeats, warmupRuns: 0 };
     const runsRoot = path.resolve(io.cwd, (args.values.out as string | undefined) ?? runsFolderOf(loaded));
-    const outcome = await executeCampaign({ loaded, text, runsRoot }, io);
-    return summary(outcome, io, Boolean(args.values.json));
+    const outcome = await executeCampaign({ loaded, text, runsRoot }, io).catch(refused(io));
+    return typeof outcome === 'number' ? outcome : summary(outcome, io, Boolean(args.values.json));
   },
 };

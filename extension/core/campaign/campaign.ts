@@ -7,6 +7,7 @@ import type { Logger } from '../ports/logger';
 import { CampaignState } from './campaignState';
 import { buildPlan, estimateSeconds, type PlanEntry } from './plan';
 import { markInterrupted } from './interruptedRun';
+import { preflight } from './preflight';
 import { runOne, type RunResult } from './runOne';
 
 export type CampaignProgress = {
@@ -33,6 +34,14 @@ export type CampaignOptions = {
   /** Called after each block; more entries to run (an adaptive campaign) or nothing. */
   afterBlock?: (state: CampaignState, block: number) => Promise<PlanEntry[] | undefined>;
 };
+
+/** The campaign was refused before anything launched; each problem names the file and field. */
+export class PreflightError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'PreflightError';
+  }
+}
 
 export type CampaignOutcome = { folder: string; id: string; results: RunResult[]; state: CampaignState; interrupted: boolean };
 
@@ -73,10 +82,17 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignOutcome> 
       o.log.warn(`run ${entry.index + 1} (${attempt.run_id}) was interrupted; it runs again`);
     }
   } else {
+    const plan = buildPlan(o.loaded.config);
+    const problems = await preflight(o.loaded, plan);
+    if (problems.length) throw new PreflightError(problems);
     const id = newCampaignId();
     const folder = path.join(o.runsRoot, id);
     mkdirSync(folder, { recursive: true });
-    state = CampaignState.create(folder, { campaign_id: id, config_file: o.loaded.file, config_digest: digest, plan: buildPlan(o.loaded.config) });
+    state = CampaignState.create(folder, { campaign_id: id, config_file: o.loaded.file, config_digest: digest, plan });
+  }
+  if (o.resume) {
+    const problems = await preflight(o.loaded, state.pending());
+    if (problems.length) throw new PreflightError(problems);
   }
   const results: RunResult[] = [];
   const durations: number[] = [];

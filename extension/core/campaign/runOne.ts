@@ -169,6 +169,7 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
     throw e;
   } finally {
     if (target) {
+      const c0 = Date.now();
       const keys = config.target.close.keys;
       const politeKeys = keys?.length && window ? keys : undefined;
       notes.close = await closeTarget(target, {
@@ -189,6 +190,7 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
             }
           : {}),
       }).catch((e: Error) => `could not be closed: ${e.message}`);
+      notes.close_ms = Date.now() - c0;
     }
     await agent?.stop().catch(() => undefined);
     if (s.folder && logPath && logFrom !== undefined) notes.fast_log = copyFastLog(logPath, logFrom, path.join(s.folder, 'fast_log.tsv'), b!.logFormat);
@@ -213,9 +215,11 @@ export async function runOne(ctx: RunContext, entry: PlanEntry, onStarted?: (run
   const runId = path.basename(rf.folder);
   onStarted?.({ runId, folder: rf.folder });
   const notes: Record<string, unknown> = {};
-  let measuredStart = 0;
-  let measuredEnd = 0;
+  // Time spent between measurements: the cache policy, a warm-up pass, starting the agent, closing the target.
+  let policyMs = 0;
+  const overhead = () => policyMs + Number(notes.close_ms ?? 0) + Number(notes.agent_started_after_launch_ms ?? 0);
   try {
+    const p0 = Date.now();
     if (entry.policy === 'Cold') {
       const report = await applyPolicyFor(ctx, entry.mode);
       rf.note({ cache_policy_report: report });
@@ -233,24 +237,25 @@ export async function runOne(ctx: RunContext, entry: PlanEntry, onStarted?: (run
         rf.note({ warm: { method: 'pass', unmeasured: true, seconds: (Date.now() - w0) / 1000, ...passNotes } });
       }
     }
+    policyMs = Date.now() - p0;
+    notes.policy_ms = policyMs;
     if (ctx.signal.aborted) throw new Error('interrupted');
     const runStart = systemClock.mono();
-    measuredStart = Date.now();
     const markers = new MarkerWriter(rf.file('markers.tsv'), runStart);
     try {
       await session(ctx, entry, { markers, runStart, folder: rf.folder }, notes);
     } finally {
-      measuredEnd = Date.now();
       rf.note(notes);
     }
     rf.finish('complete');
-    return { runId, folder: rf.folder, status: 'complete', overheadMs: Date.now() - t0 - (measuredEnd - measuredStart), seconds: (Date.now() - t0) / 1000 };
+    return { runId, folder: rf.folder, status: 'complete', overheadMs: overhead(), seconds: (Date.now() - t0) / 1000 };
   } catch (e) {
     const status = ctx.signal.aborted ? 'aborted' : 'failed';
     const reason = ctx.signal.aborted ? `interrupted (${(e as Error).message})` : (e as Error).message;
     rf.finish(status, reason);
     // A run that failed before it was measured still gets the file every run folder has.
     if (!existsSync(rf.file('markers.tsv'))) writeFileSync(rf.file('markers.tsv'), MARKER_COLUMNS.join('\t') + '\n');
-    return { runId, folder: rf.folder, status, reason, overheadMs: Date.now() - t0 - (measuredEnd - measuredStart), seconds: (Date.now() - t0) / 1000 };
+    rf.note(notes);
+    return { runId, folder: rf.folder, status, reason, overheadMs: overhead(), seconds: (Date.now() - t0) / 1000 };
   }
 }

@@ -97,6 +97,13 @@ export async function runWorkflow(def: WorkflowDefinition, ctx: WorkflowContext)
     return chosen.map(({ x, y, width, height }) => ({ x, y, width, height }));
   };
 
+  // A start marker is stamped when the input it precedes was sent (after the render baseline was grabbed), so
+  // the start/end pair spans only the measured work; a wait or a marker in between stamps it where it stands.
+  const pendingStarts: { marker: string; detail?: string }[] = [];
+  const flushStarts = (atMono: number) => {
+    for (const m of pendingStarts.splice(0)) ctx.markers?.mark(m.marker, m.detail ?? '', atMono);
+  };
+
   const run = async (list: WorkflowStep[], where: string): Promise<void> => {
     for (const [i, s] of list.entries()) {
       if (ctx.signal?.aborted) throw new Error('interrupted');
@@ -106,16 +113,20 @@ export async function runWorkflow(def: WorkflowDefinition, ctx: WorkflowContext)
         continue;
       }
       if ('waitMs' in s) {
+        flushStarts(clock.mono());
         await sleep(s.waitMs);
         continue;
       }
       if ('marker' in s) {
-        const stampAt = s.marker.endsWith('_end') && lastRenderAt !== undefined ? lastRenderAt : clock.mono();
-        ctx.markers?.mark(s.marker, s.detail ?? '', stampAt);
+        if (s.marker.endsWith('_end')) {
+          flushStarts(clock.mono());
+          ctx.markers?.mark(s.marker, s.detail ?? '', lastRenderAt ?? clock.mono());
+        } else pendingStarts.push(s);
         continue;
       }
       const events = inputOf(s, ctx.window)!;
       if (!s.render) {
+        flushStarts(clock.mono());
         await send(events);
         continue;
       }
@@ -133,6 +144,7 @@ export async function runWorkflow(def: WorkflowDefinition, ctx: WorkflowContext)
           ...(ctx.signal ? { signal: ctx.signal } : {}),
           clock,
         });
+        flushStarts(r.sentAt_mono_ms);
         const ms = r.settledAt_mono_ms - r.sentAt_mono_ms;
         lastRenderAt = r.settledAt_mono_ms;
         steps.push({ label, n, ms, at: r.settledAt_mono_ms });
@@ -144,5 +156,6 @@ export async function runWorkflow(def: WorkflowDefinition, ctx: WorkflowContext)
     }
   };
   await run(def.steps, 'steps');
+  flushStarts(clock.mono());
   return { steps, durationMs: clock.mono() - t0 };
 }

@@ -23,7 +23,7 @@ export type RenderWaitOptions = {
   /** Default 60 s. */
   timeoutMs?: number;
   /** 'changed' (default) or 'restored': a transient indicator (busy text, progress dialog) came and went. */
-  until?: 'changed' | 'restored';
+  until?: 'changed' | 'restored' | 'nonblank';
   signal?: AbortSignal;
 };
 

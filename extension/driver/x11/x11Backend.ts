@@ -166,6 +166,9 @@ export class X11Backend implements DriverBackend {
     if (this.clientCache && now - this.clientCache.at < 250) return this.clientCache.list;
     const list = this.queryClientWindows();
     this.clientCache = { at: now, list, tops: new Map() };
+    // Facts of windows that are gone must not outlive them: their ids come back for other programs.
+    const present = new Set(list);
+    for (const w of this.fixedFacts.keys()) if (!present.has(w)) this.fixedFacts.delete(w);
     return list;
   }
 
@@ -233,8 +236,12 @@ export class X11Backend implements DriverBackend {
       const fa = this.attributes(frame);
       if (fa) rect = { x: fa.x, y: fa.y, width: fa.width + 2 * fa.border, height: fa.height + 2 * fa.border };
     }
-    // Class and owning process never change for a window; caching them keeps the 5 Hz window watch cheap.
+    // Class and owning process never change for a window; caching them keeps the 5 Hz window watch cheap. But X
+    // reuses a window id once its client has gone (a relaunched app often gets the same id), so an entry counts
+    // only while _NET_WM_PID (one cheap round trip) still names the same process.
     let fixed = this.fixedFacts.get(w);
+    const wmPid = this.property(w, '_NET_WM_PID')?.longs?.[0] ?? null;
+    if (fixed && wmPid !== null && fixed.pid !== wmPid) fixed = undefined;
     if (!fixed) {
       const hint = this.classHint(w);
       fixed = { cls: hint?.cls ?? '', ...this.processOf(w, hint) };
