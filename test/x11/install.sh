@@ -3,4 +3,4 @@
 # xev (the oracle: x11-utils), libXRes (which process owns a window), libXtst (XTest/XRecord).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../aptEnsure.sh"
-apt_ensure "x11-lane install" xvfb xdotool x11-utils libxres1 libxtst6
+apt_ensure "x11-lane install" xvfb xdotool x11-utils xterm libxres1 libxtst6

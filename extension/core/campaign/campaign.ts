@@ -77,7 +77,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignOutcome> 
     }
     for (const { entry, attempt } of state.interrupted()) {
       const reason = 'interrupted: the campaign process stopped during this run (killed, crashed or rebooted); run again on resume';
-      markInterrupted(attempt.folder, reason);
+      const reaped = markInterrupted(attempt.folder, reason);
+      if (reaped) o.log.info(reaped);
       state.record(entry.index, { ...attempt, status: 'aborted', reason });
       o.log.warn(`run ${entry.index + 1} (${attempt.run_id}) was interrupted; it runs again`);
     }

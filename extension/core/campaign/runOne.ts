@@ -18,7 +18,7 @@ import { copyFastLog, fastLogOffset } from './fastLogSlice';
 import type { PlanEntry } from './plan';
 import { replayWorkflow } from './replayWorkflow';
 import { waitFirstPicture } from './firstPicture';
-import { closeTarget, expandArguments, launchTarget, TARGET_ENV, type LaunchedTarget } from './targetProcess';
+import { closeTarget, expandArguments, launchTarget, TARGET_ENV, targetCmdline, type LaunchedTarget } from './targetProcess';
 import { runWorkflow, type NamedRegion } from './workflowRunner';
 
 export type RunContext = {
@@ -105,7 +105,7 @@ async function preread(file: string): Promise<string> {
   return `read ${(bytes / 2 ** 20).toFixed(1)} MiB of ${file} in ${((Date.now() - t0) / 1000).toFixed(1)} s`;
 }
 
-type Session = { markers?: MarkerWriter; runStart: number; folder?: string };
+type Session = { markers?: MarkerWriter; runStart: number; folder?: string; noteNow?: (extra: Record<string, unknown>) => void };
 
 /**
  * One launch of the target: launch, attach, first picture, the workflow, close. Measured (markers, metrics, FAST
@@ -130,6 +130,8 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
     s.markers?.mark('open_start', `${entry.mode} ${path.basename(values.dataPath)}`, s.runStart);
     target = await launchTarget(abs(ctx.configDir, config.target.executable), args, env);
     void target.exited.then(() => died.abort());
+    // Written at once: if this process is killed, a resumed campaign finds and ends what it left running.
+    s.noteNow?.({ target: { pid: target.pid, cmdline: targetCmdline(target.pid) } });
     if (s.folder) {
       const t0 = Date.now();
       agent = await MetricsAgentClient.start({
@@ -164,7 +166,9 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
     s.markers?.mark('session_end');
   } catch (e) {
     if (target?.exitReason() && !ctx.signal.aborted) {
-      throw new Error(`the target exited (${target.exitReason()}) during the run${target.stderrTail() ? `; it said: ${target.stderrTail()}` : ''}; last: ${(e as Error).message}`);
+      const said = target.stderrTail() ? `; it said: ${target.stderrTail()}` : '';
+      if (!window) throw new Error(`the target exited (${target.exitReason()}) before it showed a matching window${said}`);
+      throw new Error(`the target exited (${target.exitReason()}) during the run${said}; last: ${(e as Error).message}`);
     }
     throw e;
   } finally {
@@ -243,7 +247,7 @@ export async function runOne(ctx: RunContext, entry: PlanEntry, onStarted?: (run
     const runStart = systemClock.mono();
     const markers = new MarkerWriter(rf.file('markers.tsv'), runStart);
     try {
-      await session(ctx, entry, { markers, runStart, folder: rf.folder }, notes);
+      await session(ctx, entry, { markers, runStart, folder: rf.folder, noteNow: (extra) => rf.note(extra) }, notes);
     } finally {
       rf.note(notes);
     }

@@ -103,3 +103,37 @@ export async function closeTarget(t: LaunchedTarget, o: { timeoutMs: number; pol
   if (await within(t.exited, 10_000)) return `killed after ${Math.round(o.timeoutMs / 1000)} s`;
   throw new Error(`process ${t.pid} did not exit even after SIGKILL`);
 }
+
+/** The command line of a process (Linux), to recognise it later; undefined elsewhere or when it is gone. */
+export function targetCmdline(pid: number): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Ends what a killed campaign process left running: the target's process group, but only if the pid still
+ * runs the same command line (pids are reused). Returns what was done, for the log.
+ */
+export function reapLeftover(target: { pid?: number; cmdline?: string } | undefined): string | undefined {
+  if (!target?.pid) return undefined;
+  if (process.platform === 'win32') {
+    spawnSync('taskkill', ['/PID', String(target.pid), '/T', '/F'], { windowsHide: true, timeout: 10_000 });
+    return `ended process tree ${target.pid}`;
+  }
+  const now = targetCmdline(target.pid);
+  if (!now || now !== target.cmdline) return undefined;
+  try {
+    process.kill(-target.pid, 'SIGKILL');
+  } catch {
+    try {
+      process.kill(target.pid, 'SIGKILL');
+    } catch {
+      return undefined;
+    }
+  }
+  return `ended the target left running by the interrupted run (pid ${target.pid})`;
+}
