@@ -22,8 +22,8 @@ const node = {
   target: 'node20',
   sourcemap: 'linked',
   minify: production,
-  // koffi loads a per-platform native binary relative to its own files, so it stays a real package.
-  external: ['vscode', 'koffi'],
+  // koffi and @napi-rs/canvas load a per-platform native binary relative to their own files, so they stay real packages.
+  external: ['vscode', 'koffi', '@napi-rs/canvas'],
   // ESM-only code paths of dependencies (e.g. the Azure SDK's createRequire(import.meta.url)) need a real
   // import.meta.url inside a CommonJS bundle.
   define: { __FASTBENCH_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__importMetaUrl' },
