@@ -13,6 +13,7 @@ import { X, XC, XImageHead, XWindowAttributes, koffi, type Ptr } from './xlib';
 // drawn in the window since the previous read, the sample costs just that round trip and returns null (content
 // known unchanged). A full read is still forced every SAFETY_READ_MS; if it ever finds a change that damage did not
 // report (a client that draws in a way the server does not track), damage gating is switched off for this reader.
+// FASTBENCH_X11_NO_SHM=1 and FASTBENCH_X11_NO_DAMAGE=1 turn either off (to measure them, or to work around a server).
 
 const SAFETY_READ_MS = 50;
 const ALL_PLANES = 0xffffffff;
@@ -60,7 +61,7 @@ export class X11RegionReader implements RegionReader {
 
   /** One shared segment per region; false (and plain XGetImage) when the server cannot share memory with us. */
   private setUpShm(visual: Ptr, depth: number): boolean {
-    if (!Shm || !Shm.XShmQueryExtension(this.dpy)) return false;
+    if (!Shm || process.env.FASTBENCH_X11_NO_SHM === '1' || !Shm.XShmQueryExtension(this.dpy)) return false;
     for (const r of this.regions) {
       const info = Buffer.alloc(SHM_INFO_SIZE);
       const image = Shm.XShmCreateImage(this.dpy, visual, depth, XC.ZPixmap, null, info, r.width, r.height) as Ptr;
@@ -113,7 +114,7 @@ export class X11RegionReader implements RegionReader {
   }
 
   private setUpDamage(): boolean {
-    if (!Damage) return false;
+    if (!Damage || process.env.FASTBENCH_X11_NO_DAMAGE === '1') return false;
     const base = [0], err = [0];
     if (!Damage.XDamageQueryExtension(this.dpy, base, err)) return false;
     this.takeError();
