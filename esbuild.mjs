@@ -3,7 +3,7 @@
 // `--check-layers` builds every entry in memory and checks the layer boundaries on the import graph.
 import * as esbuild from 'esbuild';
 import { layerViolations } from './extension/build/checkLayers.mjs';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -140,6 +140,9 @@ async function buildAll() {
       process.exit(1);
     }
   }
+  // Kept for tools that need the import graph of what was built (packageVsix.mjs lists the bundled packages).
+  mkdirSync('dist/meta', { recursive: true });
+  for (const { name, metafile } of results) if (metafile) writeFileSync(`dist/meta/${name}.json`, JSON.stringify(metafile));
   for (const { name, metafile } of results) {
     if (!metafile || name.endsWith('tests')) continue;
     for (const [file, info] of Object.entries(metafile.outputs)) {
