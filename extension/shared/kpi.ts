@@ -129,7 +129,7 @@ export type ModeSummary = {
   kpi: ComparedKpi;
   n: number;
   median: number;
-  /** Bootstrap 95 % CI of the median; null with fewer than 3 runs. */
+  /** Distribution-free 95 % CI of the median (order statistics, coverage ≥ 95 %); null below 6 runs. */
   ci95_low: number | null;
   ci95_high: number | null;
 };

@@ -154,7 +154,7 @@ function barChart(result: AnalysisResult, kpi: ComparedKpi, id: string, title: s
   const top = Math.max(...rows.map((r) => r.ci95_high ?? r.median));
   return {
     id,
-    title: `${title} (seconds; bars = median, whiskers = bootstrap 95 % CI of the median)`,
+    title: `${title} (seconds; bars = median, whiskers = 95 % CI of the median from order statistics, shown from 6 runs)`,
     file: `${id}.png`,
     config: {
       type: 'bar',

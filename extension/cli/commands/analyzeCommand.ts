@@ -76,7 +76,7 @@ Exit 0 when at least one run was analysed, 1 when none, 2 on bad arguments. Defi
       pooled: args.values['pool-machines'] === true,
       seed,
       resamples,
-      concurrency: remote ? 8 : 1,
+      concurrency: remote ? 8 : 2,
       signal: io.signal,
       onSkipped: (folder, reason) => io.err(`skipped ${folder}: ${redactSecrets(reason)}`),
       onProgress: (done, total, rows) => {

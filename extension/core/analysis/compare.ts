@@ -4,12 +4,12 @@ import {
   BOOTSTRAP_RESAMPLES,
   BOOTSTRAP_SEED,
   MAD_NORMAL_SCALE,
-  bootstrapMedianCi,
   bootstrapRatioOfMedians,
   mad,
   madOutliers,
   mannWhitneyU,
   median,
+  medianCi,
   smallestExactP,
 } from '../../shared/statistics';
 
@@ -78,7 +78,7 @@ export function compareModes(
       for (const mode of ['A_shared', 'B_fast'] as const) {
         const vs = side[mode].map((x) => x.v);
         if (vs.length === 0) continue;
-        const ci = vs.length >= MIN_RUNS ? bootstrapMedianCi(vs, { resamples, seed }) : null;
+        const ci = medianCi(vs);
         summaries.push({ machine: g.machine, workflow: g.workflow, cache_policy: g.cache_policy, mode, kpi, n: vs.length, median: tidy(median(vs)), ci95_low: ci && tidy(ci.low), ci95_high: ci && tidy(ci.high) });
         const m = median(vs);
         const d = mad(vs);

@@ -1,6 +1,6 @@
 import type { MetricsColumn } from '../../shared/metrics';
 import { percentileSorted } from '../../shared/statistics';
-import { forEachLine } from './lines';
+import { forEachLineRange } from './lines';
 import { Float64List, RowProblems, shown } from './rowProblems';
 
 // metrics.csv streamed once: only the rows inside the run window are kept, and of those only the columns the KPIs
@@ -25,76 +25,144 @@ export type MetricsWindow = {
 
 export const TIMELINE_POINTS = 300;
 
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * A decimal cell as Number() reads it, without making a string: for up to 15 digits and 22 decimals the integer
+ * mantissa and the power of ten are exact doubles, so one division gives the correctly rounded value (Clinger's fast
+ * path), identical to Number(). Anything else (exponents, spaces, junk) goes to Number() itself.
+ */
+export function parseDecimal(text: string, s: number, e: number): number {
+  let i = s;
+  const neg = text.charCodeAt(i) === 45;
+  if (neg) i++;
+  let m = 0;
+  let digits = 0;
+  let frac = 0;
+  let dot = false;
+  for (; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (dot) frac++;
+    } else if (c === 46 && !dot) dot = true;
+    else return Number(text.slice(s, e));
+  }
+  if (digits === 0 || digits > 15 || frac > 22) return Number(text.slice(s, e));
+  const x = frac ? m / POW10[frac]! : m;
+  return neg ? -x : x;
+}
+
+/** One pass over metrics.csv, a line at a time; a class so the hot path works on fields, not closure slots. */
+class MetricsWindowReader {
+  header: string[] | undefined;
+  unusable: string | undefined;
+  private iT = -1;
+  private columns = 0;
+  /** Which used metric (0..3, USED order) each cell feeds, -1 for none. */
+  private role = new Int8Array(0);
+  rows = 0;
+  readonly sums = new Float64Array(3);
+  readonly counts = new Float64Array(3);
+  readonly reads = new Float64List();
+  readonly tl = { t: new Float64List(), cpu: new Float64List(), proc: new Float64List(), read: new Float64List() };
+
+  constructor(
+    private readonly from: number,
+    private readonly to: number,
+    private readonly problems: RowProblems,
+  ) {}
+
+  line(text: string, s: number, e: number, lineNo: number): void {
+    if (this.header === undefined) return this.readHeader(text.slice(s, e));
+    if (this.unusable !== undefined || s === e) return;
+    this.rows++;
+    const role = this.role;
+    const iT = this.iT;
+    let t = NaN;
+    let v0 = NaN;
+    let v1 = NaN;
+    let v2 = NaN;
+    let v3 = NaN;
+    let bad = -1;
+    let cell = 0;
+    let cs = s;
+    // One pass over the commas: count the cells, parse only t_unix_ms and the used cells, in place.
+    for (;;) {
+      let ce = text.indexOf(',', cs);
+      if (ce < 0 || ce > e) ce = e;
+      if (cell === iT) t = cs === ce ? NaN : parseDecimal(text, cs, ce);
+      else if (cell < role.length && cs !== ce) {
+        const r = role[cell]!;
+        if (r >= 0) {
+          const x = parseDecimal(text, cs, ce);
+          if (x - x !== 0) bad = bad < 0 ? cell : bad;
+          else if (r === 0) v0 = x;
+          else if (r === 1) v1 = x;
+          else if (r === 2) v2 = x;
+          else v3 = x;
+        }
+      }
+      cell++;
+      if (ce === e) break;
+      cs = ce + 1;
+    }
+    if (cell !== this.columns) return this.problems.add(lineNo, `expected ${this.columns} comma-separated cells as in the header, found ${cell}`);
+    if (!Number.isInteger(t) || t < 0) return this.problems.add(lineNo, `t_unix_ms: expected an integer ≥ 0, found ${shown(cellText(text, s, e, iT))}`);
+    if (t < this.from || t > this.to) return;
+    if (bad >= 0) return this.problems.add(lineNo, `${this.header[bad]}: expected a number or an empty cell, found ${shown(cellText(text, s, e, bad))}`);
+    if (v0 === v0) {
+      this.sums[0]! += v0;
+      this.counts[0]!++;
+    }
+    if (v1 === v1) {
+      this.sums[1]! += v1;
+      this.counts[1]!++;
+    }
+    if (v2 === v2) {
+      this.sums[2]! += v2;
+      this.counts[2]!++;
+    }
+    const readMBs = v3 / 1e6;
+    if (readMBs === readMBs) this.reads.push(readMBs);
+    this.tl.t.push(t);
+    this.tl.cpu.push(v0);
+    this.tl.proc.push(v1);
+    this.tl.read.push(readMBs);
+  }
+
+  private readHeader(line: string): void {
+    const header = line.replace(/^\uFEFF/, '').split(',');
+    this.header = header;
+    this.columns = header.length;
+    this.iT = header.indexOf('t_unix_ms');
+    this.role = new Int8Array(header.length).fill(-1);
+    USED.forEach((c, k) => {
+      const i = header.indexOf(c);
+      if (i >= 0) this.role[i] = k;
+    });
+    if (this.iT < 0) this.unusable = `${this.problems.file}:1: expected a header naming t_unix_ms, found ${shown(line)}`;
+  }
+}
+
+function cellText(text: string, s: number, e: number, index: number): string {
+  let cs = s;
+  for (let c = 0; c < index; c++) cs = text.indexOf(',', cs) + 1;
+  const ce = text.indexOf(',', cs);
+  return text.slice(cs, ce < 0 || ce > e ? e : ce);
+}
+
 /** [from, to] inclusive in t_unix_ms; to = null runs to the last row. from = null: no window (KPIs stay empty). */
 export async function readMetricsWindow(chunks: AsyncIterable<Buffer>, window: { from: number | null; to: number | null }, problems: RowProblems): Promise<MetricsWindow> {
-  const from = window.from ?? Infinity;
-  const to = window.to ?? Infinity;
-  let header: string[] | undefined;
-  let iT = -1;
-  const idx: number[] = [];
-  let columns = 0;
-  let rows = 0;
-  const sums = [0, 0, 0];
-  const counts = [0, 0, 0];
-  const reads = new Float64List();
-  const tl = { t: new Float64List(), cpu: new Float64List(), proc: new Float64List(), read: new Float64List() };
-  let unusable: string | undefined;
-
-  await forEachLine(chunks, (line, lineNo) => {
-    if (header === undefined) {
-      header = line.replace(/^\uFEFF/, '').split(',');
-      columns = header.length;
-      iT = header.indexOf('t_unix_ms');
-      for (const c of USED) idx.push(header.indexOf(c));
-      if (iT < 0) unusable = `${problems.file}:1: expected a header naming t_unix_ms, found ${shown(line)}`;
-      return;
-    }
-    if (unusable || line === '') return;
-    rows++;
-    const cells = line.split(',');
-    if (cells.length !== columns) {
-      problems.add(lineNo, `expected ${columns} comma-separated cells as in the header, found ${cells.length}`);
-      return;
-    }
-    const tCell = cells[iT]!;
-    const t = +tCell;
-    if (tCell === '' || !Number.isInteger(t) || t < 0) {
-      problems.add(lineNo, `t_unix_ms: expected an integer ≥ 0, found ${shown(tCell)}`);
-      return;
-    }
-    if (t < from || t > to) return;
-    const v = [NaN, NaN, NaN, NaN];
-    for (let k = 0; k < 4; k++) {
-      const i = idx[k]!;
-      if (i < 0) continue;
-      const cell = cells[i]!;
-      if (cell === '') continue;
-      const x = +cell;
-      if (!Number.isFinite(x)) {
-        problems.add(lineNo, `${USED[k]}: expected a number or an empty cell, found ${shown(cell)}`);
-        return;
-      }
-      v[k] = x;
-    }
-    for (let k = 0; k < 3; k++) {
-      if (!Number.isNaN(v[k]!)) {
-        sums[k]! += v[k]!;
-        counts[k]!++;
-      }
-    }
-    const readMBs = v[3]! / 1e6;
-    if (!Number.isNaN(readMBs)) reads.push(readMBs);
-    tl.t.push(t);
-    tl.cpu.push(v[0]!);
-    tl.proc.push(v[1]!);
-    tl.read.push(readMBs);
-  });
-
-  if (header === undefined) unusable = `${problems.file} is empty`;
+  const reader = new MetricsWindowReader(window.from ?? Infinity, window.to ?? Infinity, problems);
+  await forEachLineRange(chunks, (text, s, e, lineNo) => reader.line(text, s, e, lineNo));
+  const unusable = reader.header === undefined ? `${problems.file} is empty` : reader.unusable;
+  const { sums, counts, tl } = reader;
   const mean = (k: number) => (window.from !== null && counts[k]! > 0 ? sums[k]! / counts[k]! : null);
-  const sortedReads = reads.view().sort();
+  const sortedReads = reader.reads.view().sort();
   return {
-    rows,
+    rows: reader.rows,
     windowRows: window.from === null ? 0 : tl.t.length,
     cpu_mean: mean(0),
     proc_cpu_mean: mean(1),

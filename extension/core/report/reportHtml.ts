@@ -103,6 +103,7 @@ export const DEFINITIONS_HTML = `<dl>
 <dt>Ratio and CI</dt><dd>median(B_fast) / median(A_shared); 95 % CI by percentile bootstrap, each side resampled with replacement (seeded, see below).</dd>
 <dt>p</dt><dd>Two-sided Mann-Whitney U as scipy.stats.mannwhitneyu computes it by default: exact distribution without ties unless both sides have more than 8 runs, else the normal approximation with tie and continuity correction.</dd>
 <dt>Verdict</dt><dd>"B_fast is X % slower/faster [CI]" when p &lt; ${ALPHA} and the CI excludes 1; "no detectable difference" otherwise; "too few runs" with fewer than ${MIN_RUNS} runs on a side. With 3 vs 3 runs the smallest possible p is 0.1, so small campaigns can only say "no detectable difference".</dd>
+<dt>Whiskers</dt><dd>95 % confidence interval of each median from order statistics ([x<sub>(l)</sub>, x<sub>(n−l+1)</sub>], binomial, coverage ≥ 95 % for any distribution); below 6 runs no such interval exists and no whisker is drawn.</dd>
 <dt>Outliers</dt><dd>Values farther than 3 × 1.4826 × MAD from their group's median; flagged, kept (medians are robust to them).</dd>
 </dl>`;
 
