@@ -3,7 +3,7 @@
 // `--check-layers` builds every entry in memory and checks the layer boundaries on the import graph.
 import * as esbuild from 'esbuild';
 import { layerViolations } from './extension/build/checkLayers.mjs';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -22,8 +22,8 @@ const node = {
   target: 'node20',
   sourcemap: 'linked',
   minify: production,
-  // koffi loads a per-platform native binary relative to its own files, so it stays a real package.
-  external: ['vscode', 'koffi'],
+  // koffi and @napi-rs/canvas load a per-platform native binary relative to their own files, so they stay real packages.
+  external: ['vscode', 'koffi', '@napi-rs/canvas'],
   // ESM-only code paths of dependencies (e.g. the Azure SDK's createRequire(import.meta.url)) need a real
   // import.meta.url inside a CommonJS bundle.
   define: { __FASTBENCH_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__importMetaUrl' },
@@ -140,6 +140,9 @@ async function buildAll() {
       process.exit(1);
     }
   }
+  // Kept for tools that need the import graph of what was built (packageVsix.mjs lists the bundled packages).
+  mkdirSync('dist/meta', { recursive: true });
+  for (const { name, metafile } of results) if (metafile) writeFileSync(`dist/meta/${name}.json`, JSON.stringify(metafile));
   for (const { name, metafile } of results) {
     if (!metafile || name.endsWith('tests')) continue;
     for (const [file, info] of Object.entries(metafile.outputs)) {

@@ -3,9 +3,10 @@
 // folder dist/node_modules is removed afterwards so local runs keep resolving koffi from ./node_modules.
 //   node extension/build/packageVsix.mjs [--target win32-x64]
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { thirdPartyNotices } from './thirdPartyNotices.mjs';
 
 const TARGETS = ['win32-x64', 'win32-arm64', 'linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64'];
 const targetArg = process.argv.indexOf('--target');
@@ -20,7 +21,8 @@ const koffiVersion = JSON.parse(readFileSync('node_modules/koffi/package.json', 
 const stage = path.join('dist', 'node_modules');
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: 'inherit', ...opts });
 
-run(process.execPath, ['esbuild.mjs', '--production', '--only=extension,cli,driver,agent,standin,webviews']);
+const BUNDLES = ['extension', 'cli', 'driver', 'agent', 'standin', 'webviews'];
+run(process.execPath, ['esbuild.mjs', '--production', `--only=${BUNDLES.join(',')}`]);
 
 rmSync(stage, { recursive: true, force: true });
 // koffi's loader: index.cjs -> src/koffi/index.cjs (+ src/koffi/src/static.cjs), then the platform package.
@@ -41,6 +43,11 @@ if (!existsSync(nativeDir)) {
 }
 cpSync(nativeDir, path.join(stage, nativePkg), { recursive: true });
 
+// The licence of every package bundled or shipped; LICENSE (ours) is picked up by vsce from the root.
+const notices = thirdPartyNotices(BUNDLES, [{ dir: path.join('node_modules', 'koffi') }, { dir: nativeDir, licenceDir: path.join('node_modules', 'koffi') }]);
+writeFileSync(path.join('dist', 'THIRD-PARTY-NOTICES.txt'), notices.text);
+console.log(`THIRD-PARTY-NOTICES.txt: ${notices.count} packages`);
+
 const out = path.join('dist', `fastbench-${pkg.version}-${target}.vsix`);
 try {
   run(process.execPath, [
@@ -49,7 +56,6 @@ try {
     '--target',
     target,
     '--no-dependencies',
-    '--skip-license',
     '--allow-missing-repository',
     '--out',
     out,

@@ -46,17 +46,22 @@ export class DriverError extends Error {
 
 /**
  * Reads a fixed set of client-relative regions of one window again and again, as cheaply as the platform allows
- * (buffers and shared memory are set up once). Made for render detection's ≥ 200 Hz sampling.
+ * (buffers and shared memory are set up once). Made for render detection.
  */
 export interface RegionReader {
-  /** How it reads ('xshm', 'xgetimage', 'xshm+damage', 'bitblt-dib'), for results and logs. */
+  /** How it reads ('xshm', 'xgetimage', 'bitblt-dib'; '+damage' when it can tell when drawing happened). */
   readonly method: string;
+  /** Reads every region: its raw pixel bytes in the backend's own format (views valid until the next read or close). */
+  read(): Uint8Array[];
+  /** True while waitForDrawing works: the platform reports drawing (X DAMAGE). Otherwise the caller samples on a timer. */
+  readonly reportsDrawing: boolean;
   /**
-   * Reads every region. Per region: its raw pixel bytes in the backend's own format (a view that stays valid only
-   * until the next read or close), or null when the backend knows nothing was drawn there since the previous read.
-   * The first read always returns bytes.
+   * Resolves true as soon as something was drawn in the window since the previous call, false after maxWaitMs
+   * without drawing. Only while reportsDrawing.
    */
-  read(): (Uint8Array | null)[];
+  waitForDrawing(maxWaitMs: number): Promise<boolean>;
+  /** A read found a change no drawing report announced: stop trusting them (reportsDrawing becomes false). */
+  distrustDrawingReports(): void;
   close(): void;
 }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { ChangeWaitResult, ClientRegion } from '../shared/driverProtocol';
 import { DriverError, type RegionReader } from './backend';
 
@@ -11,17 +10,45 @@ import { DriverError, type RegionReader } from './backend';
 /** Milliseconds, process.hrtime: system-wide monotonic (CLOCK_MONOTONIC / QPC), comparable with Clock.mono(). */
 export const monoMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
-/** 2 ms aims at 500 Hz; Node timers and a loaded machine give less, and the goal is ≥ 200 Hz. */
+/** Without drawing reports: 2 ms aims at 500 Hz; Node timers and a loaded machine give less, the goal is ≥ 200 Hz. */
 const SAMPLE_INTERVAL_MS = Number(process.env.FASTBENCH_RENDER_SAMPLE_MS ?? 2);
+/** With drawing reports: a read at least this often anyway, so a client that draws untracked is still noticed. */
+const SAFETY_READ_MS = 50;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Unused baselines are dropped after this long (a caller that crashed between grab and wait). */
 const BASELINE_TTL_MS = 60_000;
 const MAX_BASELINES = 16;
+/**
+ * Readers (an X connection, shared memory, a damage object) are kept for reuse by the next step on the same
+ * regions: setting one up costs more CPU than the watching itself. Idle ones are closed after READER_IDLE_MS.
+ */
+const READER_IDLE_MS = 10_000;
+const MAX_IDLE_READERS = 4;
 
 type Baseline = { handle: string; regions: ClientRegion[]; reader: RegionReader; frames: Buffer[]; at: number; created: number };
 type Wait = { handle: string; cancel: (why: string) => void };
+type IdleReader = { key: string; reader: RegionReader; since: number };
+const readerKey = (handle: string, regions: ClientRegion[]) => `${handle}|${regions.map(describe).join(',')}`;
 
+/**
+ * Frame buffers are reused: a 900x668 region is 2.4 MB, and allocating one per change made garbage collection the
+ * driver's largest CPU cost (measured with --cpu-prof during bench:accuracy).
+ */
+const spareBuffers = new Map<number, Buffer[]>();
+const MAX_SPARE_PER_SIZE = 8;
+function copyOf(bytes: Uint8Array): Buffer {
+  const b = spareBuffers.get(bytes.length)?.pop() ?? Buffer.allocUnsafe(bytes.length);
+  b.set(bytes);
+  return b;
+}
+function recycle(buffers: Iterable<Buffer>): void {
+  for (const b of new Set(buffers)) {
+    const list = spareBuffers.get(b.length) ?? [];
+    if (list.length < MAX_SPARE_PER_SIZE) list.push(b);
+    spareBuffers.set(b.length, list);
+  }
+}
 type Until = 'changed' | 'restored' | 'nonblank';
-const copyOf = (bytes: Uint8Array) => Buffer.from(bytes);
 /** Every pixel the same (a cleared canvas): the content equals itself shifted by one 32-bit pixel, a native memcmp. */
 const uniform = (b: Buffer) => b.length <= 4 || b.compare(b, 4, b.length, 0, b.length - 4) === 0;
 const same = (a: Uint8Array, b: Buffer) => a.length === b.length && b.equals(a);
@@ -31,6 +58,7 @@ const describe = (r: ClientRegion) => `${r.width}x${r.height}+${r.x}+${r.y}`;
 
 export class ChangeWatcher {
   private readonly baselines = new Map<string, Baseline>();
+  private readonly idle: IdleReader[] = [];
   private readonly waits = new Set<Wait>();
   private nextToken = 1;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -39,7 +67,9 @@ export class ChangeWatcher {
 
   /** Reads the regions now and keeps them as a step's "before". */
   grabBaseline(handle: string, regions: ClientRegion[]): { baseline: string; grabbedAt_mono_ms: number; method: string } {
-    const reader = this.open(handle, regions);
+    const key = readerKey(handle, regions);
+    const reused = this.idle.findIndex((r) => r.key === key);
+    const reader = reused >= 0 ? this.idle.splice(reused, 1)[0]!.reader : this.open(handle, regions);
     let frames: Buffer[];
     let at: number;
     try {
@@ -51,8 +81,7 @@ export class ChangeWatcher {
     const token = `b${this.nextToken++}`;
     this.baselines.set(token, { handle, regions, reader, frames, at, created: monoMs() });
     while (this.baselines.size > MAX_BASELINES) this.drop(this.baselines.keys().next().value!);
-    this.sweepTimer ??= setInterval(() => this.sweep(), 5_000);
-    this.sweepTimer.unref();
+    this.ensureSweep();
     return { baseline: token, grabbedAt_mono_ms: at, method: reader.method };
   }
 
@@ -64,14 +93,32 @@ export class ChangeWatcher {
   }
 
   private drop(token: string): void {
-    this.baselines.get(token)?.reader.close();
+    const b = this.baselines.get(token);
+    b?.reader.close();
+    if (b) recycle(b.frames);
     this.baselines.delete(token);
+  }
+
+  /** A reader whose wait ended normally goes back for the next step on the same regions. */
+  private keep(handle: string, regions: ClientRegion[], reader: RegionReader): void {
+    this.idle.push({ key: readerKey(handle, regions), reader, since: monoMs() });
+    while (this.idle.length > MAX_IDLE_READERS) this.idle.shift()!.reader.close();
+    this.ensureSweep();
+  }
+
+  private ensureSweep(): void {
+    this.sweepTimer ??= setInterval(() => this.sweep(), 5_000);
+    this.sweepTimer.unref();
   }
 
   private sweep(): void {
     const now = monoMs();
     for (const [token, b] of this.baselines) if (now - b.created > BASELINE_TTL_MS) this.drop(token);
-    if (this.baselines.size === 0 && this.sweepTimer) {
+    for (const r of this.idle.filter((r) => now - r.since > READER_IDLE_MS)) {
+      this.idle.splice(this.idle.indexOf(r), 1);
+      r.reader.close();
+    }
+    if (this.baselines.size === 0 && this.idle.length === 0 && this.sweepTimer) {
       clearInterval(this.sweepTimer);
       this.sweepTimer = undefined;
     }
@@ -96,6 +143,7 @@ export class ChangeWatcher {
       this.baselines.delete(params.baseline);
       if (found.handle !== params.handle || !sameRegions(found.regions, params.regions)) {
         found.reader.close();
+        recycle(found.frames);
         throw new DriverError('bad_request', `baseline ${params.baseline} was grabbed for window ${found.handle}, regions ${found.regions.map(describe).join(', ')}; the wait asks for window ${params.handle}, regions ${params.regions.map(describe).join(', ')}`);
       }
       base = found;
@@ -116,77 +164,102 @@ export class ChangeWatcher {
     let changedAt: number | undefined = differs.some(Boolean) ? base.at : undefined;
     let changedRegion = Math.max(0, differs.indexOf(true));
     let grabs = 0;
-    let pixelReads = 0;
     let prevSample: number | undefined; // gaps are measured between the wait's own samples
     let maxGap = 0;
+    let watch: 'damage' | 'poll' = reader.reportsDrawing ? 'damage' : 'poll';
+    let stopped: Error | undefined;
 
-    return new Promise<ChangeWaitResult>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const wait: Wait = { handle: p.handle, cancel: (why) => finish(new DriverError('cancelled', why)) };
-      this.waits.add(wait);
-      const finish = (outcome: ChangeWaitResult | Error) => {
-        clearTimeout(timer);
-        if (!this.waits.delete(wait)) return;
-        reader.close();
-        if (outcome instanceof Error) reject(outcome);
-        else resolve(outcome);
-      };
-      const sample = () => {
-        try {
-          const t0 = monoMs();
-          const frames = reader.read();
-          const t = (t0 + monoMs()) / 2;
-          grabs++;
-          if (prevSample !== undefined) maxGap = Math.max(maxGap, t - prevSample);
-          prevSample = t;
-          let changed = false;
-          if (frames.some((f) => f)) pixelReads++;
-          for (let i = 0; i < n; i++) {
-            const f = frames[i];
-            if (!f) continue;
-            if (same(f, last[i]!)) continue;
-            last[i] = copyOf(f);
-            differs[i] = blankness ? !uniform(last[i]!) : !last[i]!.equals(base.frames[i]!);
-            changed = true;
-          }
-          if (changed) {
-            contentSince = t;
-            if (changedAt === undefined && differs.some(Boolean)) {
-              changedAt = t;
-              changedRegion = differs.indexOf(true);
-            }
-          }
-          const anyDiffers = differs.some(Boolean);
-          const final = p.until === 'restored' ? changedAt !== undefined && !anyDiffers : p.until === 'nonblank' ? differs.every(Boolean) : anyDiffers;
-          if (changedAt !== undefined && final && t - contentSince >= p.settleMs) {
-            const hash = createHash('sha256');
-            for (const f of last) hash.update(f);
-            finish({
-              changedAt_mono_ms: changedAt,
-              settledAt_mono_ms: contentSince,
-              changedRegion,
-              baselineAt_mono_ms: base.at,
-              grabs,
-              grabHz: grabs / Math.max(1e-3, (t - start) / 1000),
-              pixelReads,
-              maxGapMs: maxGap,
-              method: reader.method,
-              hash: hash.digest('hex').slice(0, 16),
-            });
-            return;
-          }
-          if (t >= deadline) {
-            finish(this.timeoutError(p, { start, changedAt, changedRegion, contentSince, grabs, anyDiffers }));
-            return;
-          }
-          // Absolute schedule from the last sample: a late tick is not followed by a burst.
-          timer = setTimeout(sample, Math.max(0, SAMPLE_INTERVAL_MS - (monoMs() - t0)));
-        } catch (e) {
-          finish(e instanceof Error ? e : new Error(String(e)));
+    /** Reads the regions, stamped at the read's midpoint; true when the content changed. */
+    const sample = (): { t: number; changed: boolean } => {
+      const t0 = monoMs();
+      const frames = reader.read();
+      const t = (t0 + monoMs()) / 2;
+      grabs++;
+      if (prevSample !== undefined) maxGap = Math.max(maxGap, t - prevSample);
+      prevSample = t;
+      let changed = false;
+      for (let i = 0; i < n; i++) {
+        const f = frames[i]!;
+        if (same(f, last[i]!)) continue;
+        const previous = last[i]!;
+        last[i] = copyOf(f);
+        if (previous !== base.frames[i]) recycle([previous]);
+        differs[i] = blankness ? !uniform(last[i]!) : !last[i]!.equals(base.frames[i]!);
+        changed = true;
+      }
+      if (changed) {
+        contentSince = t;
+        if (changedAt === undefined && differs.some(Boolean)) {
+          changedAt = t;
+          changedRegion = differs.indexOf(true);
         }
-      };
-      sample();
-    });
+      }
+      return { t, changed };
+    };
+    const isFinal = () => {
+      const anyDiffers = differs.some(Boolean);
+      if (p.until === 'nonblank') return differs.every(Boolean);
+      return changedAt !== undefined && (p.until === 'changed' ? anyDiffers : !anyDiffers);
+    };
+
+    const loop = async (): Promise<ChangeWaitResult> => {
+      for (;;) {
+        if (stopped) throw stopped;
+        let prompted = true;
+        if (watch === 'damage') {
+          // Wake for drawing, or when the content would have settled, or for a safety read, or at the deadline.
+          const now = monoMs();
+          const due = Math.min(deadline, now + SAFETY_READ_MS, isFinal() ? contentSince + p.settleMs : Infinity);
+          prompted = await reader.waitForDrawing(due - now);
+          if (stopped) throw stopped;
+        } else if (grabs > 0) {
+          // Absolute schedule from the last sample: a late tick is not followed by a burst.
+          await sleep(Math.max(0, SAMPLE_INTERVAL_MS - (monoMs() - prevSample!)));
+          if (stopped) throw stopped;
+        }
+        const { t, changed } = sample();
+        // An unprompted read that finds a change: either drawing raced our wake-up (its report is queued by now,
+        // since the server sent it before our read's reply), or the client draws in a way the server does not
+        // report: then sample on a timer from now on.
+        if (watch === 'damage' && changed && !prompted && !(await reader.waitForDrawing(0))) {
+          reader.distrustDrawingReports();
+          watch = 'poll';
+        }
+        if (isFinal() && t - contentSince >= p.settleMs) {
+          return {
+            changedAt_mono_ms: changedAt!,
+            settledAt_mono_ms: contentSince,
+            changedRegion,
+            baselineAt_mono_ms: base.at,
+            grabs,
+            grabHz: grabs / Math.max(1e-3, (t - start) / 1000),
+            watch,
+            maxGapMs: maxGap,
+            method: reader.method,
+          };
+        }
+        if (t >= deadline) throw this.timeoutError(p, { start, changedAt, changedRegion, contentSince, grabs, anyDiffers: differs.some(Boolean) });
+      }
+    };
+
+    const wait: Wait = { handle: p.handle, cancel: (why) => (stopped = new DriverError('cancelled', why)) };
+    this.waits.add(wait);
+    const done = () => recycle([...base.frames, ...last]);
+    return loop().then(
+      (result) => {
+        done();
+        this.waits.delete(wait);
+        this.keep(p.handle, p.regions, reader);
+        return result;
+      },
+      (e: unknown) => {
+        done();
+        // After a timeout or an error the reader may be broken (window gone, a poll in flight): never reuse it.
+        this.waits.delete(wait);
+        reader.close();
+        throw e;
+      },
+    );
   }
 
   private timeoutError(
@@ -222,6 +295,8 @@ export class ChangeWatcher {
     let n = 0;
     for (const w of [...this.waits]) {
       if (handle !== undefined && w.handle !== handle) continue;
+      // Gone from the set at once; its loop notices at its next wake-up (≤ 50 ms) and closes its reader.
+      this.waits.delete(w);
       w.cancel(why);
       n++;
     }
@@ -231,6 +306,7 @@ export class ChangeWatcher {
   close(): void {
     this.cancel(undefined, 'the driver is shutting down');
     for (const token of [...this.baselines.keys()]) this.drop(token);
+    for (const r of this.idle.splice(0)) r.reader.close();
     clearInterval(this.sweepTimer);
   }
 }

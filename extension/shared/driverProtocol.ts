@@ -115,18 +115,20 @@ export const changeWaitResultSchema = z.strictObject({
   changedRegion: z.int().nonnegative(),
   /** Grab time of the baseline. */
   baselineAt_mono_ms: z.number(),
-  /** Samples taken while waiting (a sample reads the regions, or knows from the X server that nothing was drawn). */
+  /** Reads of the regions while waiting. */
   grabs: z.int().nonnegative(),
-  /** Samples per second over the wait. */
+  /** Reads per second over the wait (with watch 'damage' low by design: reads happen when something was drawn). */
   grabHz: z.number().nonnegative(),
-  /** Samples that actually read pixels (fewer than grabs when the X server's damage reports say nothing changed). */
-  pixelReads: z.int().nonnegative(),
-  /** Largest gap between two samples (ms): the worst-case resolution of the two stamps above. */
+  /**
+   * How changes were noticed. 'damage': the X server reports drawing in the window and the regions are read at once
+   * (plus a safety read every 50 ms), so a change is seen within a fraction of a millisecond. 'poll': the regions
+   * are read every ~2 ms (≥ 200 Hz; Win32, or X without DAMAGE, or a client drawing without damage reports).
+   */
+  watch: z.enum(['damage', 'poll']),
+  /** Largest gap between two reads (ms): with watch 'poll' the worst-case resolution of the stamps above. */
   maxGapMs: z.number().nonnegative(),
-  /** How pixels were read: 'xshm', 'xgetimage', '+damage' when X damage reports gated the reads, 'bitblt-dib'. */
+  /** How pixels were read: 'xshm' or 'xgetimage' ('+damage' with drawing reports), or 'bitblt-dib'. */
   method: z.string(),
-  /** sha256 (16 hex digits) of the final content of every region, in order: a checkpoint for later runs. */
-  hash: z.string(),
 });
 export type ChangeWaitResult = z.infer<typeof changeWaitResultSchema>;
 

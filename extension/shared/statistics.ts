@@ -96,6 +96,54 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
+}
+
+/** The k-th smallest (0-based) of a[0..n), moving elements in place (quickselect, median-of-three pivot). */
+function selectInPlace(a: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // median of three to the middle, as pivot
+    if (a[mid]! < a[lo]!) swap(a, mid, lo);
+    if (a[hi]! < a[lo]!) swap(a, hi, lo);
+    if (a[hi]! < a[mid]!) swap(a, hi, mid);
+    const pivot = a[mid]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
+}
+
+/** Median of a[0..n) (same value as percentile 50), reordering a; for the bootstrap's hot loop. */
+export function medianInPlace(a: Float64Array, n = a.length): number {
+  if (n === 0) return NaN;
+  const k = (n - 1) >> 1;
+  const lower = selectInPlace(a, n, k);
+  if (n % 2 === 1) return lower;
+  let upper = Infinity;
+  for (let i = k + 1; i < n; i++) if (a[i]! < upper) upper = a[i]!;
+  return lower === upper ? lower : lower + (upper - lower) * 0.5;
+}
+
 export const BOOTSTRAP_RESAMPLES = 10_000;
 export const BOOTSTRAP_SEED = 20_260_109;
 
@@ -120,16 +168,26 @@ export function bootstrapRatioOfMedians(
   const seed = opts.seed ?? BOOTSTRAP_SEED;
   const level = opts.level ?? 0.95;
   if (a.length === 0 || b.length === 0) throw new RangeError('bootstrapRatioOfMedians: both samples need values');
-  const rand = mulberry32(seed);
-  const ra = new Float64Array(a.length);
-  const rb = new Float64Array(b.length);
+  // mulberry32 inlined (the same sequence as mulberry32(seed)): this loop draws resamples × (|A| + |B|) numbers.
+  let state = seed >>> 0;
+  const draw = (n: number): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+  const fa = Float64Array.from(a);
+  const fb = Float64Array.from(b);
+  const na = fa.length;
+  const nb = fb.length;
+  const ra = new Float64Array(na);
+  const rb = new Float64Array(nb);
   const ratios = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
-    for (let i = 0; i < a.length; i++) ra[i] = a[Math.floor(rand() * a.length)]!;
-    for (let i = 0; i < b.length; i++) rb[i] = b[Math.floor(rand() * b.length)]!;
-    ra.sort();
-    rb.sort();
-    ratios[r] = percentileSorted(rb, 50) / percentileSorted(ra, 50);
+    for (let i = 0; i < na; i++) ra[i] = fa[draw(na)]!;
+    for (let i = 0; i < nb; i++) rb[i] = fb[draw(nb)]!;
+    ratios[r] = medianInPlace(rb, nb) / medianInPlace(ra, na);
   }
   ratios.sort();
   const tail = ((1 - level) / 2) * 100;
@@ -140,6 +198,47 @@ export function bootstrapRatioOfMedians(
     resamples,
     seed,
   };
+}
+
+/**
+ * Distribution-free CI of the median from order statistics: [x(l), x(n−l+1)] with the largest l whose binomial tail
+ * P(Bin(n, ½) ≤ l − 1) ≤ (1 − level)/2, so coverage ≥ level whatever the distribution (Conover, "Practical
+ * Nonparametric Statistics", §3.2). Fewer than 6 values cannot reach 95 %: null.
+ */
+export function medianCi(values: readonly number[], level = 0.95): { low: number; high: number; coverage: number } | null {
+  const n = values.length;
+  const tail = (1 - level) / 2;
+  let cdf = 0;
+  let pmf = 0.5 ** n;
+  let l = 0;
+  // cdf = P(B ≤ j) as j grows; l = the number of order statistics that can be cut from each end.
+  for (let j = 0; j < n; j++) {
+    cdf += pmf;
+    if (cdf > tail) break;
+    l = j + 1;
+    pmf = (pmf * (n - j)) / (j + 1);
+  }
+  if (l === 0) return null;
+  const sorted = sortedCopy(values);
+  const below = cdfBinomialHalf(n, l - 1);
+  return { low: sorted[l - 1]!, high: sorted[n - l]!, coverage: 1 - 2 * below };
+}
+
+function cdfBinomialHalf(n: number, k: number): number {
+  let pmf = 0.5 ** n;
+  let cdf = 0;
+  for (let j = 0; j <= k; j++) {
+    cdf += pmf;
+    pmf = (pmf * (n - j)) / (j + 1);
+  }
+  return cdf;
+}
+
+/** Smallest two-sided p-value the exact test can give for these sizes: 2 / C(n1+n2, n1). */
+export function smallestExactP(n1: number, n2: number): number {
+  let c = 1;
+  for (let i = 1; i <= n1; i++) c = (c * (n2 + i)) / i;
+  return Math.min(1, 2 / c);
 }
 
 /** Average ranks (1-based, ties get the mean of their ranks) and the sizes of tie groups. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -9,9 +9,12 @@ import { unescapeTsvPath } from '../../extension/core/metrics/openFiles';
 import { METRICS_COLUMNS, OPEN_FILE_COLUMNS, metricsRowSchema } from '../../extension/shared/metrics';
 import { AGENT_COMMAND, AGENT_JS, column, readCsv, sleep, startBusyTarget, tempDir } from './agentHarness';
 
+/** Whether this machine has a GPU tool: the GPU columns are checked for numbers or for empty cells accordingly. */
+const HAS_NVIDIA_SMI = spawnSync('nvidia-smi', ['-L'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+
 const report = (dir: string) => agentReportSchema.parse(JSON.parse(readFileSync(path.join(dir, 'agent.json'), 'utf8')));
 
-test('a row every second with the documented columns, and the target classified open files, over 6 s', async () => {
+test(`a row every second with the documented columns (GPU ${HAS_NVIDIA_SMI ? 'numbers: nvidia-smi present' : 'empty: no nvidia-smi'}), and the target classified open files, over 6 s`, async () => {
   const dir = tempDir('fb-agent-');
   const target = startBusyTarget(dir);
   const out = path.join(dir, 'run');
@@ -46,11 +49,12 @@ test('a row every second with the documented columns, and the target classified 
       assert.ok(parsed.cpu_pct !== null && parsed.ram_used_mb! > 0 && parsed.ram_avail_mb! > 0);
     }
     const t = column(csv, 't_unix_ms').map(Number);
-    for (let i = 1; i < t.length; i++) assert.ok(Math.abs(t[i]! - t[i - 1]! - 1000) < 150, `rows 1 s apart: ${t[i - 1]} → ${t[i]}`);
+    // Bounds for a loaded 2-core machine (the target burns a core): drift would grow past them, jitter does not.
+    for (let i = 1; i < t.length; i++) assert.ok(Math.abs(t[i]! - t[i - 1]! - 1000) < 300, `rows 1 s apart: ${t[i - 1]} → ${t[i]}`);
     // Absolute ticks: every row is taken just after a whole second, so lateness does not accumulate.
     // Ticks run on the monotonic clock, so the wall clock can read a hair before the second (…999).
     const offSecond = (ti: number) => Math.min(ti % 1000, 1000 - (ti % 1000));
-    for (const ti of t) assert.ok(offSecond(ti) < 150, `tick at ${ti} is on the second`);
+    for (const ti of t) assert.ok(offSecond(ti) < 300, `tick at ${ti} is on the second`);
     const cpu = column(csv, 'proc_cpu_pct').map(Number);
     // A loaded CI machine gives the busy loop less than a core, so compare with the kernel, not a constant.
     const agentMean = cpu.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, cpu.length - 1);
@@ -59,8 +63,12 @@ test('a row every second with the documented columns, and the target classified 
     const read = column(csv, 'proc_read_bps').map(Number);
     assert.ok(read.filter((r) => r > 10e6).length >= t.length - 1, `the target reads > 10 MB/s: ${read.join(' ')}`);
     assert.ok(column(csv, 'proc_rss_mb').every((v) => Number(v) > 5));
-    // No GPU tool on this machine: empty cells, never zeros.
-    assert.ok(column(csv, 'gpu_util_pct').every((v) => v === '') && column(csv, 'gpu_mem_mb').every((v) => v === ''));
+    // GPU columns follow the machine: numbers where nvidia-smi answers, else empty cells (never zeros).
+    const gpu = [...column(csv, 'gpu_util_pct'), ...column(csv, 'gpu_mem_mb')];
+    // nvidia-smi's first reading may come after the first tick.
+    const afterFirst = [...column(csv, 'gpu_util_pct').slice(1), ...column(csv, 'gpu_mem_mb').slice(1)];
+    if (HAS_NVIDIA_SMI) assert.ok(afterFirst.every((v) => v !== '' && Number.isFinite(Number(v))), `nvidia-smi is here: GPU cells ${gpu.join(' ')}`);
+    else assert.ok(gpu.every((v) => v === ''), `no nvidia-smi here: GPU cells must be empty, got ${gpu.join(' ')}`);
 
     const tsv = readCsv(path.join(out, 'open_files.tsv'), '\t');
     assert.deepEqual(tsv.header, [...OPEN_FILE_COLUMNS]);
@@ -76,7 +84,7 @@ test('a row every second with the documented columns, and the target classified 
     assert.equal(rep.rows, csv.rows.length);
     assert.equal(rep.targetExitUnixMs, null);
     assert.match(rep.sources.proc_read_bps!, /rchar/);
-    assert.ok(rep.lateMs && rep.lateMs.p99 < 100, `tick lateness p99 ${rep.lateMs?.p99} ms`);
+    assert.ok(rep.lateMs && rep.lateMs.n >= csv.rows.length && rep.lateMs.p99 < 250, `tick lateness ${JSON.stringify(rep.lateMs)}`);
   } finally {
     target.child.kill('SIGKILL');
   }

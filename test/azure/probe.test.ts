@@ -7,14 +7,9 @@ import { after, before, test } from 'node:test';
 import { inflateSync } from 'node:zlib';
 import { startCpuMeter } from '../../extension/core/probe/cpuMeter';
 import { runCli } from '../../extension/cli/main';
-import { probeRun } from '../../extension/cli/commands/probeCommand';
-import { COMMANDS } from '../../extension/cli/commands/index';
 import { baselineSchema } from '../../extension/shared/baseline';
 import { crc32 } from '../../extension/core/charts/png';
 import { REPO_ROOT, containerSas, putBlob, startAzurite, tamperedSas, tcpListener, freePort, type Azurite } from './azuriteHarness';
-
-// Until probeRun is registered in commands/index.ts, the in-process CLI gets it here.
-if (!COMMANDS.includes(probeRun)) COMMANDS.push(probeRun);
 
 const CONTAINER = 'volumes';
 const BLOB = 'seismic/vol-64m.bin';

@@ -1,8 +1,8 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { MetricsAgentClient } from '../../extension/core/metrics/agentClient';
 import { AGENT_COMMAND, readCsv, sleep, startBusyTarget, tempDir } from '../agent/agentHarness';
-import { median, percentile, procUsage } from './stats';
+import { goal, median, percentile, procUsage } from './stats';
 
 // npm run bench:agent [-- --minutes 10] — the metrics agent's own cost at 1 Hz against a real busy target
 // (one core burnt, a file re-read, files held open in three classified folders): CPU (% of one core), RSS
@@ -56,15 +56,17 @@ async function main(): Promise<void> {
     for (const { r, cpuPct } of results) {
       const rows = readCsv(path.join(r.out, 'metrics.csv')).rows.length;
       console.log(
-        `${r.name.padEnd(26)} CPU ${cpuPct.toFixed(2)} % of a core; RSS median ${median(r.rss).toFixed(1)} MiB, max ${Math.max(...r.rss).toFixed(1)} MiB; ` +
+        `${r.name.padEnd(26)} CPU ${cpuPct.toFixed(2)} % of a core; RSS median ${median(r.rss).toFixed(1)} MiB (n=${r.rss.length}), max ${Math.max(...r.rss).toFixed(1)} MiB; ` +
           `tick lateness p50 ${percentile(r.late, 50).toFixed(2)} ms, p99 ${percentile(r.late, 99).toFixed(2)} ms, max ${Math.max(...r.late).toFixed(2)} ms (n=${r.late.length}); rows ${rows}`,
       );
     }
     const [proc, si] = results;
     console.log(`ratio CPU /proc ÷ systeminformation: ${(proc!.cpuPct / si!.cpuPct).toFixed(3)} (same run, same target)`);
     const p = proc!;
-    const ok = p.cpuPct <= 1 && Math.max(...p.r.rss) <= 80 && percentile(p.r.late, 99) <= 20;
-    console.log(`goals (≤ 1 % CPU, ≤ 80 MB RSS, jitter p99 ≤ 20 ms): ${ok ? 'met' : 'NOT met'}`);
+    // agent.json's figure covers every tick (warm-up included); the bench's above skips the first five.
+    const report = JSON.parse(readFileSync(path.join(p.r.out, 'agent.json'), 'utf8')) as { lateMs: { n: number; p50: number; p99: number } | null };
+    if (report.lateMs) console.log(`agent.json (/proc) tick lateness, all ticks: p50 ${report.lateMs.p50.toFixed(2)} ms, p99 ${report.lateMs.p99.toFixed(2)} ms (n=${report.lateMs.n})`);
+    console.log([goal('≤ 1 % CPU', p.cpuPct <= 1), goal('≤ 80 MB RSS', Math.max(...p.r.rss) <= 80), goal('tick lateness p99 ≤ 20 ms', percentile(p.r.late, 99) <= 20)].join('; '));
   } finally {
     for (const r of runs) if (r.client.child.exitCode === null) r.client.child.kill('SIGKILL');
     target.child.kill('SIGKILL');

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { InputEvent } from '../../extension/shared/driverProtocol';
 import { parseXev, sleep, startDriver, startProgram, startXvfb, waitUntil } from '../x11/xHarness';
-import { median, procUsage, summary } from './stats';
+import { goal, median, procUsage, summary } from './stats';
 
 // npm run bench:driver — the X11 driver's figures, measured side by side in one run (Xvfb + xev).
 // Capture latency: a second driver injects through XTest on its own connection (as a user's device
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
       starts.push(performance.now() - t0);
       await d.close();
     }
-    console.log(`driver start → hello: median ${median(starts).toFixed(1)} ms (${starts.map((s) => s.toFixed(0)).join(', ')})`);
+    console.log(`driver start → hello: median ${median(starts).toFixed(1)} ms (n=${starts.length}: ${starts.map((s) => s.toFixed(0)).join(', ')})`);
 
     const capture = await startDriver(x.display);
     const injector = await startDriver(x.display);
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
       const e = landed[i] as { x: number; y: number };
       return Math.hypot(e.x - px, e.y - py);
     });
-    console.log(`injection position error over ${points.length} clicks: max ${Math.max(...errors)} px, mean ${(errors.reduce((a, b) => a + b, 0) / errors.length).toFixed(2)} px (goal 0 px)`);
+    console.log(`injection position error over ${points.length} clicks: max ${Math.max(...errors)} px, mean ${(errors.reduce((a, b) => a + b, 0) / errors.length).toFixed(2)} px; ${goal('0 px', Math.max(...errors) === 0)}`);
     console.log('hook callback time: Win32 only (see the wine lane bench)');
     await injector.close();
     await capture.close();

@@ -6,7 +6,7 @@ import { Replayer } from '../../extension/core/replay/replayer';
 import { silentLogger } from '../../extension/core/ports/logger';
 import type { Recording } from '../../extension/shared/recording';
 import { sleep, startDriver, startProgram, startXvfb } from '../x11/xHarness';
-import { procUsage } from './stats';
+import { goal, procUsage } from './stats';
 
 // npm run bench:replay [-- --seconds 120] — replay lateness over a recording with dense mouse moves
 // (125 Hz), and the recorder's cost (this process + its driver) idle and while capturing 125 Hz input.
@@ -76,7 +76,10 @@ async function main(): Promise<void> {
     console.log(`replaying ${rec.events.length} events over ${SECONDS} s (moves every 8 ms)…`);
     const result = await new Replayer({ driver, recording: rec, window: win, log: silentLogger }).run();
     const l = result.lateness!;
-    console.log(`replay lateness: p50 ${l.p50.toFixed(3)} ms, p95 ${l.p95.toFixed(3)} ms, p99 ${l.p99.toFixed(3)} ms, max ${l.max.toFixed(3)} ms (goal p99 ≤ 5 ms; seed plan ±50 ms)`);
+    // The replayer's own measure (send time − deadline), not when the input reached the window (see the x11 tests' xev oracle).
+    console.log(
+      `replay send lateness: p50 ${l.p50.toFixed(3)} ms, p95 ${l.p95.toFixed(3)} ms, p99 ${l.p99.toFixed(3)} ms, max ${l.max.toFixed(3)} ms (n=${l.n}); ${goal('p99 ≤ 5 ms', l.p99 <= 5)}; seed plan ±50 ms`,
+    );
     console.log(`replay: ${result.eventsSent} sent, aborted: ${result.aborted ?? 'no'}, took ${(result.durationMs / 1000).toFixed(2)} s for ${SECONDS} s of recording`);
     await driver.close();
   } finally {

@@ -35,8 +35,12 @@ function main(): void {
       runs: { run: string; mode: string; policy: string; status: string; open_s: number; scrub_s: number }[];
     };
     const groups = new Map<string, { open: number[]; scrub: number[]; crossing: number[] }>();
+    const dropped: string[] = [];
     for (const r of report.runs) {
-      if (r.status !== 'complete') continue;
+      if (r.status !== 'complete') {
+        dropped.push(`${r.run} (${r.status})`);
+        continue;
+      }
       const key = `${r.mode} ${r.policy}`;
       const g = groups.get(key) ?? { open: [], scrub: [], crossing: [] };
       g.open.push(r.open_s);
@@ -44,11 +48,15 @@ function main(): void {
       const markers = parseMarkersTsv('markers.tsv', readFileSync(path.join(report.campaign, r.run, 'markers.tsv'), 'utf8'));
       const step = markers.find((m) => m.name === 'inline' && m.detail.startsWith('64 '));
       if (step) g.crossing.push(Number(step.detail.split(' ')[1]));
+      else dropped.push(`${r.run} (no step into brick row 1 in markers.tsv: not in the crossing median)`);
       groups.set(key, g);
     }
     console.log(`W_scrub100, ${repeats} repeat(s) interleaved; medians:`);
+    if (dropped.length) console.log(`  left out: ${dropped.join(', ')}`);
     for (const [key, g] of groups) {
-      console.log(`  ${key.padEnd(14)} open ${median(g.open).toFixed(2)} s, scrub-100 ${median(g.scrub).toFixed(2)} s, step into brick row 1 ${median(g.crossing).toFixed(0)} ms`);
+      console.log(
+        `  ${key.padEnd(14)} open ${median(g.open).toFixed(2)} s (n=${g.open.length}), scrub-100 ${median(g.scrub).toFixed(2)} s (n=${g.scrub.length}), step into brick row 1 ${median(g.crossing).toFixed(0)} ms (n=${g.crossing.length})`,
+      );
     }
     const m = (k: string) => median(groups.get(k)?.scrub ?? []);
     console.log(`scrub-100 Cold/Warm: A_shared ${(m('A_shared Cold') / m('A_shared Warm')).toFixed(2)}, B_fast ${(m('B_fast Cold') / m('B_fast Warm')).toFixed(2)}`);

@@ -1,14 +1,11 @@
-/** Percentile by linear interpolation between closest ranks; NaN for no data. */
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = (p / 100) * (sorted.length - 1);
-  const lo = Math.floor(rank);
-  const hi = Math.ceil(rank);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
-}
+import { median, percentile } from '../../extension/shared/statistics';
 
-export const median = (values: number[]) => percentile(values, 50);
+// The benches summarise with the one statistics module (extension/shared/statistics.ts: numpy-linear percentiles),
+// so a bench's p99 and the agent's agent.json p99 mean the same thing.
+export { median, percentile };
+
+/** "goal …: met" or "goal …: MISSED", so a bench says in words when it fell short. */
+export const goal = (what: string, met: boolean) => `goal ${what}: ${met ? 'met' : 'MISSED'}`;
 
 export function summary(values: number[], unit: string, digits = 2): string {
   const f = (v: number) => v.toFixed(digits);

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseFastLogText } from '../../extension/core/fastlog/fastLogParsers';
-import type { BrickRead } from '../../extension/standin/volume/brickSource';
 import { FastcacheClient } from '../../extension/standin/fastcache/fastcacheClient';
-import { FastcacheBrickSource } from '../../extension/standin/fastcache/fastcacheSource';
+import { mountsUnder } from '../../extension/standin/fastcache/mounts';
 import { FileBrickSource } from '../../extension/standin/volume/fileSource';
 import { VolumeLayout } from '../../extension/standin/volume/volumeFormat';
 import { headerFor } from '../../extension/standin/volume/generate';
-import { TINY, bricksDigest, startDaemon, world, type World } from './harness';
+import { TINY, bricksDigest, covered, readLines, readLinesAfter, readVia, startDaemon, world, type World } from './harness';
 
 let w: World;
 before(async () => {
@@ -20,98 +20,107 @@ after(async () => {
 });
 
 const layout = new VolumeLayout(headerFor(TINY));
-const logOf = (w: World) => parseFastLogText(readFileSync(path.join(w.dir, 'logs', 'fastcache.log'), 'utf8'));
+const logFile = (w: World) => path.join(w.dir, 'logs', 'fastcache.log');
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-test('an inline slice read from the NAS file and through fastcache is identical; the first read misses, the second hits', async () => {
+test('the volume on the FUSE mount is an ordinary file: byte-exact with the source, misses first, hits on the next open', async () => {
   const daemon = await startDaemon(w);
-  const nasReads: BrickRead[] = [];
-  const fastReads: BrickRead[] = [];
-  const nas = await FileBrickSource.open(w.volume, { onRead: (r) => nasReads.push(r) });
-  const fast = await FastcacheBrickSource.connect(daemon.endpoint, { onRead: (r) => fastReads.push(r) });
   try {
-    assert.equal(fast.path, path.join(w.dir, 'fastcache', 'tiny.fbcache'), 'the viewer holds the cache file in the cache folder open');
+    assert.equal(daemon.file, path.join(w.dir, 'mnt', 'fast', 'tiny.fbvol'));
+    assert.deepEqual(readdirSync(path.join(w.dir, 'mnt', 'fast')), ['tiny.fbvol']);
+    assert.ok(mountsUnder(path.join(w.dir, 'mnt')).some((m) => m.fsType === 'fuse.fastcache'));
     for (const inline of [0, 33, 69]) {
       const bricks = layout.inlineBricks(inline);
-      const a = await nas.readBricks(bricks);
-      const b = await fast.readBricks(bricks);
-      assert.equal(bricksDigest(b), bricksDigest(a), `inline ${inline}`);
+      assert.equal(bricksDigest(await readVia(daemon.file, bricks)), bricksDigest(await readVia(w.volume, bricks)), `inline ${inline}`);
     }
-    assert.equal(nasReads.length, 24);
-    assert.ok(nasReads.every((r) => r.source === 'file' && r.bytes === layout.brickBytes));
-    assert.deepEqual(fastReads.map((r) => r.hit), Array(24).fill(false), 'all misses on a cold cache');
-    fastReads.length = 0;
-    const again = await fast.readBricks(layout.inlineBricks(40));
-    assert.equal(bricksDigest(again), bricksDigest(await nas.readBricks(layout.inlineBricks(40))));
-    assert.deepEqual(fastReads.map((r) => r.hit), Array(8).fill(true), 'the same brick row again: all hits');
+    const before = readLines(logFile(w)).length;
+    assert.equal(bricksDigest(await readVia(daemon.file, layout.inlineBricks(40))), bricksDigest(await readVia(w.volume, layout.inlineBricks(40))));
+    const row1 = layout.inlineBricks(40);
+    const again = await readLinesAfter(logFile(w), before, (l) => covered(l, row1, 'hit'));
+    assert.ok(covered(again, row1, 'hit') && again.every((l) => l.result === 'hit'), `brick row 1 again, new open: all hits (${JSON.stringify(again)})`);
+    // The whole file, as any program reads it.
+    assert.equal(sha256(readFileSync(daemon.file)), sha256(readFileSync(w.volume)));
   } finally {
-    await fast.close();
-    await nas.close();
     await daemon.stop();
   }
-  const log = logOf(w);
+  assert.equal(mountsUnder(path.join(w.dir, 'mnt')).length, 0, 'the daemon unmounted on stop');
+  const log = parseFastLogText(readFileSync(logFile(w), 'utf8'));
   assert.equal(log.problems.length, 0, log.problems.map((p) => p.message).join('\n'));
   assert.equal(log.format, 'fastcache-v1');
   const reads = log.records.filter((r) => r.kind === 'read');
-  // Inlines 0, 33, 69 each touch one brick row of 8 adjacent bricks; the 4th read (inline 40) hits row 1.
-  assert.deepEqual(
-    reads.map((r) => [r.firstBrick, r.lastBrick, r.result, r.bytes]),
-    [
-      [0, 7, 'miss', 8 * layout.brickBytes],
-      [8, 15, 'miss', 8 * layout.brickBytes],
-      [16, 23, 'miss', 8 * layout.brickBytes],
-      [8, 15, 'hit', 8 * layout.brickBytes],
-    ],
-  );
+  // Inlines 0, 33, 69 each touch one brick row of 8 adjacent bricks: every brick of them missed once.
+  const missed = new Set<number>();
+  for (const r of reads.filter((r) => r.result === 'miss')) for (let b = r.firstBrick!; b <= r.lastBrick!; b++) missed.add(b);
+  for (const b of [...layout.inlineBricks(0), ...layout.inlineBricks(33), ...layout.inlineBricks(69)]) assert.ok(missed.has(b), `brick ${b} missed once`);
   const fetched = log.records.filter((r) => r.kind === 'fetch').reduce((s, r) => s + r.bytes, 0);
-  assert.equal(fetched, 24 * layout.brickBytes, 'every brick fetched exactly once');
+  assert.equal(fetched, layout.brickCount * layout.brickBytes, 'every brick fetched exactly once (the whole-file read fetched the rest)');
   assert.ok(reads.every((r) => r.latencyMs >= 0 && r.tUnixMs > Date.parse('2024-01-01')));
 });
 
 test('a restarted daemon keeps what the previous run cached (Warm), and a rotated cache folder starts empty (Cold)', async () => {
   let daemon = await startDaemon(w);
-  let client = await FastcacheClient.connect(daemon.endpoint);
-  const warm = await client.stats();
-  assert.equal(warm.presentBricks, 24, 'the first test filled the cache');
-  await client.call({ type: 'suspend' }, 'suspended');
-  renameSync(path.join(w.dir, 'fastcache'), path.join(w.dir, 'fastcache.rotated-test'));
-  await client.call({ type: 'resume' }, 'resumed');
-  assert.equal((await client.stats()).presentBricks, 0);
-  client.close();
-  await daemon.stop();
-
-  daemon = await startDaemon(w);
-  const reads: boolean[] = [];
-  const src = await FastcacheBrickSource.connect(daemon.endpoint, { onRead: (r) => reads.push(r.hit!) });
+  const client = await FastcacheClient.connect(daemon.endpoint);
   try {
-    await src.readBricks([0, 1, 2]);
-    assert.deepEqual(reads, [false, false, false], 'after the rotation every brick misses again');
+    assert.equal((await client.stats()).presentBricks, layout.brickCount, 'the first test filled the cache');
+    assert.equal((await client.hello()).file, daemon.file);
+    await client.call({ type: 'suspend' }, 'suspended');
+    renameSync(path.join(w.dir, 'fastcache'), path.join(w.dir, 'fastcache.rotated-test'));
+    await client.call({ type: 'resume' }, 'resumed');
+    assert.equal((await client.stats()).presentBricks, 0);
   } finally {
-    await src.close();
+    client.close();
+    await daemon.stop();
+  }
+  daemon = await startDaemon(w);
+  try {
+    const before = readLines(logFile(w)).length;
+    assert.equal(bricksDigest(await readVia(daemon.file, [0, 1, 2])), bricksDigest(await readVia(w.volume, [0, 1, 2])));
+    const lines = await readLinesAfter(logFile(w), before, (l) => covered(l, [0, 1, 2], 'miss'));
+    assert.ok(covered(lines, [0, 1, 2], 'miss'), `after the rotation every brick misses again: ${JSON.stringify(lines)}`);
+  } finally {
+    await daemon.stop();
+  }
+});
+
+test('reads wait while the daemon is suspended and go on after resume', async () => {
+  const daemon = await startDaemon(w, ['--cache-folder', path.join(w.dir, 'fc-suspend')]);
+  const client = await FastcacheClient.connect(daemon.endpoint);
+  try {
+    await client.call({ type: 'suspend' }, 'suspended');
+    let done = false;
+    const reading = readVia(daemon.file, [5]).then((r) => ((done = true), r));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(done, false, 'held while suspended');
+    await client.call({ type: 'resume' }, 'resumed');
+    assert.equal(bricksDigest(await reading), bricksDigest(await readVia(w.volume, [5])));
+  } finally {
+    client.close();
     await daemon.stop();
   }
 });
 
 test('read-ahead fetches the next brick row before it is asked for', async () => {
-  const daemon = await startDaemon(w, ['--prefetch', 'readahead', '--cache-folder', path.join(w.dir, 'fc-ahead')]);
-  const hits: boolean[] = [];
-  const fast = await FastcacheBrickSource.connect(daemon.endpoint, { onRead: (r) => hits.push(r.hit!) });
+  const daemon = await startDaemon(w, ['--prefetch', 'readahead', '--cache-folder', path.join(w.dir, 'fc-ahead'), '--log', path.join(w.dir, 'ahead.log')]);
   try {
-    await fast.readBricks(layout.inlineBricks(0));
+    await readVia(daemon.file, layout.inlineBricks(0));
     const client = await FastcacheClient.connect(daemon.endpoint);
     for (let i = 0; i < 100 && (await client.stats()).presentBricks < 16; i++) await new Promise((r) => setTimeout(r, 20));
     client.close();
-    hits.length = 0;
-    await fast.readBricks(layout.inlineBricks(32));
-    assert.deepEqual(hits, Array(8).fill(true), 'brick row 1 was read ahead');
+    const before = readLines(path.join(w.dir, 'ahead.log')).length;
+    await readVia(daemon.file, layout.inlineBricks(32));
+    const row1 = layout.inlineBricks(32);
+    const lines = await readLinesAfter(path.join(w.dir, 'ahead.log'), before, (l) => covered(l, row1, 'hit'));
+    assert.ok(covered(lines, row1, 'hit') && lines.every((l) => l.result === 'hit'), `brick row 1 was read ahead: ${JSON.stringify(lines)}`);
   } finally {
-    await fast.close();
     await daemon.stop();
   }
-  assert.ok(logOf(w).records.some((r) => r.kind === 'prefetch' && r.firstBrick === 8 && r.result === 'ok'));
+  const prefetched = parseFastLogText(readFileSync(path.join(w.dir, 'ahead.log'), 'utf8')).records.filter((r) => r.kind === 'prefetch' && r.result === 'ok');
+  for (const b of layout.inlineBricks(32)) assert.ok(prefetched.some((r) => r.firstBrick! <= b && b <= r.lastBrick!), `brick ${b} came by a prefetch GET`);
 });
 
-test('bad inputs give clear errors: missing blob, wrong header, truncated volume, bad brick, Azurite down', async () => {
+test('bad inputs give clear errors: missing blob, wrong header, truncated volume, bad brick; Azurite down is EIO for the reader and a logged error', async () => {
   await assert.rejects(startDaemon(w, [], w.blobUrl.replace('tiny.fbvol', 'nothere.fbvol')), /nothere\.fbvol: reading properties: no such blob \(upload it with "fastbench standin data"\)/);
+  assert.equal(mountsUnder(path.join(w.dir, 'mnt')).length, 0, 'nothing mounted when the start fails');
 
   const bogus = path.join(w.dir, 'bogus.fbvol');
   writeFileSync(bogus, Buffer.alloc(8192, 0x41));
@@ -125,16 +134,17 @@ test('bad inputs give clear errors: missing blob, wrong header, truncated volume
   await assert.rejects(nas.readBricks([5, 4]), /sorted ascending/);
   await nas.close();
 
-  const daemon = await startDaemon(w, ['--cache-folder', path.join(w.dir, 'fc-down')]);
-  const fast = await FastcacheBrickSource.connect(daemon.endpoint);
+  const daemon = await startDaemon(w, ['--cache-folder', path.join(w.dir, 'fc-down'), '--log', path.join(w.dir, 'down.log')]);
   try {
+    const src = await FileBrickSource.open(daemon.file);
     await w.azurite.stop();
-    await assert.rejects(fast.readBricks([0, 1]), /tiny\.fbvol: cannot reach blob storage \(connection refused: is Azurite running\?\)/);
-    await assert.rejects(FastcacheBrickSource.connect(path.join(w.dir, 'nobody.sock')), /nobody\.sock: no daemon is listening/);
+    await assert.rejects(src.readBricks([0, 1]), /EIO|i\/o error/i);
+    await src.close();
+    await assert.rejects(FastcacheClient.connect(path.join(w.dir, 'nobody.sock')), /nobody\.sock: no daemon is listening/);
   } finally {
-    await fast.close();
     await daemon.stop();
   }
-  const errors = logOf(w).records.filter((r) => r.result === 'error');
+  const errors = parseFastLogText(readFileSync(path.join(w.dir, 'down.log'), 'utf8')).records.filter((r) => r.result === 'error');
   assert.ok(errors.length > 0 && errors.every((r) => !/sig=/.test(r.detail ?? '')), 'fetch errors are logged, without the SAS');
+  assert.ok(errors.some((r) => /cannot reach blob storage \(connection refused: is Azurite running\?\)/.test(r.detail ?? '')));
 });

@@ -1,11 +1,13 @@
 // Real parts for the stand-in tests: temp folders, a real Azurite, a tiny generated volume uploaded to it,
 // and the real fastcache daemon process (dist/fastcache.js).
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { blobUrlOf, sasFor, uploadVolume, type BlobLocation } from '../../extension/standin/storage/volumeUpload';
 import { startFastcache, type RunningFastcache } from '../../extension/standin/fastcache/fastcacheProcess';
+import { parseFastLogText } from '../../extension/core/fastlog/fastLogParsers';
+import { FileBrickSource } from '../../extension/standin/volume/fileSource';
 import { generateVolume, type VolumeSpec } from '../../extension/standin/volume/generate';
 import { startAzurite, type RunningAzurite } from '../../extension/standin/volume/localAzurite';
 
@@ -81,6 +83,7 @@ export function daemonArgs(w: World, extra: string[] = [], blobUrl = w.blobUrl):
     '--cache-folder', path.join(w.dir, 'fastcache'),
     '--log', path.join(w.dir, 'logs', 'fastcache.log'),
     '--endpoint', path.join(w.dir, 'fc.sock'),
+    '--mount', path.join(w.dir, 'mnt', 'fast'),
     ...extra,
   ];
 }
@@ -88,3 +91,39 @@ export function daemonArgs(w: World, extra: string[] = [], blobUrl = w.blobUrl):
 export function startDaemon(w: World, extra: string[] = [], blobUrl?: string): Promise<RunningFastcache> {
   return startFastcache(daemonArgs(w, extra, blobUrl), { script: DAEMON_SCRIPT });
 }
+
+/** Reads bricks through a file path (the FUSE mount or the NAS), opening it for this read only. */
+export async function readVia(file: string, bricks: number[]): Promise<Map<number, Buffer>> {
+  const src = await FileBrickSource.open(file);
+  try {
+    return await src.readBricks(bricks);
+  } finally {
+    await src.close();
+  }
+}
+
+/**
+ * The `read` lines after the first `skip`, once `done` says they are all there: the FUSE worker serves hits
+ * itself and the daemon logs them a moment later, off the read's path.
+ */
+export async function readLinesAfter(logFile: string, skip: number, done: (lines: ReturnType<typeof readLines>) => boolean, timeoutMs = 3000) {
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    const lines = readLines(logFile).slice(skip);
+    if (done(lines) || performance.now() > until) return lines;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** True when every brick in `bricks` lies in one of `lines` with the given result. */
+export function covered(lines: { first: number; last: number; result: string }[], bricks: number[], result: string): boolean {
+  return bricks.every((b) => lines.some((l) => l.result === result && l.first <= b && b <= l.last));
+}
+
+/** The `read` lines of a fastcache-v1 log: which bricks each application read touched, and hit or miss. */
+export function readLines(logFile: string): { first: number; last: number; result: string; latencyMs: number }[] {
+  return parseFastLogText(readFileSync(logFile, 'utf8'))
+    .records.filter((r) => r.kind === 'read')
+    .map((r) => ({ first: r.firstBrick!, last: r.lastBrick!, result: r.result, latencyMs: r.latencyMs }));
+}
+

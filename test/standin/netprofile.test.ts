@@ -6,9 +6,8 @@ import { startDelayProxy } from '../../extension/core/netprofile/delayProxy';
 import { createWanNamespace, netemAvailable } from '../../extension/core/netprofile/netns';
 import { NET_PROFILES, netProfile } from '../../extension/core/netprofile/profiles';
 import { BlobReader } from '../../extension/standin/fastcache/blobReader';
-import { FastcacheBrickSource } from '../../extension/standin/fastcache/fastcacheSource';
 import { startAzurite } from '../../extension/standin/volume/localAzurite';
-import { startDaemon, world, type World } from './harness';
+import { readVia, startDaemon, world, type World } from './harness';
 import { parseFastLogText } from '../../extension/core/fastlog/fastLogParsers';
 import { readFileSync } from 'node:fs';
 
@@ -59,29 +58,32 @@ test('fastcache behind the WAN: every cold miss shows at least one RTT in its lo
   const u = new URL(w.location.accountUrl);
   const proxy = await startDelayProxy({ host: u.hostname, port: Number(u.port) }, netProfile('cross-region'));
   const daemon = await startDaemon(w, ['--cache-folder', path.join(w.dir, 'fc-wan'), '--log', path.join(w.dir, 'wan.log')], w.blobUrl.replace(`:${u.port}/`, `:${proxy.port}/`));
-  const src = await FastcacheBrickSource.connect(daemon.endpoint);
   try {
-    await src.readBricks([0, 1, 2, 3]);
-    await src.readBricks([0, 1, 2, 3]);
+    await readVia(daemon.file, [0, 1, 2, 3]);
+    await readVia(daemon.file, [0, 1, 2, 3]);
   } finally {
-    await src.close();
     await daemon.stop();
     await proxy.close();
   }
   const reads = parseFastLogText(readFileSync(path.join(w.dir, 'wan.log'), 'utf8')).records.filter((r) => r.kind === 'read');
-  assert.deepEqual(reads.map((r) => r.result), ['miss', 'hit']);
-  assert.ok(reads[0]!.latencyMs >= 30, `miss ${reads[0]!.latencyMs} ms ≥ the 30 ms RTT`);
-  assert.ok(reads[1]!.latencyMs < 5, `hit ${reads[1]!.latencyMs} ms`);
+  const misses = reads.filter((r) => r.result === 'miss');
+  const hits = reads.filter((r) => r.result === 'hit' && r.firstBrick !== undefined);
+  assert.ok(misses.length > 0 && hits.length > 0, reads.map((r) => r.result).join(','));
+  assert.ok(misses.every((r) => r.latencyMs >= 30), `every miss ≥ the 30 ms RTT: ${misses.map((r) => r.latencyMs.toFixed(1)).join(', ')}`);
+  assert.ok(hits.every((r) => r.latencyMs < 5), `hits: ${hits.map((r) => r.latencyMs.toFixed(1)).join(', ')}`);
 });
 
-test('kernel WAN (netns + tc netem): works where the kernel has netem, else says clearly why it is off', async () => {
+test('kernel WAN (netns + tc netem): where the kernel has no netem, it says clearly why it is off', async (t) => {
   const available = await netemAvailable();
-  if (!available.ok) {
-    assert.match(available.why, /netem|root|Linux-only|veth/);
-    await assert.rejects(createWanNamespace(netProfile('cross-region'), 'fbwantest'), new RegExp(`WAN emulation \\(netns \\+ tc netem\\) is off: .*use the userspace delay proxy instead`));
-    if (process.platform === 'linux') assert.doesNotMatch(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }), /fbwantest/, 'nothing left behind');
-    return;
-  }
+  if (available.ok) return t.skip('this kernel has netem: the next test runs the WAN namespace');
+  assert.match(available.why, /netem|root|Linux-only|veth/);
+  await assert.rejects(createWanNamespace(netProfile('cross-region'), 'fbwantest'), new RegExp(`WAN emulation \\(netns \\+ tc netem\\) is off: .*use the userspace delay proxy instead`));
+  if (process.platform === 'linux') assert.doesNotMatch(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }), /fbwantest/, 'nothing left behind');
+});
+
+test('kernel WAN (netns + tc netem): a namespace with the profile\'s delay and rate', async (t) => {
+  const available = await netemAvailable();
+  if (!available.ok) return t.skip(`netem unavailable here: ${available.why}`);
   const ns = await createWanNamespace(netProfile('30ms/500mbit'), 'fbwantest', '10.213.7');
   try {
     const azurite = await startAzurite(path.join(w.dir, 'azurite-ns'), 10000, ns.cloudAddress, ns.wrap);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { standinData, standinFastcache } from '../../extension/cli/commands/standinCommands';
-import { FastcacheBrickSource } from '../../extension/standin/fastcache/fastcacheSource';
+import { FastcacheClient } from '../../extension/standin/fastcache/fastcacheClient';
 import { DEV_STORE_ACCOUNT } from '../../extension/standin/storage/volumeUpload';
 import { BlobReader } from '../../extension/standin/fastcache/blobReader';
 import { FileBrickSource } from '../../extension/standin/volume/fileSource';
@@ -130,15 +130,19 @@ test('standin data generates and uploads (starting Azurite when none answers); s
   const stop = new AbortController();
   const running = runCommand(standinFastcache, ['--blob', blob], { cwd: home, env: { FASTBENCH_STANDIN_HOME: home }, signal: stop.signal });
   const endpoint = path.join(home, 'fastcache.sock');
-  let fast: FastcacheBrickSource | undefined;
-  for (let i = 0; i < 200 && !fast; i++) {
-    fast = await FastcacheBrickSource.connect(endpoint).catch(() => undefined);
-    if (!fast) await new Promise((r) => setTimeout(r, 50));
+  let client: FastcacheClient | undefined;
+  for (let i = 0; i < 200 && !client; i++) {
+    client = await FastcacheClient.connect(endpoint).catch(() => undefined);
+    if (!client) await new Promise((r) => setTimeout(r, 50));
   }
-  assert.ok(fast, 'the daemon came up on the default endpoint');
+  assert.ok(client, 'the daemon came up on the default endpoint');
+  const hello = await client.hello();
+  client.close();
+  assert.equal(hello.file, path.join(home, 'mnt', 'fast', 'cli.fbvol'), 'the default mount is <home>/mnt/fast');
+  assert.equal(hello.cacheFile, path.join(home, 'fastcache', 'cli.fbcache'));
+  const fast = await FileBrickSource.open(hello.file);
   const nas = await FileBrickSource.open(result.file);
   assert.equal(bricksDigest(await fast.readBricks([0, 1, 2])), bricksDigest(await nas.readBricks([0, 1, 2])));
-  assert.equal(fast.path, path.join(home, 'fastcache', 'cli.fbcache'));
   await fast.close();
   await nas.close();
   stop.abort();

@@ -7,6 +7,8 @@ import {
   mannWhitneyCounts,
   mannWhitneyU,
   meanIgnoringNulls,
+  medianCi,
+  medianInPlace,
   median,
   mulberry32,
   normalSf,
@@ -180,4 +182,25 @@ test('bootstrap CI of a ratio of medians is seeded and brackets the ratio', () =
   assert.deepEqual([flat.low, flat.ratio, flat.high], [2, 2, 2]);
   const other = bootstrapRatioOfMedians(a, b, { seed: 1 });
   assert.notDeepEqual([other.low, other.high], [r1.low, r1.high]);
+});
+
+test('the in-place median (quickselect, used by the bootstrap) equals the sorted-array median', () => {
+  const rand = mulberry32(11);
+  for (let trial = 0; trial < 2000; trial++) {
+    const n = 1 + Math.floor(rand() * 40);
+    // few distinct values, so ties are common
+    const values = Array.from({ length: n }, () => Math.floor(rand() * (trial % 2 ? 5 : 1000)));
+    assert.equal(medianInPlace(Float64Array.from(values)), median(values), `${values}`);
+  }
+});
+
+test('distribution-free median CI from order statistics', () => {
+  // n = 6: P(Bin(6, ½) ≤ 0) = 1/64 ≤ 0.025 < P(≤ 1) = 7/64 → [x(1), x(6)], coverage 1 − 2/64
+  assert.deepEqual(medianCi([6, 1, 5, 2, 4, 3]), { low: 1, high: 6, coverage: 1 - 2 / 64 });
+  // n = 5: 1/32 > 0.025 → none
+  assert.equal(medianCi([1, 2, 3, 4, 5]), null);
+  // n = 20: P(≤ 5) = 21700/2^20 = 0.0207 ≤ 0.025 < P(≤ 6) = 60460/2^20 = 0.0577 → l = 6: [x(6), x(15)]
+  const r = medianCi(Array.from({ length: 20 }, (_, i) => i + 1))!;
+  assert.deepEqual([r.low, r.high], [6, 15]);
+  close(r.coverage, 1 - (2 * 21700) / 2 ** 20, 1e-15, 'coverage');
 });

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { percentile } from '../../extension/shared/statistics';
 
 // What the Win32 driver tests share: where things are, the mingw target program (the oracle), and "a person's
 // input" — xdotool on the X server under Wine (through test/wine/xhelper.mjs), untagged SendInput from the target
@@ -230,7 +231,7 @@ export async function externalInput(): Promise<ExternalInput | string> {
   };
 }
 
+/** Quantile q in [0, 1] as the statistics module defines percentiles (numpy linear), so p99 is not the maximum at n ≤ 100. */
 export function quantile(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : NaN;
+  return percentile(values, q * 100);
 }

@@ -4,12 +4,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { DriverRequestError, type DriverClient } from '../../extension/core/driver/driverClient';
+import { DriverClient, DriverRequestError } from '../../extension/core/driver/driverClient';
 import { grabRenderBaseline, RenderTimeoutError, renderStep, waitForRender } from '../../extension/core/workflows/renderWait';
 import { STATUS_PATCH, statusRgb } from '../../extension/shared/standinStatus';
 import type { WindowInfo } from '../../extension/shared/driverProtocol';
 import { generateVolume } from '../../extension/standin/volume/generate';
-import { REPO_ROOT, sleep, startDriver, startProgram, startXvfb, xdotool, type XProgram } from './xHarness';
+import { DRIVER, REPO_ROOT, sleep, startDriver, startProgram, startXvfb, xdotool, type XProgram } from './xHarness';
 
 // Render detection (window/waitForChange) against real X programs that know nothing of FastBench: xterm, typed
 // into with xdotool (independent input), and the stand-in viewer, whose own ground-truth log says when each frame
@@ -70,11 +70,32 @@ test('xterm: a key typed with xdotool is seen changing the window, stamped betwe
   assert.ok(r.changedAt_mono_ms > sent && r.changedAt_mono_ms <= r.settledAt_mono_ms, `changed ${r.changedAt_mono_ms - sent} ms after the key`);
   assert.ok(r.settledAt_mono_ms + 33 <= replied, 'settled content stayed for settleMs before the reply');
   assert.equal(r.changedRegion, 0);
-  assert.ok(r.grabs >= 2 && r.pixelReads >= 1 && r.pixelReads <= r.grabs, `${r.grabs} grabs, ${r.pixelReads} reads`);
-  assert.match(r.method, /^x(shm|getimage)/);
+  assert.ok(r.grabs >= 2, `${r.grabs} grabs`);
+  // Xvfb is local and has MIT-SHM and DAMAGE: the driver is told when xterm draws instead of polling.
+  assert.equal(r.method, 'xshm+damage');
+  assert.equal(r.watch, 'damage');
   // An independent look at the pixels: they really differ from before the key.
   const afterwards = await driver.request('pixels/probe', { handle: win.handle, region });
   assert.notEqual(afterwards.hash, before.hash);
+});
+
+test('without DAMAGE and MIT-SHM the driver polls with XGetImage at a steady rate and sees the same kind of change', async () => {
+  const win = await xterm('fb-poll', 'cat');
+  const region = whole(win);
+  const polling = await DriverClient.start({
+    command: [process.execPath, DRIVER],
+    env: { ...process.env, DISPLAY: x.display, FASTBENCH_X11_NO_DAMAGE: '1', FASTBENCH_X11_NO_SHM: '1' },
+  });
+  try {
+    const r = await renderStep(polling, win.handle, [region], async () => xdotool(x.display, 'key', 'q'), { timeoutMs: 10_000 });
+    assert.equal(r.method, 'xgetimage');
+    assert.equal(r.watch, 'poll');
+    assert.ok(r.changedAt_mono_ms > r.sentAt_mono_ms && r.settledAt_mono_ms >= r.changedAt_mono_ms);
+    // Aimed at 500 Hz; a loaded 2-core machine gives less (bench:accuracy measures it), never a crawl.
+    assert.ok(r.grabHz >= 50 && r.grabs >= 10, `${r.grabHz.toFixed(0)} Hz over ${r.grabs} grabs`);
+  } finally {
+    await polling.close();
+  }
 });
 
 test('a region that never changes times out naming the region, the time, and "never changed"', async () => {

@@ -1,10 +1,12 @@
 import type { Command } from '../command';
+import { analyzeCommand } from './analyzeCommand';
 import { cacheClear } from './cacheCommands';
 import { campaignCommand, runCommand } from './campaignCommand';
 import { initCommand } from './initCommand';
 import { probeRun } from './probeCommand';
 import { recordCommand, replayCommand } from './recordReplayCommands';
 import { runsList } from './runsCommand';
+import { runsPush } from './runsPushCommand';
 import { standinData, standinFastcache } from './standinCommands';
 import { standinDemo } from './standinDemo';
 import { standinUp } from './standinUp';
@@ -12,4 +14,4 @@ import { configValidate, recordingValidate } from './validateCommands';
 import { attachWindow, windowsList } from './windowCommands';
 
 /** Only commands that work are listed; `--help` is generated from this table. */
-export const COMMANDS: Command[] = [initCommand, campaignCommand, runCommand, configValidate, recordingValidate, runsList, windowsList, attachWindow, recordCommand, replayCommand, probeRun, standinData, standinFastcache, standinUp, standinDemo, cacheClear];
+export const COMMANDS: Command[] = [initCommand, campaignCommand, runCommand, analyzeCommand, configValidate, recordingValidate, runsList, runsPush, windowsList, attachWindow, recordCommand, replayCommand, probeRun, standinData, standinFastcache, standinUp, standinDemo, cacheClear];

@@ -45,7 +45,7 @@ export async function startServices(mode: Mode, paths: StandinPaths, io: CliIo):
     await azurite?.stop();
     throw e;
   }
-  io.err(`fastcache listening at ${fastcache.endpoint} (cache file ${fastcache.cacheFile})`);
+  io.err(`fastcache: ${fastcache.file} (cache file ${fastcache.cacheFile}, control ${fastcache.endpoint})`);
   return {
     fastcache,
     ...(azurite ? { azurite } : {}),
@@ -61,10 +61,11 @@ export function writeProject(paths: StandinPaths, mode: Mode, extra: { readLog?:
   const folder = path.join(paths.home, 'projects');
   mkdirSync(folder, { recursive: true });
   const file = path.join(folder, `demo_${mode}.fbproj.json`);
-  const source = mode === 'A_shared' ? { volume: paths.volume } : { fastcache: paths.endpoint };
+  // A path in both modes: the NAS folder, or the volume on fastcache's FUSE mount.
+  const volume = mode === 'A_shared' ? paths.volume : path.join(paths.fastMount, path.basename(paths.volume));
   writeFileSync(
     file,
-    JSON.stringify({ name: 'demo', mode, ...source, exportFolder: path.join(paths.home, 'export'), startInline: 0, ...extra }, null, 2) + '\n',
+    JSON.stringify({ name: 'demo', mode, volume, exportFolder: path.join(paths.home, 'export'), startInline: 0, ...extra }, null, 2) + '\n',
   );
   return file;
 }

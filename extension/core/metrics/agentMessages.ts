@@ -56,7 +56,8 @@ export const agentReportSchema = z.object({
   stopReason: z.string().nullable(),
   rows: z.int(),
   skippedTicks: z.int(),
-  lateMs: z.object({ p50: z.number(), p99: z.number(), max: z.number() }).nullable(),
+  /** Tick lateness in ms over n ticks: percentiles as extension/shared/statistics.ts defines them. */
+  lateMs: z.object({ n: z.int(), p50: z.number(), p99: z.number(), max: z.number() }).nullable(),
 });
 
 export type AgentReport = z.infer<typeof agentReportSchema>;

@@ -1,10 +1,11 @@
 // The WAN emulation that runs anywhere (no root, any kernel, Windows too): a TCP proxy in front of Azurite
 // that holds every chunk for half the RTT in each direction and paces each direction to the profile's
 // rate (one shared link per direction, as on a real line). A new connection also waits one RTT before
-// its first byte goes upstream (the TCP handshake). Not emulated: TCP window limits per connection, loss,
-// jitter. Timer resolution is ~1 ms, so profiles below 2 ms RTT are approximate.
+// its first byte goes upstream (the TCP handshake). Jitter and loss as profiles.ts describes them (in
+// order: a late chunk holds back the ones behind it). Not emulated: TCP window limits per connection.
+// Timer resolution is ~1 ms, so profiles below 2 ms RTT are approximate.
 import { connect, createServer, type Socket } from 'node:net';
-import type { NetProfile } from './profiles';
+import { rtoMs, type NetProfile } from './profiles';
 
 export type DelayProxy = { host: string; port: number; profile: NetProfile; close: () => Promise<void> };
 
@@ -16,13 +17,19 @@ class Link {
   constructor(
     private readonly oneWayMs: number,
     private readonly bytesPerMs: number,
+    private readonly jitterMs = 0,
+    private readonly lossPct = 0,
+    private readonly rto = 200,
   ) {}
   /** When a chunk sent now arrives at the far end: queued behind earlier chunks, serialized, delayed. */
   arrival(bytes: number): number {
     const now = performance.now();
     const departure = Math.max(now, this.nextFree) + bytes / this.bytesPerMs;
     this.nextFree = departure;
-    return departure + this.oneWayMs;
+    let delay = this.oneWayMs;
+    if (this.jitterMs > 0) delay += Math.random() * this.jitterMs;
+    if (this.lossPct > 0 && Math.random() * 100 < this.lossPct) delay += this.rto;
+    return departure + delay;
   }
 }
 
@@ -34,6 +41,7 @@ function pipeDelayed(from: Socket, to: Socket, link: Link): void {
   const flush = () => {
     timer = undefined;
     const now = performance.now();
+    // In order: a chunk held by jitter or loss also holds the ones queued behind it.
     while (queue.length && queue[0]!.at <= now + 0.5) {
       const { chunk } = queue.shift()!;
       if (to.destroyed) continue;
@@ -60,13 +68,16 @@ function pipeDelayed(from: Socket, to: Socket, link: Link): void {
 
 export async function startDelayProxy(target: { host: string; port: number }, profile: NetProfile, listen = { host: '127.0.0.1', port: 0 }): Promise<DelayProxy> {
   const bytesPerMs = (profile.mbps * 1e6) / 8 / 1000;
-  const up = new Link(profile.rttMs / 2, bytesPerMs);
-  const down = new Link(profile.rttMs / 2, bytesPerMs);
+  const up = new Link(profile.rttMs / 2, bytesPerMs, profile.jitterMs, profile.lossPct, rtoMs(profile));
+  const down = new Link(profile.rttMs / 2, bytesPerMs, profile.jitterMs, profile.lossPct, rtoMs(profile));
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     sockets.add(client);
     const upstream = connect(target.port, target.host);
     sockets.add(upstream);
+    // The link's delay is ours to add: Nagle's algorithm against delayed ACKs would add ~40 ms stalls.
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
     // The handshake: nothing the client sends moves until one RTT after the upstream connection exists.
     client.pause();
     upstream.once('connect', () =>

@@ -29,7 +29,6 @@ type WorkerJob = { file: string; flags: number; start: number; end: number; bloc
 // memory buffer aligned to the device's block size; JavaScript cannot see addresses, so it probes offsets
 // into an oversized buffer until the kernel accepts one (EINVAL means misaligned).
 function streamWorker(): void {
-  /* eslint-disable @typescript-eslint/no-require-imports */
   const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   const fs = require('node:fs') as typeof import('node:fs');
   const { performance: perf } = require('node:perf_hooks') as typeof import('node:perf_hooks');

@@ -1,10 +1,7 @@
 import type { LatencyStats } from '../../shared/baseline';
+import { percentileSorted } from '../../shared/statistics';
 
-/** Nearest-rank percentile: always a sample that was really observed. */
-export function nearestRank(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
+// Percentiles as extension/shared/statistics.ts defines them (numpy linear), like every other figure FastBench prints.
 
 export function latencyStats(samplesMs: number[]): LatencyStats {
   if (samplesMs.length === 0) throw new Error('no samples');
@@ -12,9 +9,9 @@ export function latencyStats(samplesMs: number[]): LatencyStats {
   const r = (v: number) => Math.round(v * 1000) / 1000;
   return {
     n: sorted.length,
-    p50: r(nearestRank(sorted, 50)),
-    p95: r(nearestRank(sorted, 95)),
-    p99: r(nearestRank(sorted, 99)),
+    p50: r(percentileSorted(sorted, 50)),
+    p95: r(percentileSorted(sorted, 95)),
+    p99: r(percentileSorted(sorted, 99)),
     min: r(sorted[0]!),
     max: r(sorted[sorted.length - 1]!),
     samplesMs: samplesMs.map(r),

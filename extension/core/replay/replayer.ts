@@ -2,6 +2,7 @@ import type { DriverClient, DriverEvent } from '../driver/driverClient';
 import { DriverRequestError } from '../driver/driverClient';
 import type { WindowInfo } from '../../shared/driverProtocol';
 import type { Recording, RecordingEvent } from '../../shared/recording';
+import { percentileSorted } from '../../shared/statistics';
 import { systemClock, type Clock } from '../ports/clock';
 import type { Logger } from '../ports/logger';
 import type { MarkerWriter } from '../runs/markerWriter';
@@ -28,7 +29,8 @@ export type ReplayOptions = {
 export type ReplayResult = {
   eventsSent: number;
   eventsSkipped: number;
-  lateness: { p50: number; p95: number; p99: number; max: number } | null;
+  /** Send time − deadline over the n events sent, percentiles as extension/shared/statistics.ts defines them. */
+  lateness: { n: number; p50: number; p95: number; p99: number; max: number } | null;
   checkpoints: { met: number; missed: number; skipped: number; waitsMs: number[] };
   pausedMs: number;
   durationMs: number;
@@ -36,13 +38,6 @@ export type ReplayResult = {
 };
 
 const GUARD_CODES = new Set(['not_foreground', 'obscured', 'moved', 'gone']);
-
-function pct(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  const rank = (p / 100) * (sorted.length - 1);
-  const lo = Math.floor(rank);
-  return sorted[lo]! + (sorted[Math.ceil(rank)]! - sorted[lo]!) * (rank - lo);
-}
 
 class Abort extends Error {}
 
@@ -266,7 +261,7 @@ export class Replayer {
       o.markers?.mark('replay_end', this.abortReason ? `aborted: ${this.abortReason}` : `${result.eventsSent} events sent`);
     }
     const sorted = lateness.sort((a, b) => a - b);
-    if (sorted.length) result.lateness = { p50: pct(sorted, 50), p95: pct(sorted, 95), p99: pct(sorted, 99), max: sorted[sorted.length - 1]! };
+    if (sorted.length) result.lateness = { n: sorted.length, p50: percentileSorted(sorted, 50), p95: percentileSorted(sorted, 95), p99: percentileSorted(sorted, 99), max: sorted[sorted.length - 1]! };
     return result;
   }
 

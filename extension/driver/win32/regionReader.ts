@@ -15,6 +15,7 @@ type Target = { dc: Handle; bitmap: Handle; old: Handle; view: Uint8Array };
 
 export class Win32RegionReader implements RegionReader {
   readonly method = 'bitblt-dib';
+  readonly reportsDrawing = false;
   private readonly targets: Target[] = [];
   private closed = false;
 
@@ -81,6 +82,12 @@ export class Win32RegionReader implements RegionReader {
     w.GdiFlush();
     return this.targets.map((t) => t.view);
   }
+
+  waitForDrawing(): Promise<boolean> {
+    return Promise.reject(new DriverError('unsupported', 'GDI has no drawing reports for other processes\' windows'));
+  }
+
+  distrustDrawingReports(): void {}
 
   close(): void {
     if (this.closed) return;

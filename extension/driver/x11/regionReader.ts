@@ -1,20 +1,20 @@
 import type { Rect } from '../../shared/driverProtocol';
 import { DriverError, type RegionReader } from '../backend';
-import { Damage, SHM, SHM_INFO_SIZE, Shm, XDamageReportNonEmpty, XIMAGE_BPL_OFFSET, XIMAGE_DATA_OFFSET } from './xshm';
-import { X, XC, XImageHead, XWindowAttributes, koffi, type Ptr } from './xlib';
+import { Damage, DAMAGE_AREA_OFFSET, Poll, POLLIN, SHM, SHM_INFO_SIZE, Shm, XDamageReportRawRectangles, XIMAGE_BPL_OFFSET, XIMAGE_DATA_OFFSET } from './xshm';
+import { X, XC, XImageHead, koffi, type Ptr } from './xlib';
 
 // Reads client regions of one X window for render detection, on a connection of its own (so damage events and
 // shared-memory segments belong to this reader alone). Regions are read from the window itself, so the
 // coordinates are client-relative and a moved window is still read correctly.
 //
-// Cost per sample: with MIT-SHM the server copies the pixels straight into our shared segment (0.22 ms for
-// 900x660 on Xvfb, against 3.7 ms through XGetImage's socket reply). With DAMAGE, a sample first makes one round
-// trip (XSync) after which every damage event caused by drawing before that instant has arrived; when nothing was
-// drawn in the window since the previous read, the sample costs just that round trip and returns null (content
-// known unchanged). A full read is still forced every SAFETY_READ_MS; if it ever finds a change that damage did not
-// report (a client that draws in a way the server does not track), damage gating is switched off for this reader.
+// Cost of a read: with MIT-SHM the server copies the pixels straight into our shared segment (0.22 ms for 900x660
+// on Xvfb, against 3.7 ms through XGetImage's socket reply). With DAMAGE the server tells us when something was
+// drawn in the window: waitForDrawing blocks in poll(2) on this connection (on a worker thread, via koffi) until a
+// damage event arrives, so nothing is read while the window is still, and a change is read within a fraction of a
+// millisecond of being drawn instead of up to one polling interval later. Each event carries the rectangle drawn,
+// so drawing elsewhere in the window (a status bar, a busy indicator) does not cost a read.
+// FASTBENCH_X11_NO_SHM=1 and FASTBENCH_X11_NO_DAMAGE=1 turn either off (to measure them, or to work around a server).
 
-const SAFETY_READ_MS = 50;
 const ALL_PLANES = 0xffffffff;
 
 type Segment = { image: bigint; info: Buffer; addr: bigint; size: number; view: Uint8Array };
@@ -25,10 +25,11 @@ export class X11RegionReader implements RegionReader {
   private damage = 0;
   private damageEvent = -1;
   private readonly event = Buffer.alloc(192);
-  private lastFullRead = -Infinity;
-  private previous: Buffer[] = [];
+  private readonly pollFd = Buffer.alloc(8);
+  private polling: Promise<unknown> | undefined;
   private pending: Ptr[] = [];
   private closed = false;
+  private released = false;
   method: string;
 
   constructor(
@@ -58,9 +59,13 @@ export class X11RegionReader implements RegionReader {
     }
   }
 
+  get reportsDrawing(): boolean {
+    return this.damage !== 0;
+  }
+
   /** One shared segment per region; false (and plain XGetImage) when the server cannot share memory with us. */
   private setUpShm(visual: Ptr, depth: number): boolean {
-    if (!Shm || !Shm.XShmQueryExtension(this.dpy)) return false;
+    if (!Shm || process.env.FASTBENCH_X11_NO_SHM === '1' || !Shm.XShmQueryExtension(this.dpy)) return false;
     for (const r of this.regions) {
       const info = Buffer.alloc(SHM_INFO_SIZE);
       const image = Shm.XShmCreateImage(this.dpy, visual, depth, XC.ZPixmap, null, info, r.width, r.height) as Ptr;
@@ -113,50 +118,63 @@ export class X11RegionReader implements RegionReader {
   }
 
   private setUpDamage(): boolean {
-    if (!Damage) return false;
+    if (!Damage || !Poll || process.env.FASTBENCH_X11_NO_DAMAGE === '1') return false;
     const base = [0], err = [0];
     if (!Damage.XDamageQueryExtension(this.dpy, base, err)) return false;
     this.takeError();
-    const damage = Number(Damage.XDamageCreate(this.dpy, this.window, XDamageReportNonEmpty));
+    const damage = Number(Damage.XDamageCreate(this.dpy, this.window, XDamageReportRawRectangles));
     X.XSync(this.dpy, 0);
     if (!damage || this.takeError()) return false;
     this.damage = damage;
     this.damageEvent = base[0]!; // XDamageNotify is event 0 of the extension
+    this.pollFd.writeInt32LE(Poll.XConnectionNumber(this.dpy) as number, 0);
+    this.pollFd.writeInt16LE(POLLIN, 4);
     return true;
   }
 
-  /** True when something was drawn in the window since the last call (and resets the damage). */
-  private drawnSinceLastRead(): boolean {
-    X.XSync(this.dpy, 0);
+  /** Takes the damage events that have arrived (XPending reads what the socket holds); true if one touched a region. */
+  private drainDamage(): boolean {
     let drawn = false;
+    let any = false;
     while ((X.XPending(this.dpy) as number) > 0) {
       X.XNextEvent(this.dpy, this.event);
-      if (this.event.readInt32LE(0) === this.damageEvent) drawn = true;
+      if (this.event.readInt32LE(0) !== this.damageEvent) continue;
+      any = true;
+      const e = this.event;
+      const [x, y, w, h] = [e.readInt16LE(DAMAGE_AREA_OFFSET), e.readInt16LE(DAMAGE_AREA_OFFSET + 2), e.readUInt16LE(DAMAGE_AREA_OFFSET + 4), e.readUInt16LE(DAMAGE_AREA_OFFSET + 6)];
+      if (this.regions.some((r) => x < r.x + r.width && r.x < x + w && y < r.y + r.height && r.y < y + h)) drawn = true;
     }
-    // Emptied before reading: whatever is drawn from here on raises a new event for the next sample.
-    if (drawn) Damage!.XDamageSubtract(this.dpy, this.damage, 0, 0);
+    // The server keeps the union of everything drawn; empty it so it does not grow while we watch.
+    if (any && this.damage) Damage!.XDamageSubtract(this.dpy, this.damage, 0, 0);
     return drawn;
   }
 
-  read(): (Uint8Array | null)[] {
+  async waitForDrawing(maxWaitMs: number): Promise<boolean> {
+    if (!this.damage || this.closed) throw new DriverError('unsupported', 'this reader has no drawing reports');
+    if (this.drainDamage()) return true;
+    if (maxWaitMs <= 0) return false;
+    // Blocks a worker thread, not the event loop; at most maxWaitMs, so close() never waits long for it.
+    const polled = new Promise<unknown>((resolve) => Poll!.poll.async(this.pollFd, 1, Math.max(1, Math.ceil(maxWaitMs)), (_e: unknown, r: unknown) => resolve(r)));
+    this.polling = polled;
+    await polled;
+    this.polling = undefined;
+    if (this.closed) {
+      this.release();
+      return false;
+    }
+    return this.drainDamage();
+  }
+
+  distrustDrawingReports(): void {
+    if (!this.damage) return;
+    Damage!.XDamageDestroy(this.dpy, this.damage);
+    this.damage = 0;
+    this.method = this.method.replace('+damage', '');
+  }
+
+  read(): Uint8Array[] {
     if (this.closed) throw new DriverError('gone', 'region reader is closed');
-    let forced = false;
-    if (this.damage) {
-      const now = performance.now();
-      const drawn = this.drawnSinceLastRead();
-      forced = !drawn && now - this.lastFullRead >= SAFETY_READ_MS;
-      if (!drawn && !forced && this.previous.length) return this.regions.map(() => null);
-      this.lastFullRead = now;
-    }
-    const frames = this.segments.length ? this.readShm() : this.readGetImage();
-    if (forced && this.previous.length && frames.some((f, i) => !this.previous[i]!.equals(f))) {
-      // Pixels changed without a damage report: stop trusting damage for this reader.
-      Damage!.XDamageDestroy(this.dpy, this.damage);
-      this.damage = 0;
-      this.method = this.method.replace('+damage', '');
-    }
-    if (this.damage) this.previous = frames.map((f) => Buffer.from(f));
-    return frames;
+    return this.segments.length ? this.readShm() : this.readGetImage();
   }
 
   private check(what: string): void {
@@ -202,6 +220,13 @@ export class X11RegionReader implements RegionReader {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // A poll in flight still watches our socket: the connection is closed when it returns (≤ its timeout).
+    if (!this.polling) this.release();
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
     this.freePending();
     if (this.damage) Damage!.XDamageDestroy(this.dpy, this.damage);
     this.releaseShm();

@@ -45,6 +45,19 @@ export const Damage = optional(() => {
   };
 });
 
+/** poll(2) on the X connection, run off the main thread (koffi .async) so the event loop keeps serving requests. */
+export const Poll = optional(() => {
+  const libc = koffi.load('libc.so.6');
+  const x11 = koffi.load('libX11.so.6');
+  return {
+    poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
+    XConnectionNumber: x11.func('int XConnectionNumber(void *dpy)'),
+  };
+});
+export const POLLIN = 1;
+
 export const SHM = { IPC_PRIVATE: 0, IPC_CREAT: 0o1000, IPC_RMID: 0 } as const;
-/** XDamageReportNonEmpty: one event when the damage goes from empty to not empty (we empty it on each read). */
-export const XDamageReportNonEmpty = 3;
+/** XDamageReportRawRectangles: one event per drawing operation, with the rectangle it touched. */
+export const XDamageReportRawRectangles = 0;
+/** Offset of `area` (XRectangle: short x, y; unsigned short width, height) in XDamageNotifyEvent on LP64. */
+export const DAMAGE_AREA_OFFSET = 64;

@@ -1,6 +1,6 @@
 // The cache in the cache folder, two files per blob:
 //   NAME.fbcache      laid out exactly like the .fbvol (header at 0, brick b at H + b·brickBytes), sparse:
-//                     created at full size, filled brick by brick; the viewer opens and reads it directly.
+//                     created at full size, filled brick by brick; the FUSE mount serves reads from it.
 //   NAME.fbcache.map  512-byte block (magic "FBCMAP\0\1", uint32 LE 512, JSON {blob, etag, bytes,
 //                     brickCount}, space-padded), then one byte per brick: 1 = the brick is in .fbcache.
 // A brick's map byte is written only after its data write returned, so a killed daemon never marks a brick
@@ -31,12 +31,17 @@ export class CacheFile {
     readonly present: Uint8Array,
   ) {}
 
-  /** Opens the cache for this blob, reusing what an earlier run left when it is for the same blob version. */
-  static async open(cacheFolder: string, blobName: string, header: VolumeHeader, identity: CacheIdentity): Promise<CacheFile> {
+  /**
+   * Opens the cache for this blob, reusing what an earlier run left when it is for the same blob version.
+   * `present` (one byte per brick) is filled in place when given, so a FUSE worker sharing it sees updates.
+   */
+  static async open(cacheFolder: string, blobName: string, header: VolumeHeader, identity: CacheIdentity, present?: Uint8Array): Promise<CacheFile> {
     await mkdir(cacheFolder, { recursive: true });
     const { data, map } = cacheFileNames(cacheFolder, blobName);
     const layout = new VolumeLayout(header);
-    const reused = await CacheFile.tryReuse(data, map, layout, identity);
+    const into = present ?? new Uint8Array(layout.brickCount);
+    if (into.length !== layout.brickCount) throw new Error(`present map: ${into.length} bytes for ${layout.brickCount} bricks`);
+    const reused = await CacheFile.tryReuse(data, map, layout, identity, into);
     if (reused) return reused;
     await rm(data, { force: true });
     await rm(map, { force: true });
@@ -52,10 +57,11 @@ export class CacheFile {
     json.copy(block, 12);
     await mfh.write(block, 0, MAP_HEADER, 0);
     await mfh.truncate(MAP_HEADER + layout.brickCount);
-    return new CacheFile(data, map, layout, dfh, mfh, new Uint8Array(layout.brickCount));
+    into.fill(0);
+    return new CacheFile(data, map, layout, dfh, mfh, into);
   }
 
-  private static async tryReuse(data: string, map: string, layout: VolumeLayout, identity: CacheIdentity): Promise<CacheFile | undefined> {
+  private static async tryReuse(data: string, map: string, layout: VolumeLayout, identity: CacheIdentity, present: Uint8Array): Promise<CacheFile | undefined> {
     let dfh: FileHandle | undefined;
     let mfh: FileHandle | undefined;
     try {
@@ -70,7 +76,6 @@ export class CacheFile {
         JSON.stringify(json) === JSON.stringify(identity) &&
         (await dfh.stat()).size === layout.fileBytes;
       if (!ok) throw new Error('stale');
-      const present = new Uint8Array(layout.brickCount);
       for (let b = 0; b < layout.brickCount; b++) present[b] = block[MAP_HEADER + b] === 1 ? 1 : 0;
       return new CacheFile(data, map, layout, dfh, mfh, present);
     } catch {
@@ -97,6 +102,17 @@ export class CacheFile {
     const ones = Buffer.alloc(count, 1);
     await this.map.write(ones, 0, count, MAP_HEADER + first);
     this.present.fill(1, first, first + count);
+  }
+
+  /** Reads bytes at `offset` of the volume (header or present bricks) into `into`; returns the count. */
+  async read(into: Uint8Array, offset: number): Promise<number> {
+    let done = 0;
+    while (done < into.length) {
+      const { bytesRead } = await this.data.read(into, done, into.length - done, offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done;
   }
 
   async close(): Promise<void> {

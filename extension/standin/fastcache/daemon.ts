@@ -1,6 +1,8 @@
-// The FAST-like cache daemon: answers "are these bricks in the cache file yet?" for viewers on a local
-// socket, fetching misses from Blob storage with ranged GETs (see fetchQueue.ts), optionally reading ahead,
-// and appending one fastcache-v1 log line per request (see shared/fastcacheFormat.ts).
+// The FAST-like cache daemon: presents the volume as an ordinary read-only file on a FUSE mount
+// (MOUNT/NAME, see fuseMount.ts), serving reads from its cache file and fetching misses from Blob storage
+// with ranged GETs (see fetchQueue.ts), optionally reading ahead, and appending one fastcache-v1 log line
+// per application read (see shared/fastcacheFormat.ts). A local socket (protocol.ts) is its control
+// channel: suspend/resume around a Cold rotation of the cache folder, and stats. Applications never use it.
 import { closeSync, existsSync, fstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -13,6 +15,7 @@ import { HEADER_BYTES, VolumeLayout, decodeHeader, type VolumeHeader } from '../
 import { BlobReader } from './blobReader';
 import { CacheFile } from './cacheFile';
 import { FetchQueue, type FetchJob } from './fetchQueue';
+import { FuseMount } from './fuseMount';
 import { FASTCACHE_PROTOCOL, clientMessageSchema, lineSplitter, parseEndpoint, type DaemonMessage, type DaemonStats } from './protocol';
 
 export type PrefetchPolicy = { kind: 'off' } | { kind: 'readahead'; bricks: number };
@@ -38,6 +41,10 @@ export type DaemonOptions = {
   streams?: number;
   rangeBytes?: number;
   prefetch?: string;
+  /** The folder where the volume appears as MOUNT/NAME (FUSE). */
+  mountPoint: string;
+  /** The bundle the FUSE worker thread runs (dist/fastcache.js). */
+  workerScript: string;
   log?: Logger;
 };
 
@@ -46,10 +53,16 @@ const now = () => performance.timeOrigin + performance.now();
 export class FastcacheDaemon {
   private cache!: CacheFile;
   private queue!: FetchQueue;
+  private fuse: FuseMount | undefined;
+  /** One byte per brick, 1 = in the cache file; shared with the FUSE worker, which serves hits itself. */
+  private readonly present: Uint8Array;
   private server!: Server;
   private logFd: number | undefined;
   private suspended: { gate: Promise<void>; open: () => void; timer: NodeJS.Timeout } | undefined;
   private nextRequest = 1;
+  /** Reads copying from the cache file right now; a suspend waits for them before closing it. */
+  private readingCache = 0;
+  private closing = false;
   private readonly sockets = new Set<Socket>();
   private readonly stats = { requests: 0, hitBricks: 0, missBricks: 0, fetches: 0, fetchedBytes: 0, prefetchedBricks: 0 };
   readonly layout: VolumeLayout;
@@ -66,6 +79,7 @@ export class FastcacheDaemon {
     const p = parsePrefetch(options.prefetch ?? 'off');
     this.prefetch = p.kind === 'readahead' && p.bricks === 'row' ? { kind: 'readahead', bricks: this.layout.bricks[1] * this.layout.bricks[2] } : (p as PrefetchPolicy);
     this.blobName = decodeURIComponent(new URL(options.blobUrl).pathname.split('/').pop() ?? 'volume');
+    this.present = new Uint8Array(new SharedArrayBuffer(this.layout.brickCount));
   }
 
   get cacheFile(): string {
@@ -92,7 +106,14 @@ export class FastcacheDaemon {
       }
       const daemon = new FastcacheDaemon(options, reader, header, { blob: options.blobUrl, etag: props.etag, bytes: props.bytes, brickCount: layout.brickCount });
       await daemon.open();
-      await daemon.listen();
+      try {
+        await daemon.mount();
+        await daemon.listen();
+      } catch (e) {
+        await daemon.fuse?.close().catch(() => undefined);
+        await daemon.cache.close();
+        throw e;
+      }
       return daemon;
     } catch (e) {
       reader.close();
@@ -100,8 +121,32 @@ export class FastcacheDaemon {
     }
   }
 
+  /** The file applications open: MOUNT/NAME. */
+  get file(): string {
+    return path.join(this.options.mountPoint, this.blobName);
+  }
+
+  private async mount(): Promise<void> {
+    this.fuse = await FuseMount.start({
+      mountPoint: this.options.mountPoint,
+      fileName: this.blobName,
+      fileBytes: this.layout.fileBytes,
+      headerBytes: HEADER_BYTES,
+      brickBytes: this.layout.brickBytes,
+      brickCount: this.layout.brickCount,
+      cachePath: this.cache.dataPath,
+      present: this.present,
+      workerScript: this.options.workerScript,
+      handlers: { read: (offset, into, t0) => this.readFile(offset, into, t0), hit: (offset, size, t0, ms) => this.onHit(offset, size, t0, ms) },
+      onError: (message) => this.log.error(`fastcache: FUSE ${message}`),
+      onExit: (error) => {
+        if (error && !this.closing) this.log.error(`fastcache: the FUSE mount at ${this.options.mountPoint} ended: ${error}`);
+      },
+    });
+  }
+
   private async open(): Promise<void> {
-    this.cache = await CacheFile.open(this.options.cacheFolder, this.blobName, this.header, this.identity);
+    this.cache = await CacheFile.open(this.options.cacheFolder, this.blobName, this.header, this.identity, this.present);
     const maxBricks = Math.max(1, Math.floor((this.options.rangeBytes ?? 4 * 1024 * 1024) / this.layout.brickBytes));
     this.queue = new FetchQueue(this.options.streams ?? 8, maxBricks, this.layout.brickBytes, { get: (j, b) => this.getRange(j, b), store: (j, b) => this.storeRange(j, b) });
     if (this.options.logFile && this.logFd === undefined) {
@@ -219,9 +264,7 @@ export class FastcacheDaemon {
       case 'hello':
         if (m.protocol !== FASTCACHE_PROTOCOL) throw new Error(`protocol ${m.protocol} asked, this daemon speaks ${FASTCACHE_PROTOCOL}`);
         await this.suspended?.gate;
-        return send({ id: m.id, type: 'hello', protocol: FASTCACHE_PROTOCOL, cacheFile: this.cache.dataPath, header: this.header, blob: this.options.blobUrl, prefetch: this.describePrefetch() });
-      case 'read':
-        return this.read(m.id, m.bricks, send);
+        return send({ id: m.id, type: 'hello', protocol: FASTCACHE_PROTOCOL, file: this.file, cacheFile: this.cache.dataPath, header: this.header, blob: this.options.blobUrl, prefetch: this.describePrefetch() });
       case 'suspend':
         await this.suspend(m.timeoutMs ?? 120_000);
         return send({ id: m.id, type: 'suspended' });
@@ -237,98 +280,91 @@ export class FastcacheDaemon {
     return { ...this.stats, presentBricks: this.cache.presentCount, brickCount: this.layout.brickCount, suspended: this.suspended !== undefined };
   }
 
-  private async read(id: number, bricks: number[], send: (...m: DaemonMessage[]) => void): Promise<void> {
-    const arrival = now();
-    if (this.suspended) await this.suspended.gate;
-    const count = this.layout.brickCount;
-    for (let n = 0; n < bricks.length; n++) {
-      const b = bricks[n]!;
-      if (b >= count) throw new Error(`brick ${b}: expected an index below ${count}`);
-      if (n > 0 && b <= bricks[n - 1]!) throw new Error('bricks must be sorted ascending without repeats');
-    }
+  /** The bricks that bytes [offset, offset + size) of the volume touch (none for the header alone). */
+  private bricksOf(offset: number, size: number): number[] {
+    const out: number[] = [];
+    if (offset + size <= HEADER_BYTES) return out;
+    const b = this.layout.brickBytes;
+    const first = Math.max(0, Math.floor((offset - HEADER_BYTES) / b));
+    const last = Math.min(this.layout.brickCount - 1, Math.floor((offset + size - 1 - HEADER_BYTES) / b));
+    for (let n = first; n <= last; n++) out.push(n);
+    return out;
+  }
+
+  /** A read the FUSE worker served from the cache file itself: logged here, off its path. */
+  private onHit(offset: number, size: number, t0: number, ms: number): void {
+    const bricks = this.bricksOf(offset, size);
+    if (bricks.length === 0) return;
     const request = this.nextRequest++;
     this.stats.requests++;
-    const present = this.cache.present;
-    const hits: number[] = [];
-    const absent: number[] = [];
-    const waits = new Map<FetchJob, number[]>();
-    for (const b of bricks) {
-      if (present[b] === 1) hits.push(b);
-      else {
+    this.stats.hitBricks += bricks.length;
+    this.writeLog({ tUnixMs: t0, kind: 'read', request, firstBrick: bricks[0]!, lastBrick: bricks.at(-1)!, bytes: size, result: 'hit', latencyMs: ms });
+    this.readAhead(bricks, request);
+  }
+
+  /**
+   * A read the worker handed over (a brick is missing, or the daemon is suspended): fetches what is missing
+   * (joining GETs already in flight), then copies the bytes from the cache file. One log line per read.
+   */
+  private async readFile(offset: number, into: Uint8Array, t0: number): Promise<number> {
+    const bricks = this.bricksOf(offset, into.length);
+    const request = this.nextRequest++;
+    this.stats.requests++;
+    const present = this.present;
+    const missAtArrival = bricks.filter((b) => present[b] !== 1).length;
+    // A suspend (Cold rotation) may drop or outdate what was fetched: check again after every wait.
+    for (let attempt = 0; ; attempt++) {
+      if (this.suspended) await this.suspended.gate;
+      const missing = bricks.filter((b) => present[b] !== 1);
+      if (missing.length === 0) break;
+      if (attempt === 3) throw new Error(`bricks ${missing[0]}-${missing.at(-1)}: still missing after ${attempt} fetches`);
+      const waits = new Set<FetchJob>();
+      const absent: number[] = [];
+      for (const b of missing) {
         const job = this.queue.inflight.get(b);
         if (job) {
           this.queue.promote(job);
-          const list = waits.get(job);
-          if (list) list.push(b);
-          else waits.set(job, [b]);
+          waits.add(job);
         } else absent.push(b);
       }
+      if (absent.length) for (const job of this.queue.add(absent, 'fetch', request)) waits.add(job);
+      if (attempt === 0) this.readAhead(bricks, request);
+      const results = await Promise.allSettled([...waits].map((j) => j.done));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) {
+        const e = failed.reason as Error;
+        this.logRead(request, t0, bricks, into.length, missAtArrival > 0, e);
+        throw e;
+      }
     }
-    const readyAt = new Map<number, number>();
-    const hitAt = now();
-    for (const b of hits) readyAt.set(b, hitAt);
-    if (absent.length === 0 && waits.size === 0) {
-      // All hits (the warm path): one write carries both replies.
-      send({ id, type: 'ready', bricks: hits, hit: true }, { id, type: 'done', hits: hits.length, misses: 0, ms: now() - arrival });
-      this.stats.hitBricks += hits.length;
-      this.logRequest(request, arrival, bricks, new Set(hits), readyAt);
-      this.readAhead(bricks, request);
-      return;
+    if (this.suspended) await this.suspended.gate;
+    this.readingCache++;
+    let n: number;
+    try {
+      n = await this.cache.read(into, offset);
+    } finally {
+      this.readingCache--;
     }
-    if (hits.length) send({ id, type: 'ready', bricks: hits, hit: true });
-    if (absent.length) for (const job of this.queue.add(absent, 'fetch', request)) waits.set(job, absent.filter((b) => b >= job.first && b < job.first + job.count));
-    this.readAhead(bricks, request);
-    let failure: Error | undefined;
-    await Promise.all(
-      [...waits].map(([job, mine]) =>
-        job.done.then(
-          () => {
-            // A dropped read-ahead resolves without storing: fetch what is still missing.
-            const missing = mine.filter((b) => present[b] !== 1);
-            if (missing.length) {
-              failure ??= new Error(`brick ${missing[0]}: its read-ahead was cancelled by a suspend (Cold rotation); read again`);
-              return;
-            }
-            const t = now();
-            for (const b of mine) readyAt.set(b, t);
-            send({ id, type: 'ready', bricks: mine, hit: false });
-          },
-          (e: Error) => {
-            failure ??= e;
-          },
-        ),
-      ),
-    );
-    this.stats.hitBricks += hits.length;
-    this.stats.missBricks += bricks.length - hits.length;
-    this.logRequest(request, arrival, bricks, new Set(hits), readyAt, failure);
-    if (failure) throw failure;
-    send({ id, type: 'done', hits: hits.length, misses: bricks.length - hits.length, ms: now() - arrival });
+    if (missAtArrival === 0) this.stats.hitBricks += bricks.length;
+    else this.stats.missBricks += missAtArrival;
+    this.logRead(request, t0, bricks, into.length, missAtArrival > 0);
+    if (missAtArrival === 0) this.readAhead(bricks, request);
+    return n;
   }
 
-  /** One read line per run of adjacent bricks with the same result; latency = the run's last brick ready. */
-  private logRequest(request: number, arrival: number, bricks: number[], hits: Set<number>, readyAt: Map<number, number>, failure?: Error): void {
-    if (this.logFd === undefined) return;
-    let start = 0;
-    for (let n = 1; n <= bricks.length; n++) {
-      const prev = bricks[n - 1]!;
-      if (n < bricks.length && bricks[n] === prev + 1 && hits.has(bricks[n]!) === hits.has(prev)) continue;
-      let latest = arrival;
-      for (let k = start; k < n; k++) latest = Math.max(latest, readyAt.get(bricks[k]!) ?? now());
-      const hit = hits.has(prev);
-      this.writeLog({
-        tUnixMs: arrival,
-        kind: 'read',
-        request,
-        firstBrick: bricks[start]!,
-        lastBrick: prev,
-        bytes: (n - start) * this.layout.brickBytes,
-        result: hit ? 'hit' : 'miss',
-        latencyMs: latest - arrival,
-        ...(failure && !hit ? { detail: `error: ${redactSecrets(failure.message)}` } : {}),
-      });
-      start = n;
-    }
+  private logRead(request: number, t0: number, bricks: number[], bytes: number, miss: boolean, failure?: Error): void {
+    if (bricks.length === 0) return;
+    this.writeLog({
+      tUnixMs: t0,
+      kind: 'read',
+      request,
+      firstBrick: bricks[0]!,
+      lastBrick: bricks.at(-1)!,
+      bytes,
+      result: miss ? 'miss' : 'hit',
+      latencyMs: now() - t0,
+      ...(failure ? { detail: `error: ${redactSecrets(failure.message)}` } : {}),
+    });
   }
 
   private readAhead(bricks: number[], request: number): void {
@@ -353,8 +389,11 @@ export class FastcacheDaemon {
     }, timeoutMs);
     timer.unref();
     this.suspended = { gate, open, timer };
+    // From here every FUSE read comes to this thread and waits at the gate until resume.
+    this.fuse?.setSuspended(true);
     this.queue.dropReadAhead();
     await this.queue.idle();
+    while (this.readingCache > 0) await new Promise((r) => setTimeout(r, 1));
     await this.cache.close();
   }
 
@@ -364,11 +403,16 @@ export class FastcacheDaemon {
     if (!s) return;
     clearTimeout(s.timer);
     await this.open();
+    this.fuse?.cacheReplaced();
     this.suspended = undefined;
+    this.fuse?.setSuspended(false);
     s.open();
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    // Unmount first: the application's file goes away before the cache behind it.
+    await this.fuse?.close().catch((e: Error) => this.log.error(`fastcache: ${e.message}`));
     this.queue.dropReadAhead();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((r) => this.server.close(() => r()));

@@ -6,11 +6,13 @@ import { blobUrlOf, parseBlobUrl, sasFor } from '../storage/volumeUpload';
 import { SECRET_ENV_VAR } from '../../shared/secrets';
 import { DEFAULT_AZURITE_PORT, DEFAULT_CONTAINER, DEFAULT_VOLUME_NAME, standinHome, standinPaths } from '../volume/standinPaths';
 import type { DaemonOptions } from './daemon';
+import { defaultDaemonScript } from './fastcacheProcess';
 import { parsePrefetch } from './daemon';
 
 export const DAEMON_OPTIONS = {
   blob: { type: 'string' },
   'cache-folder': { type: 'string' },
+  mount: { type: 'string' },
   log: { type: 'string' },
   endpoint: { type: 'string' },
   streams: { type: 'string' },
@@ -26,6 +28,7 @@ export function daemonHelp(home: string, forProcess = true): string {
   --blob URL            the volume blob, without SAS (default ${defaultBlobUrl()})
                         SAS: made from Azurite's development key for a local Azurite, else ${SECRET_ENV_VAR}
   --cache-folder DIR    where the cache file goes (default ${p.cacheFolder})
+  --mount DIR           where the volume appears as an ordinary file, DIR/<blob name> (FUSE; default ${p.fastMount})
   --log FILE            fastcache-v1 request log, appended (default ${p.logFile})
   --endpoint EP         Unix socket path, \\\\.\\pipe\\NAME or tcp:127.0.0.1:PORT (default ${p.endpoint})
   --streams N           parallel ranged GETs (default 8)
@@ -60,6 +63,8 @@ export async function daemonOptionsFrom(values: Record<string, unknown>, cwd: st
       cacheFolder: path.resolve(cwd, (values['cache-folder'] as string | undefined) ?? p.cacheFolder),
       logFile: path.resolve(cwd, (values.log as string | undefined) ?? p.logFile),
       endpoint: (values.endpoint as string | undefined) ?? p.endpoint,
+      mountPoint: path.resolve(cwd, (values.mount as string | undefined) ?? p.fastMount),
+      workerScript: defaultDaemonScript(),
       streams: positiveInt(values.streams as string | undefined, 'streams', 8, 64),
       rangeBytes: positiveInt(values['range-mib'] as string | undefined, 'range-mib', 4, 256) * 1024 * 1024,
       prefetch,

@@ -1,5 +1,5 @@
 // One connection to a fastcache daemon: sends requests with ids, routes replies (several per read) to
-// their request, validates every line. Used by the viewer's FastcacheBrickSource and by `cache clear`.
+// their request, validates every line. Used by `cache clear` and `fastbench standin fastcache suspend|resume|stats`.
 import { connect, type Socket } from 'node:net';
 import { FASTCACHE_PROTOCOL, daemonMessageSchema, lineSplitter, parseEndpoint, type DaemonMessage, type DaemonStats } from './protocol';
 

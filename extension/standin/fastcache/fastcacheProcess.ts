@@ -6,7 +6,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { redactSecrets } from '../../shared/secrets';
 
-export type RunningFastcache = { pid: number; endpoint: string; cacheFile: string; stop: () => Promise<void>; stderr: () => string };
+/** `file` is the volume on the daemon's FUSE mount: what the application opens. */
+export type RunningFastcache = { pid: number; endpoint: string; file: string; cacheFile: string; stop: () => Promise<void>; stderr: () => string };
 
 /** dist/fastcache.js beside the calling bundle (dist/cli.js, dist/extension.js) or two levels up (tests). */
 export function defaultDaemonScript(): string {
@@ -16,15 +17,19 @@ export function defaultDaemonScript(): string {
   throw new Error(`fastcache.js not found beside ${__dirname}: build it with "node esbuild.mjs --only=standin"`);
 }
 
-export async function startFastcache(args: string[], options: { script?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunningFastcache> {
+/** `detached`: its own process group, so a Ctrl-C meant for the caller does not reach it before the caller stops it. */
+export async function startFastcache(
+  args: string[],
+  options: { script?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; detached?: boolean } = {},
+): Promise<RunningFastcache> {
   const script = options.script ?? defaultDaemonScript();
-  const child = spawn(process.execPath, [script, ...args, '--exit-with-stdin'], { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
+  const child = spawn(process.execPath, [script, ...args, '--exit-with-stdin'], { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env, detached: options.detached === true });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const lines = createInterface({ input: child.stdout! });
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const ready = await new Promise<{ endpoint: string; cacheFile: string }>((resolve, reject) => {
+  const ready = await new Promise<{ endpoint: string; file: string; cacheFile: string }>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill();
       reject(new Error(`fastcache did not start within ${timeoutMs} ms`));
@@ -32,8 +37,8 @@ export async function startFastcache(args: string[], options: { script?: string;
     lines.once('line', (line) => {
       clearTimeout(timer);
       try {
-        const m = JSON.parse(line) as { event: string; endpoint: string; cacheFile: string };
-        if (m.event === 'listening') return resolve(m);
+        const m = JSON.parse(line) as { event: string; endpoint: string; file: string; cacheFile: string };
+        if (m.event === 'listening') return resolve({ endpoint: m.endpoint, file: m.file, cacheFile: m.cacheFile });
       } catch {
         /* reported below */
       }

@@ -1,8 +1,11 @@
 // The fastcache daemon process (dist/fastcache.js): the stand-in's FAST service. Started by
-// `fastbench standin up` (or by hand); see daemonArgs.ts for options and protocol.ts for the IPC.
+// `fastbench standin up` (or by hand); see daemonArgs.ts for options and protocol.ts for the control
+// channel. The same bundle runs the FUSE worker thread (fuseWorker.ts) when started as a worker.
+import { isMainThread, workerData } from 'node:worker_threads';
 import { redactSecrets } from '../../shared/secrets';
 import { FastcacheDaemon } from './daemon';
 import { daemonHelp, daemonOptionsFrom, parseDaemonArgv } from './daemonArgs';
+import { runFuseWorker, type FuseWorkerData } from './fuseWorker';
 import { standinHome } from '../volume/standinPaths';
 
 async function main(): Promise<number> {
@@ -25,13 +28,18 @@ async function main(): Promise<number> {
     return 2;
   }
   const log = { debug() {}, info() {}, warn: (m: string) => process.stderr.write(m + '\n'), error: (m: string) => process.stderr.write(m + '\n') };
+  // Our signal handlers go in before libfuse starts: it installs its own only where none is set, so
+  // SIGTERM/SIGINT stay ours and end with an unmount below.
+  let stop!: () => void;
+  const stopped = new Promise<void>((r) => (stop = r));
+  process.once('SIGTERM', () => stop());
+  process.once('SIGINT', () => stop());
   const daemon = await FastcacheDaemon.start({ ...args.options, log });
   process.stdout.write(
-    JSON.stringify({ event: 'listening', endpoint: daemon.boundEndpoint, cacheFile: daemon.cacheFile, blob: args.options.blobUrl, prefetch: args.options.prefetch, pid: process.pid }) + '\n',
+    JSON.stringify({ event: 'listening', endpoint: daemon.boundEndpoint, file: daemon.file, cacheFile: daemon.cacheFile, blob: args.options.blobUrl, prefetch: args.options.prefetch, pid: process.pid }) + '\n',
   );
   await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
+    void stopped.then(resolve);
     if (args.exitWithStdin) {
       process.stdin.on('data', () => {});
       process.stdin.once('end', resolve);
@@ -42,7 +50,8 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
+if (!isMainThread && (workerData as FuseWorkerData | undefined)?.kind === 'fastcache-fuse') runFuseWorker(workerData as FuseWorkerData);
+else void main().then(
   (code) => process.exit(code),
   (e: Error) => {
     process.stderr.write(`fastcache: ${redactSecrets(e.message)}\n`);

@@ -1,28 +1,22 @@
-// The local IPC between the viewer (FastcacheBrickSource) and the fastcache daemon: JSON lines over a
-// Unix socket, a Windows named pipe or loopback TCP. Bytes never travel over it: the daemon only says
-// which bricks are in the cache file; the viewer reads them from that file itself (as Petrel reads the
-// FAST path), so the socket carries a few hundred bytes per request.
+// The fastcache daemon's control channel: JSON lines over a Unix socket, a Windows named pipe or loopback
+// TCP. Applications never use it (they read the volume's file on the FUSE mount); the harness does, to
+// suspend the daemon around a Cold rotation of the cache folder (as it would stop the FAST service) and to
+// read its counters.
 //
-//   → {"id":1,"type":"hello","protocol":1}
-//   ← {"id":1,"type":"hello","protocol":1,"cacheFile":"…/demo.fbcache","header":{…},"blob":"http://…","prefetch":"off"}
-//   → {"id":2,"type":"read","bricks":[640,641,642]}          sorted ascending, no repeats
-//   ← {"id":2,"type":"ready","bricks":[640,641],"hit":true}  zero or more: these bricks are in the cache file now
-//   ← {"id":2,"type":"ready","bricks":[642],"hit":false}
-//   ← {"id":2,"type":"done","hits":2,"misses":1,"ms":8.2}    or {"id":2,"type":"error","message":"…"}
-//   → {"id":3,"type":"suspend","timeoutMs":120000} ← {"id":3,"type":"suspended"}   files closed (Cold rotation)
+//   → {"id":1,"type":"hello","protocol":2}
+//   ← {"id":1,"type":"hello","protocol":2,"file":"…/mnt/fast/demo.fbvol","cacheFile":"…/demo.fbcache","header":{…},"blob":"http://…","prefetch":"off"}
+//   → {"id":3,"type":"suspend","timeoutMs":120000} ← {"id":3,"type":"suspended"}   files closed, reads held (Cold rotation)
 //   → {"id":4,"type":"resume"}                     ← {"id":4,"type":"resumed","cacheFile":"…"}
 //   → {"id":5,"type":"stats"}                      ← {"id":5,"type":"stats","stats":{…}}
 // Requests on one connection may overlap; replies carry the request id.
 import { z } from 'zod';
 
-export const FASTCACHE_PROTOCOL = 1;
+export const FASTCACHE_PROTOCOL = 2;
 
 const id = z.int().nonnegative();
-const bricks = z.array(z.int().nonnegative());
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ id, type: z.literal('hello'), protocol: z.int() }),
-  z.object({ id, type: z.literal('read'), bricks }),
   z.object({ id, type: z.literal('suspend'), timeoutMs: z.int().positive().optional() }),
   z.object({ id, type: z.literal('resume') }),
   z.object({ id, type: z.literal('stats') }),
@@ -47,13 +41,12 @@ export const daemonMessageSchema = z.discriminatedUnion('type', [
     id,
     type: z.literal('hello'),
     protocol: z.int(),
+    file: z.string(),
     cacheFile: z.string(),
     header: z.record(z.string(), z.unknown()),
     blob: z.string(),
     prefetch: z.string(),
   }),
-  z.object({ id, type: z.literal('ready'), bricks, hit: z.boolean() }),
-  z.object({ id, type: z.literal('done'), hits: z.int(), misses: z.int(), ms: z.number() }),
   z.object({ id, type: z.literal('error'), message: z.string() }),
   z.object({ id, type: z.literal('suspended') }),
   z.object({ id, type: z.literal('resumed'), cacheFile: z.string() }),

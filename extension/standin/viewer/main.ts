@@ -3,7 +3,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { validateJsonText } from '../../shared/validateJson';
 import { formatProblem } from '../../shared/problems';
-import { FastcacheBrickSource } from '../fastcache/fastcacheSource';
 import type { BrickRead, BrickSource } from '../volume/brickSource';
 import { FileBrickSource } from '../volume/fileSource';
 import { READ_LOG_HEADER, viewerProjectSchema, type ViewerProject } from './projectFile';
@@ -58,10 +57,8 @@ async function main(): Promise<void> {
   const onRead = readLogger(rel(project.readLog));
   let source: BrickSource & { header: import('../volume/volumeFormat').VolumeHeader };
   try {
-    source =
-      project.mode === 'A_shared'
-        ? await FileBrickSource.open(rel(project.volume)!, onRead ? { onRead } : {})
-        : await FastcacheBrickSource.connect(project.fastcache, onRead ? { onRead } : {});
+    // A path in every mode (the NAS mount or FAST's mount): the viewer never knows what serves it.
+    source = await FileBrickSource.open(rel(project.volume)!, onRead ? { onRead } : {});
   } catch (e) {
     return fail((e as Error).message, 1);
   }

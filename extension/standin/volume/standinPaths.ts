@@ -6,7 +6,7 @@ import path from 'node:path';
 
 export type StandinPaths = {
   home: string;
-  /** The "NAS" share (A_shared dataPath's folder). */
+  /** The "NAS" server's folder (served over sshfs at nasMount). */
   nasFolder: string;
   volume: string;
   /** Azurite's --location: the blob survives Azurite restarts. */
@@ -15,8 +15,14 @@ export type StandinPaths = {
   cacheFolder: string;
   /** fastcache's request log (B_fast logPath); outside the cache folder so a rotation keeps it. */
   logFile: string;
-  /** Where the fastcache daemon listens. */
+  /** Where the fastcache daemon listens (its control channel). */
   endpoint: string;
+  /** The NAS share as the client sees it: nasFolder served over sshfs (A_shared dataPath's folder). */
+  nasMount: string;
+  /** fastcache's FUSE mount: the volume as FAST presents it (B_fast dataPath's folder). */
+  fastMount: string;
+  /** The stand-in stack's state (pids, mounts) so a later start can clean up after a killed one. */
+  stateFile: string;
 };
 
 export const DEFAULT_VOLUME_NAME = 'demo.fbvol';
@@ -38,6 +44,9 @@ export function standinPaths(home: string, volumeName = DEFAULT_VOLUME_NAME): St
     volume: path.join(nasFolder, volumeName),
     azuriteFolder: path.join(home, 'azurite'),
     cacheFolder: path.join(home, 'fastcache'),
+    nasMount: path.join(home, 'mnt', 'nas'),
+    fastMount: path.join(home, 'mnt', 'fast'),
+    stateFile: path.join(home, 'stack.json'),
     logFile: path.join(home, 'logs', 'fastcache.log'),
     // A Unix socket path is limited to ~107 bytes; a long home falls back to loopback TCP.
     endpoint:

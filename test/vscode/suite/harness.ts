@@ -1,8 +1,16 @@
 // A minimal test runner for the extension host: named async tests run in order, each with a timeout;
-// prints TAP-like lines and the plain "N passed, N failed" closing line, and rejects when any failed.
+// prints TAP-like lines and the plain "N passed, N failed, N skipped" closing line, and rejects when any failed.
+// A test that cannot run here throws skip(reason): it is reported as skipped (TAP "# SKIP"), never as passed.
 
 type TestCase = { name: string; fn: () => Promise<void>; timeoutMs: number };
 const cases: TestCase[] = [];
+
+class Skip extends Error {}
+
+/** Ends the current test as skipped, with the reason printed beside it. */
+export function skip(reason: string): never {
+  throw new Skip(reason);
+}
 
 export function test(name: string, fn: () => Promise<void>, timeoutMs = 20_000): void {
   cases.push({ name, fn, timeoutMs });
@@ -11,6 +19,7 @@ export function test(name: string, fn: () => Promise<void>, timeoutMs = 20_000):
 export async function runAll(log: (line: string) => void = console.log): Promise<void> {
   let passed = 0;
   let failed = 0;
+  let skipped = 0;
   for (const [i, c] of cases.entries()) {
     const started = Date.now();
     let timer: NodeJS.Timeout | undefined;
@@ -24,13 +33,18 @@ export async function runAll(log: (line: string) => void = console.log): Promise
       passed++;
       log(`ok ${i + 1} - ${c.name} (${Date.now() - started} ms)`);
     } catch (e) {
+      if (e instanceof Skip) {
+        skipped++;
+        log(`ok ${i + 1} - ${c.name} # SKIP ${e.message}`);
+        continue;
+      }
       failed++;
       log(`not ok ${i + 1} - ${c.name}\n  ${String((e as Error).stack ?? e).split('\n').join('\n  ')}`);
     } finally {
       clearTimeout(timer);
     }
   }
-  log(`${passed} passed, ${failed} failed`);
+  log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
   if (failed > 0) throw new Error(`${failed} VS Code integration test(s) failed`);
 }
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { FastbenchApi } from '../../../extension/host/extension';
 import type { RecordingValidation } from '../../../extension/host/validateRecordingCommand';
-import { runAll, test, waitFor } from './harness';
+import { runAll, skip, test, waitFor } from './harness';
 
 const EXTENSION_ID = 'fastbench.fastbench';
 
@@ -100,10 +100,7 @@ test('the contributed JSON Schema validates recordings in the editor', async () 
 
 test('"FastBench: Record" records a real window under Xvfb and saves a valid recording', async () => {
   const x = await startXvfbWithXev();
-  if (!x) {
-    console.log('skipped: Xvfb/xev/xdotool not installed (the x11 lane installs them)');
-    return;
-  }
+  if (!x) skip('Xvfb/xev/xdotool not installed (the x11 lane installs them: bash test/x11/install.sh)');
   const previous = process.env.DISPLAY;
   process.env.DISPLAY = x.display;
   try {

@@ -1,0 +1,185 @@
+// The main-thread side of fastcache's FUSE mount: starts the worker (fuseWorker.ts), answers its slow-path
+// reads asynchronously, and unmounts. The mount shows one read-only file, MOUNT/NAME, with the volume's
+// bytes: the application opens it as an ordinary file and never learns that FAST is behind it.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { CTRL, CTRL_SLOTS, REQ, type FuseWorkerData, type FuseWorkerMessage } from './fuseWorker';
+import { fuseUnmount, isStaleMount, mountsUnder } from './mounts';
+
+const EIO = 5;
+
+export type FuseHandlers = {
+  /** A read the worker could not serve from the cache file: fill `into` (its length is the size) and return the bytes read. */
+  read: (offset: number, into: Uint8Array, t0: number) => Promise<number>;
+  /** A read the worker served itself from the cache file. */
+  hit: (offset: number, size: number, t0: number, ms: number) => void;
+};
+
+export type FuseMountOptions = {
+  mountPoint: string;
+  fileName: string;
+  fileBytes: number;
+  headerBytes: number;
+  brickBytes: number;
+  brickCount: number;
+  cachePath: string;
+  /** Shared with the worker: one byte per brick, 1 = in the cache file. */
+  present: Uint8Array;
+  /** dist/fastcache.js: the worker runs the same bundle. */
+  workerScript: string;
+  handlers: FuseHandlers;
+  /**
+   * libfuse -o options; default auto_unmount (the mount goes when the process dies, even by kill -9). Not
+   * kernel_cache: each open of the file starts with the OS page cache of it dropped, so every application
+   * start reads through the daemon (a hit from its cache file, or a miss from Blob) and a Cold run needs
+   * no eviction of the mount's pages.
+   */
+  mountOptions?: string[];
+  /** Largest slow-path read (FUSE sends at most 1 MiB). */
+  maxRead?: number;
+  /** The mount's readahead (the kernel's default is 128 KiB: a 512 KiB brick would take four FUSE reads). */
+  readaheadKiB?: number;
+  onExit?: (error: string | undefined) => void;
+  /** A callback failed on the worker (the application got EIO). */
+  onError?: (message: string) => void;
+};
+
+/**
+ * Sets the mount's readahead through its backing device's sysfs entry (root only; libfuse can only lower
+ * what the kernel offers at mount time). Without it the figures are the same, just paid in more requests.
+ */
+function raiseReadahead(mountPoint: string, kib: number): void {
+  try {
+    const line = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.split(' ')[4] === path.resolve(mountPoint));
+    const dev = line?.split(' ')[2];
+    if (dev) writeFileSync(`/sys/class/bdi/${dev}/read_ahead_kb`, String(kib));
+  } catch {
+    /* not root, or no sysfs: the default readahead stays */
+  }
+}
+
+export class FuseMount {
+  private readonly ctrl: Int32Array;
+  private readonly data: Uint8Array;
+  private exited: Promise<string | undefined>;
+  private closed = false;
+
+  private constructor(
+    readonly options: FuseMountOptions,
+    private readonly worker: Worker,
+    control: SharedArrayBuffer,
+    data: SharedArrayBuffer,
+    exited: Promise<string | undefined>,
+  ) {
+    this.ctrl = new Int32Array(control);
+    this.data = new Uint8Array(data);
+    this.exited = exited;
+  }
+
+  get file(): string {
+    return path.join(this.options.mountPoint, this.options.fileName);
+  }
+
+  static async start(options: FuseMountOptions): Promise<FuseMount> {
+    if (process.platform !== 'linux') throw new Error(`the fastcache FUSE mount needs Linux (libfuse3); this is ${process.platform}`);
+    if (!(options.present.buffer instanceof SharedArrayBuffer)) throw new Error('FuseMount: the present map must live in a SharedArrayBuffer');
+    // A mount left by a killed daemon: take it down before mounting again.
+    if (isStaleMount(options.mountPoint) || mountsUnder(options.mountPoint).some((m) => m.mountPoint === path.resolve(options.mountPoint))) {
+      const r = await fuseUnmount(options.mountPoint);
+      if (!r.ok) throw new Error(r.detail);
+    }
+    mkdirSync(options.mountPoint, { recursive: true });
+    const control = new SharedArrayBuffer(CTRL_SLOTS * 4);
+    const data = new SharedArrayBuffer(options.maxRead ?? 1024 * 1024 + 4096);
+    const workerData: FuseWorkerData = {
+      kind: 'fastcache-fuse',
+      mountPoint: path.resolve(options.mountPoint),
+      fileName: options.fileName,
+      fileBytes: options.fileBytes,
+      headerBytes: options.headerBytes,
+      brickBytes: options.brickBytes,
+      brickCount: options.brickCount,
+      cachePath: options.cachePath,
+      mountOptions: options.mountOptions ?? ['auto_unmount'],
+      control,
+      data,
+      present: options.present.buffer,
+    };
+    const worker = new Worker(options.workerScript, { workerData });
+    let mounted!: () => void;
+    let failed!: (e: Error) => void;
+    const ready = new Promise<void>((res, rej) => ((mounted = res), (failed = rej)));
+    let self: FuseMount | undefined;
+    const exited = new Promise<string | undefined>((resolve) => {
+      worker.on('message', (m: FuseWorkerMessage) => {
+        if (m.type === 'mounted') mounted();
+        else if (m.type === 'hit') options.handlers.hit(m.offset, m.size, m.t0, m.ms);
+        else if (m.type === 'read') self?.answer(m.offset, m.size, m.t0);
+        else if (m.type === 'error') options.onError?.(m.message);
+        else if (m.type === 'exited') {
+          failed(new Error(m.error ?? `the FUSE mount at ${options.mountPoint} ended before it was ready`));
+          resolve(m.error);
+        }
+      });
+      worker.on('error', (e) => {
+        failed(e);
+        resolve(e.message);
+      });
+      worker.on('exit', () => resolve(undefined));
+    });
+    self = new FuseMount(options, worker, control, data, exited);
+    void exited.then((e) => options.onExit?.(e));
+    const timer = setTimeout(() => failed(new Error(`the FUSE mount at ${options.mountPoint} was not ready within 10 s`)), 10_000);
+    try {
+      await ready;
+    } catch (e) {
+      await worker.terminate();
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+    raiseReadahead(options.mountPoint, options.readaheadKiB ?? 1024);
+    return self;
+  }
+
+  /** Serves one slow-path read and wakes the worker. */
+  private answer(offset: number, size: number, t0: number): void {
+    const finish = (result: number) => {
+      if (this.closed) return; // close() already answered it
+      Atomics.store(this.ctrl, CTRL.result, result);
+      Atomics.store(this.ctrl, CTRL.state, REQ.answered);
+      Atomics.notify(this.ctrl, CTRL.state);
+    };
+    if (this.closed) return;
+    this.options.handlers.read(offset, this.data.subarray(0, size), t0).then(finish, () => finish(-EIO));
+  }
+
+  /** While suspended every read goes to the main thread (which holds it until resume). */
+  setSuspended(on: boolean): void {
+    Atomics.store(this.ctrl, CTRL.suspended, on ? 1 : 0);
+  }
+
+  /** The cache file was replaced (rotation): the worker reopens it before its next hit. */
+  cacheReplaced(): void {
+    Atomics.add(this.ctrl, CTRL.generation, 1);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // A read waiting on the main thread gets EIO, so the unmount is not held up by it.
+    if (Atomics.load(this.ctrl, CTRL.state) === REQ.pending) {
+      Atomics.store(this.ctrl, CTRL.result, -EIO);
+      Atomics.store(this.ctrl, CTRL.state, REQ.answered);
+      Atomics.notify(this.ctrl, CTRL.state);
+    }
+    const r = await fuseUnmount(this.options.mountPoint);
+    const timer = setTimeout(() => void this.worker.terminate(), 5000);
+    await this.exited;
+    clearTimeout(timer);
+    if (!r.ok) throw new Error(r.detail);
+  }
+}
