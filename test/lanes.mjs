@@ -12,7 +12,6 @@ const LANES = [
   { name: 'azure', script: 'test:azure' },
   { name: 'standin', script: 'test:standin' },
   { name: 'x11', script: 'test:x11' },
-  { name: 'e2e', script: 'test:e2e' },
   { name: 'wine', script: 'test:wine' },
   { name: 'vscode', script: 'test:vscode' },
 ];

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describePlan, PreflightError, runCampaign, type CampaignOutcome, type CampaignProgress } from '../../core/campaign/campaign';
+import { describePlan, PreflightError, runCampaign, type CampaignOptions, type CampaignOutcome, type CampaignProgress } from '../../core/campaign/campaign';
+import { untilDecided } from '../../core/campaign/untilDecided';
 import { preflight } from '../../core/campaign/preflight';
 import type { PlanEntry } from '../../core/campaign/plan';
 import { loadConfig, runsFolderOf, type LoadedConfig } from '../../core/config/configFile';
@@ -33,7 +34,7 @@ export async function loadCampaignConfig(configArg: string | undefined, io: CliI
 }
 
 export async function executeCampaign(
-  o: { loaded: LoadedConfig; text: string; runsRoot: string; resume?: string; xvfbDisplay?: string },
+  o: { loaded: LoadedConfig; text: string; runsRoot: string; resume?: string; xvfbDisplay?: string; afterBlock?: CampaignOptions['afterBlock'] },
   io: CliIo,
 ): Promise<CampaignOutcome> {
   const env = { ...io.env, ...(o.xvfbDisplay ? { DISPLAY: o.xvfbDisplay } : {}) };
@@ -47,11 +48,17 @@ export async function executeCampaign(
     log: cliLogger(io),
     signal: io.signal,
     progress: progressPrinter(io),
+    ...(o.afterBlock ? { afterBlock: o.afterBlock } : {}),
   });
 }
 
+function badOption(io: CliIo, message: string): number {
+  io.err(`fastbench campaign: ${message}\nUsage: ${campaignCommand.usage}`);
+  return EXIT.badInput;
+}
+
 /** A campaign refused before launch: every problem on its own line, exit 2 (bad input). */
-const refused = (io: CliIo) => (e: unknown): number => {
+export const refused = (io: CliIo) => (e: unknown): number => {
   if (!(e instanceof PreflightError)) throw e;
   for (const p of e.problems) io.err(p);
   io.err('nothing was launched');
@@ -77,7 +84,7 @@ function summary(outcome: CampaignOutcome, io: CliIo, json: boolean): number {
 export const campaignCommand: Command = {
   words: ['campaign'],
   summary: 'Run the campaign of fastbench.json: modes × cache policies × workflows × repeats, one run folder each',
-  usage: 'fastbench campaign [--config FILE] [--out DIR] [--resume CAMPAIGN_DIR] [--dry-run] [--json]',
+  usage: 'fastbench campaign [--config FILE] [--out DIR] [--resume CAMPAIGN_DIR] [--dry-run] [--until-decided [--ci-width 10%] [--max-repeats N]] [--json]',
   details: `For each planned run: the cache policy (Cold: the OS file cache of the data and the FAST cache folder are
 cleared and verified; Warm: the same workflow run unmeasured first, or the run just before it when that was the
 same workflow and mode), launch target.executable with its arguments ({project} and {dataPath} from the mode),
@@ -90,8 +97,20 @@ Order: campaign.order (interleaved by default: blocks alternate the mode order, 
 --resume DIR carries on a campaign folder (after Ctrl-C, kill -9 or a reboot): complete and failed runs stay,
 the run that was interrupted is marked aborted and runs again.
 Run folders go to --out (default runsFolder of the config), under a folder per campaign with campaign.json.
+--until-decided runs campaign.repeats blocks, then analyses the runs so far after every block and adds another
+interleaved block until every compared time KPI's B/A ratio has a 95 % CI narrower than --ci-width (default 10 %,
+in ratio units) or --max-repeats blocks have run (default 10), and says which.
 The target inherits this environment plus target.env, FASTBENCH_RUN_DIR (its run folder) and FASTBENCH_MODE.`,
-  options: { ...JSON_OPTION, config: { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+  options: {
+    ...JSON_OPTION,
+    config: { type: 'string' },
+    out: { type: 'string' },
+    resume: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'until-decided': { type: 'boolean' },
+    'ci-width': { type: 'string' },
+    'max-repeats': { type: 'string' },
+  },
   positionals: { min: 0, max: 0 },
   run: async (args, io) => {
     const { loaded, text } = await loadCampaignConfig(args.values.config as string | undefined, io);
@@ -109,9 +128,20 @@ The target inherits this environment plus target.env, FASTBENCH_RUN_DIR (its run
       }
       return EXIT.ok;
     }
+    let afterBlock: CampaignOptions['afterBlock'];
+    if (args.values['until-decided']) {
+      const widthText = (args.values['ci-width'] as string | undefined) ?? '10%';
+      const width = Number(widthText.replace(/%$/, '')) / (widthText.endsWith('%') ? 100 : 1);
+      const max = args.values['max-repeats'] === undefined ? 10 : Number(args.values['max-repeats']);
+      if (!(width > 0 && width < 10)) return badOption(io, `--ci-width: expected a width such as 10% or 0.1, found ${JSON.stringify(widthText)}`);
+      if (!Number.isInteger(max) || max < 1 || max > 1000) return badOption(io, `--max-repeats: expected an integer from 1 to 1000, found ${JSON.stringify(args.values['max-repeats'])}`);
+      afterBlock = untilDecided(loaded.config, { ciWidth: width, maxBlocks: max, onDecision: (d) => io.err(d.message) });
+    } else if (args.values['ci-width'] !== undefined || args.values['max-repeats'] !== undefined) {
+      return badOption(io, '--ci-width and --max-repeats go with --until-decided');
+    }
     const resume = args.values.resume ? path.resolve(io.cwd, args.values.resume as string) : undefined;
     const runsRoot = resume ? path.dirname(resume) : path.resolve(io.cwd, (args.values.out as string | undefined) ?? runsFolderOf(loaded));
-    const outcome = await executeCampaign({ loaded, text, runsRoot, ...(resume ? { resume } : {}) }, io).catch(refused(io));
+    const outcome = await executeCampaign({ loaded, text, runsRoot, ...(resume ? { resume } : {}), ...(afterBlock ? { afterBlock } : {}) }, io).catch(refused(io));
     return typeof outcome === 'number' ? outcome : summary(outcome, io, Boolean(args.values.json));
   },
 };

@@ -39,6 +39,21 @@ export function defaultStandinLayout(home: string): StandinLayout {
   };
 }
 
+/** The layout of a running stand-in stack: A_shared reads the sshfs mount, B_fast the FUSE mount. */
+export function layoutFromStack(home: string, stack: { paths: { nasMount: string; fastMount: string; volumeA: string; volumeB: string; cacheFolder: string; logFile: string } }): StandinLayout {
+  const cli = path.join(__dirname, 'cli.js');
+  return {
+    home,
+    dataA: stack.paths.volumeA,
+    dataB: stack.paths.volumeB,
+    cacheFolder: stack.paths.cacheFolder,
+    logFile: stack.paths.logFile,
+    nasPrefix: stack.paths.nasMount + path.sep,
+    fastPrefixes: [stack.paths.fastMount + path.sep, stack.paths.cacheFolder + path.sep],
+    serviceControl: { stop: [process.execPath, cli, 'standin', 'fastcache', 'suspend'], start: [process.execPath, cli, 'standin', 'fastcache', 'resume'] },
+  };
+}
+
 /** Writes the viewer's project file for a mode (what Petrel's .pet is to Petrel) and returns its path. */
 function writeProject(layout: StandinLayout, mode: 'A_shared' | 'B_fast'): string {
   const folder = path.join(layout.home, 'projects');
