@@ -105,6 +105,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       }
     }),
     command('fastbench.showLog', async () => channel.show()),
+    command('fastbench.runCampaign', async (arg?: unknown) => {
+      // The engine (and the driver client it starts) loads on first use, not at activation.
+      const { runCampaignFromVsCode } = await import('./campaignCommand');
+      return runCampaignFromVsCode(context.extensionUri, channelLogger(channel, 'campaign'), arg);
+    }),
     command('fastbench.record', async (args?: RecordArgs) => (await recordController()).start(args ?? {})),
     command('fastbench.stopRecording', async () => recorder?.stop()),
     command('fastbench.replayRecording', async (arg?: unknown) => {

@@ -28,6 +28,7 @@ export type CampaignOptions = {
   resume?: string;
   startDriver: () => Promise<DriverClient>;
   env: NodeJS.ProcessEnv;
+  toolEnv?: NodeJS.ProcessEnv;
   log: Logger;
   signal: AbortSignal;
   progress: (p: CampaignProgress) => void;
@@ -119,6 +120,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignOutcome> 
             total,
             driver,
             env: o.env,
+            ...(o.toolEnv ? { toolEnv: o.toolEnv } : {}),
             log: o.log,
             signal: o.signal,
             ...(prevEntry && prevAttempt ? { previous: { entry: prevEntry, status: prevAttempt.status, runId: prevAttempt.run_id } } : {}),

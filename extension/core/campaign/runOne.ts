@@ -29,7 +29,10 @@ export type RunContext = {
   campaignId: string;
   total: number;
   driver: DriverClient;
+  /** The target's environment (plus target.env and the FASTBENCH_* variables). */
   env: NodeJS.ProcessEnv;
+  /** Our own child processes' environment, when it differs (the extension host runs Node as Electron). */
+  toolEnv?: NodeJS.ProcessEnv;
   log: Logger;
   signal: AbortSignal;
   /** The run just before this one in the campaign, to see whether it warmed this one's cache. */
@@ -139,6 +142,7 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
         targetPid: target.pid,
         pathRules: config.pathRules.map((r) => ({ class: r.class, prefix: abs(ctx.configDir, r.prefix) })),
         log: ctx.log,
+        ...(ctx.toolEnv ? { env: ctx.toolEnv } : {}),
       });
       notes.agent_started_after_launch_ms = Date.now() - t0;
     }

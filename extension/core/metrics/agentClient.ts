@@ -18,6 +18,8 @@ export type AgentClientOptions = {
   /** No heartbeat for this long means the agent has stalled (default 3.5 intervals). */
   stallMs?: number;
   helloTimeoutMs?: number;
+  /** The agent's environment (default this process's); the extension host adds ELECTRON_RUN_AS_NODE. */
+  env?: NodeJS.ProcessEnv;
 };
 
 /**
@@ -64,7 +66,7 @@ export class MetricsAgentClient {
     if (options.intervalMs !== undefined) args.push('--interval-ms', String(options.intervalMs));
     if (options.sampler) args.push('--sampler', options.sampler);
     if (options.exitWithTarget) args.push('--exit-with-target');
-    const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, ...(options.env ? { env: options.env } : {}) });
     const client = new MetricsAgentClient(child, options.log ?? silentLogger, options.stallMs ?? 3.5 * (options.intervalMs ?? 1000));
     child.stdin!.on('error', () => {}); // EPIPE after the agent exits is reported through 'exit'
     createInterface({ input: child.stderr! }).on('line', (l) => {
