@@ -159,11 +159,7 @@ export interface RatioCi {
  * median(b) / median(a) with a percentile-bootstrap 95 % CI (see the definitions at the top). Ratios of resamples
  * whose A median is 0 are infinite and sort to the top, which is the honest answer for "no baseline".
  */
-export function bootstrapRatioOfMedians(
-  a: readonly number[],
-  b: readonly number[],
-  opts: { resamples?: number; seed?: number; level?: number } = {},
-): RatioCi {
+export function bootstrapRatioOfMedians(a: readonly number[], b: readonly number[], opts: { resamples?: number; seed?: number; level?: number } = {}): RatioCi {
   const resamples = opts.resamples ?? BOOTSTRAP_RESAMPLES;
   const seed = opts.seed ?? BOOTSTRAP_SEED;
   const level = opts.level ?? 0.95;
@@ -246,7 +242,7 @@ export function rankWithTies(values: readonly number[]): { ranks: Float64Array; 
   const order = values.map((_, i) => i).sort((i, j) => values[i]! - values[j]!);
   const ranks = new Float64Array(values.length);
   const tieSizes: number[] = [];
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i + 1;
     while (j < order.length && values[order[j]!] === values[order[i]!]) j++;
     const avg = (i + 1 + j) / 2;
@@ -325,11 +321,7 @@ export interface MannWhitneyResult {
 }
 
 /** Two-sided Mann-Whitney U test, scipy.stats.mannwhitneyu(a, b, alternative='two-sided') defaults. */
-export function mannWhitneyU(
-  a: readonly number[],
-  b: readonly number[],
-  method: 'auto' | MannWhitneyResult['method'] = 'auto',
-): MannWhitneyResult {
+export function mannWhitneyU(a: readonly number[], b: readonly number[], method: 'auto' | MannWhitneyResult['method'] = 'auto'): MannWhitneyResult {
   const n1 = a.length;
   const n2 = b.length;
   if (n1 === 0 || n2 === 0) throw new RangeError('mannWhitneyU: both samples need values');

@@ -198,12 +198,28 @@ test('FAST columns from fast_log.tsv (reads inside the window only)', async () =
 
 test('outliers by MAD are flagged and kept', () => {
   const base = { campaign_id: null, machine: 'm', workflow: 'W_scrub100', cache_policy: 'Cold', repeat: 1, status: 'complete', warmup: false, source_matches_mode: true } as const;
-  const empty = { scrub_time_s: null, attr_time_s: null, horizon_time_s: null, export_time_s: null, cpu_mean: null, proc_cpu_mean: null, gpu_mean: null, read_MB_s_p95: null, fast_requests: null, fast_hit_ratio: null, fast_latency_p50_ms: null, fast_latency_p95_ms: null };
+  const empty = {
+    scrub_time_s: null,
+    attr_time_s: null,
+    horizon_time_s: null,
+    export_time_s: null,
+    cpu_mean: null,
+    proc_cpu_mean: null,
+    gpu_mean: null,
+    read_MB_s_p95: null,
+    fast_requests: null,
+    fast_hit_ratio: null,
+    fast_latency_p50_ms: null,
+    fast_latency_p95_ms: null,
+  };
   // A: 10, 11, 12, 13, 40 → median 12, MAD median(2,1,0,1,28) = 1; 40 is 28/1.4826 = 18.9 scaled MADs away (> 3).
   const rows: KpiRow[] = [10, 11, 12, 13, 40].map((v, i) => ({ ...base, ...empty, run_id: `a${i}`, mode: 'A_shared', observed_source: 'NAS', open_time_s: v }));
   rows.push(...[20, 21, 22].map((v, i): KpiRow => ({ ...base, ...empty, run_id: `b${i}`, mode: 'B_fast', observed_source: 'FAST_cache', open_time_s: v })));
   const { outliers, comparisons } = compareModes(rows, { pooled: false });
-  assert.deepEqual(outliers.map((o) => o.run_id), ['a4']);
+  assert.deepEqual(
+    outliers.map((o) => o.run_id),
+    ['a4'],
+  );
   assert.match(outliers[0]!.detail, /^open_time_s 40 is 18\.9 scaled MADs from the median 12 of 5 A_shared runs/);
   assert.equal(comparisons[0]!.n_A_shared, 5, 'kept');
 });

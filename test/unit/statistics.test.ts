@@ -81,7 +81,15 @@ function bruteForceExactTwoSided(a: number[], b: number[]): number {
 
 test('exact Mann-Whitney p-values match brute-force enumeration (n = 3 and n = 8 groups, unequal sizes)', () => {
   const rand = mulberry32(7);
-  const sizes: [number, number][] = [[3, 3], [3, 5], [8, 8], [5, 4], [1, 6], [8, 12], [2, 8]];
+  const sizes: [number, number][] = [
+    [3, 3],
+    [3, 5],
+    [8, 8],
+    [5, 4],
+    [1, 6],
+    [8, 12],
+    [2, 8],
+  ];
   for (const [n1, n2] of sizes) {
     for (let trial = 0; trial < 6; trial++) {
       // distinct values so the exact method applies
@@ -107,7 +115,10 @@ test('exact Mann-Whitney p-values match brute-force enumeration (n = 3 and n = 8
 
 test('the Gaussian-binomial counts sum to C(m+n, m) and are symmetric', () => {
   const c = mannWhitneyCounts(4, 6);
-  assert.equal(c.reduce((s, v) => s + v, 0), 210);
+  assert.equal(
+    c.reduce((s, v) => s + v, 0),
+    210,
+  );
   for (let u = 0; u < c.length; u++) assert.equal(c[u], c[c.length - 1 - u]);
 });
 
@@ -126,7 +137,7 @@ function simpsonTail(z: number): number {
   // ∫_z^{z+12} φ(t) dt with 20,000 Simpson intervals; the tail beyond z+12 is < 1e-30 here.
   const n = 20_000;
   const h = 12 / n;
-  const phi = (t: number) => Math.exp(-t * t / 2) / Math.sqrt(2 * Math.PI);
+  const phi = (t: number) => Math.exp((-t * t) / 2) / Math.sqrt(2 * Math.PI);
   let s = phi(z) + phi(z + 12);
   for (let i = 1; i < n; i++) s += (i % 2 ? 4 : 2) * phi(z + i * h);
   return (s * h) / 3;

@@ -46,7 +46,10 @@ export class LocalRunStore implements RunStore {
       for (const name of names) {
         if (name.startsWith('.')) continue;
         const child = path.join(dir, name);
-        const isDir = await stat(child).then((s) => s.isDirectory(), () => false);
+        const isDir = await stat(child).then(
+          (s) => s.isDirectory(),
+          () => false,
+        );
         if (isDir) await visit(child);
       }
     };
@@ -56,7 +59,10 @@ export class LocalRunStore implements RunStore {
 
   async open(folder: string, file: string): Promise<AsyncIterable<Buffer> | null> {
     const p = path.join(folder, file);
-    const exists = await stat(p).then((s) => s.isFile(), () => false);
+    const exists = await stat(p).then(
+      (s) => s.isFile(),
+      () => false,
+    );
     if (!exists) return null;
     return createReadStream(p, { highWaterMark: 1 << 20 });
   }
