@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -297,4 +297,26 @@ test('pooled machines, JSON output, exit codes 1 and 2', async () => {
   const help = await cli(['analyze', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /Usage: fastbench analyze RUNS\.\.\./);
+});
+
+test('runs push refuses bad arguments before touching the network (exit 2), never echoing a SAS', async () => {
+  const noTo = await cli(['runs', 'push', RUNS]);
+  assert.equal(noTo.code, 2);
+  assert.match(noTo.stderr, /--to URL is required/);
+  const noSas = await cli(['runs', 'push', RUNS, '--to', 'https://acct.blob.core.windows.net/runs/site-a']);
+  assert.equal(noSas.code, 2);
+  assert.match(noSas.stderr, /no SAS: .*FASTBENCH_AZURE_SAS/);
+  const badContainer = await cli(['runs', 'push', RUNS, '--to', 'az://acct/Bad_Name/x']);
+  assert.equal(badContainer.code, 2);
+  assert.match(badContainer.stderr, /container "Bad_Name": expected 3-63 lowercase letters, digits and single hyphens/);
+});
+
+test('CRLF line ends and a UTF-8 BOM read like plain LF files', async () => {
+  const dir = path.join(out, 'crlf', 'run-1');
+  const src = path.join(RUNS, 'site-a', 'camp-1', 'cold-A-1');
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(src)) writeFileSync(path.join(dir, f), `${f === 'metrics.csv' ? '\uFEFF' : ''}${readFileSync(path.join(src, f), 'utf8').replace(/\n/g, '\r\n')}`);
+  const { result } = await analyzeRuns([new LocalRunStore(path.join(out, 'crlf'))]);
+  const row = result.kpis[0]!;
+  assert.deepEqual([row.cpu_mean, row.proc_cpu_mean, row.gpu_mean, row.read_MB_s_p95, row.open_time_s], [30, 78, 50, 4.8, 10]);
 });
