@@ -8,7 +8,7 @@ import {
   mannWhitneyU,
   meanIgnoringNulls,
   medianCi,
-  medianInPlace,
+  medianOfCounts,
   median,
   mulberry32,
   normalSf,
@@ -195,16 +195,6 @@ test('bootstrap CI of a ratio of medians is seeded and brackets the ratio', () =
   assert.notDeepEqual([other.low, other.high], [r1.low, r1.high]);
 });
 
-test('the in-place median (quickselect, used by the bootstrap) equals the sorted-array median', () => {
-  const rand = mulberry32(11);
-  for (let trial = 0; trial < 2000; trial++) {
-    const n = 1 + Math.floor(rand() * 40);
-    // few distinct values, so ties are common
-    const values = Array.from({ length: n }, () => Math.floor(rand() * (trial % 2 ? 5 : 1000)));
-    assert.equal(medianInPlace(Float64Array.from(values)), median(values), `${values}`);
-  }
-});
-
 test('distribution-free median CI from order statistics', () => {
   // n = 6: P(Bin(6, ½) ≤ 0) = 1/64 ≤ 0.025 < P(≤ 1) = 7/64 → [x(1), x(6)], coverage 1 − 2/64
   assert.deepEqual(medianCi([6, 1, 5, 2, 4, 3]), { low: 1, high: 6, coverage: 1 - 2 / 64 });
@@ -214,4 +204,16 @@ test('distribution-free median CI from order statistics', () => {
   const r = medianCi(Array.from({ length: 20 }, (_, i) => i + 1))!;
   assert.deepEqual([r.low, r.high], [6, 15]);
   close(r.coverage, 1 - (2 * 21700) / 2 ** 20, 1e-15, 'coverage');
+});
+
+test('the median of a resample held as counts (the bootstrap) equals the median of the expanded resample', () => {
+  const rand = mulberry32(5);
+  for (let trial = 0; trial < 2000; trial++) {
+    const n = 1 + Math.floor(rand() * 30);
+    const sorted = Float64Array.from({ length: n }, () => Math.floor(rand() * (trial % 2 ? 4 : 1000))).sort();
+    const counts = new Int32Array(n);
+    for (let i = 0; i < n; i++) counts[Math.floor(rand() * n)]!++;
+    const expanded = [...sorted].flatMap((v, i) => Array<number>(counts[i]!).fill(v));
+    assert.equal(medianOfCounts(sorted, counts, n), median(expanded));
+  }
 });
