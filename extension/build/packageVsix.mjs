@@ -43,8 +43,27 @@ if (!existsSync(nativeDir)) {
 }
 cpSync(nativeDir, path.join(stage, nativePkg), { recursive: true });
 
+// @napi-rs/canvas (analysis PNG charts, loaded on first use by the CLI): its loader and the target's Skia binary.
+const canvasVersion = JSON.parse(readFileSync('node_modules/@napi-rs/canvas/package.json', 'utf8')).version;
+cpSync(path.join('node_modules', '@napi-rs', 'canvas'), path.join(stage, '@napi-rs', 'canvas'), { recursive: true, filter: (f) => !/\.(md|d\.ts)$/.test(f) });
+const canvasTriple = { 'win32-x64': 'win32-x64-msvc', 'win32-arm64': 'win32-arm64-msvc', 'linux-x64': 'linux-x64-gnu', 'linux-arm64': 'linux-arm64-gnu', 'darwin-x64': 'darwin-x64', 'darwin-arm64': 'darwin-arm64' }[target];
+const canvasPkg = `@napi-rs/canvas-${canvasTriple}`;
+let canvasDir = path.join('node_modules', canvasPkg);
+if (!existsSync(canvasDir)) {
+  const tmp = mkdtempSync(path.join(tmpdir(), 'fastbench-canvas-'));
+  const tgz = execFileSync('npm', ['pack', `${canvasPkg}@${canvasVersion}`, '--pack-destination', tmp, '--silent'], { encoding: 'utf8' }).trim().split('\n').pop();
+  run('tar', ['-xzf', path.join(tmp, tgz), '-C', tmp]);
+  canvasDir = path.join(tmp, 'package');
+}
+cpSync(canvasDir, path.join(stage, canvasPkg), { recursive: true });
+
 // The licence of every package bundled or shipped; LICENSE (ours) is picked up by vsce from the root.
-const notices = thirdPartyNotices(BUNDLES, [{ dir: path.join('node_modules', 'koffi') }, { dir: nativeDir, licenceDir: path.join('node_modules', 'koffi') }]);
+const notices = thirdPartyNotices(BUNDLES, [
+  { dir: path.join('node_modules', 'koffi') },
+  { dir: nativeDir, licenceDir: path.join('node_modules', 'koffi') },
+  { dir: path.join('node_modules', '@napi-rs', 'canvas') },
+  { dir: canvasDir, licenceDir: path.join('node_modules', '@napi-rs', 'canvas') },
+]);
 writeFileSync(path.join('dist', 'THIRD-PARTY-NOTICES.txt'), notices.text);
 console.log(`THIRD-PARTY-NOTICES.txt: ${notices.count} packages`);
 

@@ -45,7 +45,15 @@ export const COMPARED_KPIS = [
 export type ComparedKpi = (typeof COMPARED_KPIS)[number];
 
 /** KPIs where a larger value is worse for the user: the verdict says "slower"/"faster" for these. */
-export const DURATION_KPIS: readonly ComparedKpi[] = ['open_time_s', 'scrub_time_s', 'attr_time_s', 'horizon_time_s', 'export_time_s', 'fast_latency_p50_ms', 'fast_latency_p95_ms'];
+export const DURATION_KPIS: readonly ComparedKpi[] = [
+  'open_time_s',
+  'scrub_time_s',
+  'attr_time_s',
+  'horizon_time_s',
+  'export_time_s',
+  'fast_latency_p50_ms',
+  'fast_latency_p95_ms',
+];
 
 /** Storage classes that count as evidence of where data came from. */
 export type ObservedSource = 'NAS' | 'FAST_cache' | 'mixed' | 'none';

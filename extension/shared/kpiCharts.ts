@@ -213,8 +213,26 @@ export function timelineChart(t: RunTimeline): ChartSpec {
       data: {
         datasets: [
           { label: 'system CPU %', data: series(t.cpu_pct), borderColor: '#2ca02c', backgroundColor: '#2ca02c', pointRadius: 0, borderWidth: 1.5, yAxisID: 'y', spanGaps: false },
-          { label: 'process CPU % (of one core)', data: series(t.proc_cpu_pct), borderColor: '#9467bd', backgroundColor: '#9467bd', pointRadius: 0, borderWidth: 1.5, yAxisID: 'y', spanGaps: false },
-          { label: 'process read MB/s', data: series(t.read_MB_s), borderColor: '#d62728', backgroundColor: '#d62728', pointRadius: 0, borderWidth: 1.5, yAxisID: 'y1', spanGaps: false },
+          {
+            label: 'process CPU % (of one core)',
+            data: series(t.proc_cpu_pct),
+            borderColor: '#9467bd',
+            backgroundColor: '#9467bd',
+            pointRadius: 0,
+            borderWidth: 1.5,
+            yAxisID: 'y',
+            spanGaps: false,
+          },
+          {
+            label: 'process read MB/s',
+            data: series(t.read_MB_s),
+            borderColor: '#d62728',
+            backgroundColor: '#d62728',
+            pointRadius: 0,
+            borderWidth: 1.5,
+            yAxisID: 'y1',
+            spanGaps: false,
+          },
         ],
       },
       options: {

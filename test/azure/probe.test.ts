@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { inflateSync } from 'node:zlib';
 import { startCpuMeter } from '../../extension/core/probe/cpuMeter';
 import { runCli } from '../../extension/cli/main';
 import { baselineSchema } from '../../extension/shared/baseline';
+import { chartLayout, type LineChartSpec } from '../../extension/core/charts/lineChart';
 import { crc32 } from '../../extension/core/charts/png';
+import { rttSeries, throughputSeries } from '../../extension/core/probe/baselineOutputs';
+import { diskBackedTempDir } from '../diskDir';
 import { REPO_ROOT, containerSas, putBlob, startAzurite, tamperedSas, tcpListener, freePort, type Azurite } from './azuriteHarness';
 
 const CONTAINER = 'volumes';
@@ -17,13 +19,16 @@ let azurite: Azurite;
 let nas: { port: number; close: () => Promise<void> };
 let sas: string;
 let dir: string;
+/** The NAS folder's filesystem: O_DIRECT works on a disk, not on tmpfs (then the probe must say the cache was not bypassed). */
+let nasDisk: ReturnType<typeof diskBackedTempDir>;
 
 before(async () => {
   azurite = await startAzurite();
   nas = await tcpListener();
   await putBlob(azurite.accountUrl, CONTAINER, BLOB, 64 << 20);
   sas = containerSas(CONTAINER);
-  dir = mkdtempSync(path.join(tmpdir(), 'fb-probe-'));
+  nasDisk = diskBackedTempDir('fb-probe-');
+  dir = nasDisk.dir;
   const data = Buffer.alloc(64 << 20);
   for (let i = 0; i < data.length; i += 4096) data[i] = i & 0xff;
   writeFileSync(path.join(dir, 'vol.zgy'), data);
@@ -69,7 +74,7 @@ function assertNoSecret(texts: string[]) {
   }
 }
 
-test('the real CLI probes machine, a local folder as the NAS and Azurite, and writes every output', async () => {
+test(`the real CLI probes machine, a local folder as the NAS and Azurite, and writes every output (O_DIRECT expected unless only tmpfs is available; charts checked pixel by pixel)`, async () => {
   const config = writeConfig('ok.json');
   const out = path.join(dir, 'out-ok');
   const bin = path.join(REPO_ROOT, 'dist', process.env.FASTBENCH_CLI ?? 'cli.js');
@@ -85,8 +90,13 @@ test('the real CLI probes machine, a local folder as the NAS and Azurite, and wr
   assert.ok(!('error' in b.machine) && b.machine.cpu.cores > 0 && b.machine.memory.totalBytes > 0);
   assert.ok(b.nas && !('error' in b.nas));
   assert.ok(!('error' in b.nas.tcpConnectRtt) && b.nas.tcpConnectRtt.n === 12 && b.nas.tcpConnectRtt.p50 > 0);
-  assert.ok(b.nas.read && b.nas.read.unbuffered, 'ext4 accepts O_DIRECT: the OS cache was bypassed');
-  assert.match(b.nas.read.cacheAvoidance, /unbuffered/);
+  if (nasDisk.memoryBacked) {
+    // Only tmpfs here: O_DIRECT is refused, and the probe must say the OS cache was not bypassed.
+    assert.ok(b.nas.read && !b.nas.read.unbuffered, `${nasDisk.fsType} refuses O_DIRECT`);
+  } else {
+    assert.ok(b.nas.read && b.nas.read.unbuffered, `${nasDisk.fsType} (${dir}) accepts O_DIRECT: the OS cache was bypassed`);
+    assert.match(b.nas.read.cacheAvoidance, /unbuffered/);
+  }
   const one = b.nas.read.oneStream;
   const multi = b.nas.read.multiStream;
   assert.ok(!('error' in one) && !('error' in multi));
@@ -108,12 +118,17 @@ test('the real CLI probes machine, a local folder as the NAS and Azurite, and wr
   const summary = readFileSync(path.join(out, 'baseline_summary.txt'), 'utf8');
   assert.match(summary, /^NAS {6}127\.0\.0\.1:\d+ {2}TCP connect RTT p50 [\d.]+ \/ p95 [\d.]+ \/ p99 [\d.]+ ms \(n=12\)$/m);
   assert.match(summary, /BEST [\d.]+ MB\/s with \d streams/);
-  assert.match(summary, /OS cache bypassed \(unbuffered reads\)/);
+  assert.match(summary, nasDisk.memoryBacked ? /OS cache NOT bypassed/ : /OS cache bypassed \(unbuffered reads\)/);
   assert.ok(summary.split('\n').length < 40, 'readable in 30 seconds');
   // Client-bound steps say so on the same line as their figure.
   for (const s of b.azure.sweep) if (!('error' in s) && s.cpu.clientBound) assert.match(summary, new RegExp(`^ +${s.streams}: ${s.MBps.toFixed(1)} MB/s .*CLIENT-BOUND`, 'm'));
 
-  for (const png of ['throughput_vs_streams.png', 'rtt_distribution.png']) {
+  const tp = throughputSeries(b);
+  const specs: Record<string, LineChartSpec> = {
+    'throughput_vs_streams.png': { title: '', xLabel: '', yLabel: '', series: tp.series, xLog2Ticks: tp.ticks },
+    'rtt_distribution.png': { title: '', xLabel: '', yLabel: '', series: rttSeries(b) },
+  };
+  for (const [png, spec] of Object.entries(specs)) {
     const buf = readFileSync(path.join(out, png));
     assert.deepEqual([...buf.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     const w = buf.readUInt32BE(16);
@@ -129,7 +144,30 @@ test('the real CLI probes machine, a local folder as the NAS and Azurite, and wr
     }
     const pixels = inflateSync(Buffer.concat(idat));
     assert.equal(pixels.length, (w * 3 + 1) * h);
-    assert.ok(new Set(pixels).size > 10, `${png} has drawn content`);
+    const layout = chartLayout(spec);
+    assert.deepEqual([w, h], [layout.W, layout.H], `${png} size`);
+    const rgbAt = (x: number, y: number) => {
+      const o = y * (w * 3 + 1) + 1 + x * 3; // filter byte, then RGB
+      return [pixels[o], pixels[o + 1], pixels[o + 2]];
+    };
+    /** The series colour within 2 px of (x, y): where its marker or line passes. */
+    const colourNear = (x: number, y: number, rgb: readonly number[]) => {
+      for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) if (rgbAt(Math.round(x) + dx, Math.round(y) + dy).every((v, i) => v === rgb[i])) return true;
+      return false;
+    };
+    assert.ok(spec.series.length > 0, `${png}: series to draw`);
+    assert.ok(colourNear(layout.left + 8, 38, spec.series[0]!.color), `${png}: the first legend swatch`);
+    // Series are drawn in order, so where two pass through the same pixels the later one shows.
+    spec.series.forEach((s, k) => {
+      const visible = [s, ...spec.series.slice(k + 1)].map((t) => t.color);
+      let own = 0;
+      for (const p of s.points) {
+        const [x, y] = [layout.px(p.x), layout.py(p.y)];
+        assert.ok(visible.some((c) => colourNear(x, y, c)), `${png}: ${s.name} drawn at (${p.x}, ${p.y}) → pixel (${x.toFixed(0)}, ${y.toFixed(0)}): ${rgbAt(Math.round(x), Math.round(y)).join(',')}`);
+        if (colourNear(x, y, s.color)) own++;
+      }
+      assert.ok(own > 0, `${png}: ${s.name}'s own colour appears at its data`);
+    });
   }
   const html = readFileSync(path.join(out, 'baseline.html'), 'utf8');
   assert.match(html, /new Chart\(/);

@@ -63,7 +63,9 @@ test('push → analyze from Azurite gives the same CSVs as the local folder; pus
   // Content-MD5 stored with each blob is the local file's.
   const blob = devContainer().getBlobClient('team-a/pushed/site-a/camp-1/cold-A-1/metrics.csv');
   const props = await blob.getProperties();
-  const md5 = createHash('md5').update(readFileSync(path.join(RUNS, 'site-a', 'camp-1', 'cold-A-1', 'metrics.csv'))).digest('base64');
+  const md5 = createHash('md5')
+    .update(readFileSync(path.join(RUNS, 'site-a', 'camp-1', 'cold-A-1', 'metrics.csv')))
+    .digest('base64');
   assert.equal(Buffer.from(props.contentMD5!).toString('base64'), md5);
 
   const again = await cli(['runs', 'push', RUNS, '--to', url, '--json']);

@@ -67,11 +67,16 @@ function writeCorpus(root: string, runs: number): number {
     for (let i = 0; i < ROWS_PER_RUN; i++) {
       x = (x * 1103515245 + 12345) % 2147483648;
       const cpu = (x % 1000) / 10;
-      lines.push(`${start + i * 1000},${cpu},${Math.min(100, cpu * 1.5).toFixed(1)},12034.5,20480.2,${(cpu * 3.1).toFixed(1)},2048.7,${x % 50_000_000},${x % 1_000_000},${(x % 900) / 10},1.5,${(x % 500) / 10},0.3,${x % 3 ? '' : (x % 100).toString()},${x % 3 ? '' : '1024'}`);
+      lines.push(
+        `${start + i * 1000},${cpu},${Math.min(100, cpu * 1.5).toFixed(1)},12034.5,20480.2,${(cpu * 3.1).toFixed(1)},2048.7,${x % 50_000_000},${x % 1_000_000},${(x % 900) / 10},1.5,${(x % 500) / 10},0.3,${x % 3 ? '' : (x % 100).toString()},${x % 3 ? '' : '1024'}`,
+      );
     }
     rows += ROWS_PER_RUN;
     writeFileSync(path.join(dir, 'metrics.csv'), `${lines.join('\n')}\n`);
-    writeFileSync(path.join(dir, 'open_files.tsv'), `t_unix_ms\tpath\tclass\n${start + 2000}\t${mode === 'A_shared' ? '//nas/vol.zgy' : 'C:/FAST/cache/vol.zgy'}\t${mode === 'A_shared' ? 'NAS' : 'FAST_cache'}\n`);
+    writeFileSync(
+      path.join(dir, 'open_files.tsv'),
+      `t_unix_ms\tpath\tclass\n${start + 2000}\t${mode === 'A_shared' ? '//nas/vol.zgy' : 'C:/FAST/cache/vol.zgy'}\t${mode === 'A_shared' ? 'NAS' : 'FAST_cache'}\n`,
+    );
   }
   return rows;
 }
@@ -116,7 +121,7 @@ async function floorChild(root: string): Promise<Measured> {
 async function analyzeChild(root: string, out: string): Promise<Measured> {
   const t = performance.now();
   let readDone = t;
-  const { result, metricsRows } = await analyzeRuns([new LocalRunStore(root)], { concurrency: 2, onProgress: () => (readDone = performance.now()) });
+  const { result, metricsRows } = await analyzeRuns([new LocalRunStore(root)], { concurrency: 4, onProgress: () => (readDone = performance.now()) });
   const analysed = performance.now();
   await writeAnalysisOutputs(result, out);
   if (result.comparisons.length === 0) throw new Error('no comparison: the corpus must have both modes per machine');
@@ -167,13 +172,23 @@ async function main(): Promise<void> {
     const ratio = analysisS / floorS;
     const rss = Math.max(...analysis.map((m) => m.maxRssMB));
     const miss = (ok: boolean, goal: string) => (ok ? `goal ${goal} met` : `GOAL MISSED (${goal})`);
-    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (others' work slows both sides alike; the CPU-time ratio below is less sensitive to it)`);
-    console.log(`floor (read + split lines + split cells): median ${floorS.toFixed(3)} s (n = ${n}), ${(rows / floorS / 1e6).toFixed(2)} M rows/s, peak RSS ${median(floor.map((m) => m.maxRssMB)).toFixed(0)} MB`);
-    console.log(`fastbench analyze end to end (KPIs, comparisons, CSVs, report.html, PNGs): median ${analysisS.toFixed(3)} s (n = ${n}), all: ${analysis.map((m) => m.seconds.toFixed(3)).join(', ')} s`);
+    console.log(
+      `machine: ${cpus().length} cores, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} (others' work slows both sides alike; the CPU-time ratio below is less sensitive to it)`,
+    );
+    console.log(
+      `floor (read + split lines + split cells): median ${floorS.toFixed(3)} s (n = ${n}), ${(rows / floorS / 1e6).toFixed(2)} M rows/s, peak RSS ${median(floor.map((m) => m.maxRssMB)).toFixed(0)} MB`,
+    );
+    console.log(
+      `fastbench analyze end to end (KPIs, comparisons, CSVs, report.html, PNGs): median ${analysisS.toFixed(3)} s (n = ${n}), all: ${analysis.map((m) => m.seconds.toFixed(3)).join(', ')} s`,
+    );
     const phase = (k: 'read' | 'statistics' | 'outputs') => median(analysis.map((m) => m.phases![k])).toFixed(3);
     console.log(`  phases (medians, n = ${n}): reading runs ${phase('read')} s, statistics ${phase('statistics')} s, CSVs + report + PNGs ${phase('outputs')} s`);
     const cpuRatio = median(analysis.map((m) => m.cpuSeconds)) / median(floor.map((m) => m.cpuSeconds));
-    console.log(`  CPU time (whole child process, incl. start-up): analysis ${median(analysis.map((m) => m.cpuSeconds)).toFixed(3)} s vs floor ${median(floor.map((m) => m.cpuSeconds)).toFixed(3)} s (medians, n = ${n}) → ${cpuRatio.toFixed(2)}×`);
+    console.log(
+      `  CPU time (whole child process, incl. start-up): analysis ${median(analysis.map((m) => m.cpuSeconds)).toFixed(3)} s vs floor ${median(floor.map((m) => m.cpuSeconds)).toFixed(3)} s (medians, n = ${n}) → ${cpuRatio.toFixed(2)}×`,
+    );
     console.log(`  rows/s: ${(rowsPerS / 1e6).toFixed(2)} M  — ${miss(rowsPerS >= GOALS.rowsPerS, '≥ 1 M rows/s')}`);
     console.log(`  vs floor: ${ratio.toFixed(2)}×  — ${miss(ratio <= GOALS.vsFloor, `≤ ${GOALS.vsFloor}× the floor`)}`);
     console.log(`  peak RSS: ${rss.toFixed(0)} MB (max of n = ${n})  — ${miss(rss <= GOALS.rssMB, `≤ ${GOALS.rssMB} MB`)}`);

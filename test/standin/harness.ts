@@ -1,8 +1,7 @@
 // Real parts for the stand-in tests: temp folders, a real Azurite, a tiny generated volume uploaded to it,
 // and the real fastcache daemon process (dist/fastcache.js).
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { blobUrlOf, sasFor, uploadVolume, type BlobLocation } from '../../extension/standin/storage/volumeUpload';
 import { startFastcache, type RunningFastcache } from '../../extension/standin/fastcache/fastcacheProcess';
@@ -10,6 +9,8 @@ import { parseFastLogText } from '../../extension/core/fastlog/fastLogParsers';
 import { FileBrickSource } from '../../extension/standin/volume/fileSource';
 import { generateVolume, type VolumeSpec } from '../../extension/standin/volume/generate';
 import { startAzurite, type RunningAzurite } from '../../extension/standin/volume/localAzurite';
+import { runCli } from '../../extension/cli/main';
+import { diskBackedTempDir } from '../diskDir';
 
 // Tests are bundled into dist/test/standin; the daemon bundle is dist/fastcache.js.
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -24,8 +25,9 @@ process.once('exit', () => {
 });
 
 /** A fresh folder under the OS temp folder, removed when the test process exits. */
+/** A fresh folder, on a disk-backed filesystem when there is one: cache tests evict pages, which tmpfs cannot. */
 export function tempDir(name: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), `fb-${name}-`));
+  const { dir } = diskBackedTempDir(`fb-${name}-`);
   made.push(dir);
   return dir;
 }
@@ -127,3 +129,11 @@ export function readLines(logFile: string): { first: number; last: number; resul
     .map((r) => ({ first: r.firstBrick!, last: r.lastBrick!, result: r.result, latencyMs: r.latencyMs }));
 }
 
+/** Runs `fastbench ARGV…` in-process through the real dispatch (extension/cli/main.ts): same parsing, same exit codes. */
+export async function cli(argv: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), cwd: options.cwd, env: options.env ?? {}, signal: options.signal ?? new AbortController().signal };
+  const code = await runCli(argv, io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}

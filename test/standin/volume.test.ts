@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { standinData, standinFastcache } from '../../extension/cli/commands/standinCommands';
 import { FastcacheClient } from '../../extension/standin/fastcache/fastcacheClient';
 import { DEV_STORE_ACCOUNT } from '../../extension/standin/storage/volumeUpload';
 import { BlobReader } from '../../extension/standin/fastcache/blobReader';
@@ -11,8 +10,7 @@ import { DEMO_SPEC, dimsForSize, generateVolume, headerFor } from '../../extensi
 import { blobEndpointAnswers, freePort, startAzurite } from '../../extension/standin/volume/localAzurite';
 import { horizonDepth, makeGeology } from '../../extension/standin/volume/syntheticGeology';
 import { devStoreSas } from '../../extension/standin/storage/volumeUpload';
-import { TINY, bricksDigest, sha, tempDir } from './harness';
-import { runCommand } from './cliHarness';
+import { TINY, bricksDigest, cli, sha, tempDir } from './harness';
 
 test('generation is deterministic from the seed, and the header documents the volume', async () => {
   const dir = tempDir('gen');
@@ -99,7 +97,7 @@ test('standin data generates and uploads (starting Azurite when none answers); s
   const home = tempDir('home');
   const port = await freePort();
   const blob = `http://127.0.0.1:${port}/${DEV_STORE_ACCOUNT}/seismic/cli.fbvol`;
-  const r = await runCommand(standinData, ['--dims', '70x50x100', '--brick', '32', '--seed', '7', '--blob', blob, '--json'], { cwd: home, env: { FASTBENCH_STANDIN_HOME: home } });
+  const r = await cli(['standin', 'data', '--dims', '70x50x100', '--brick', '32', '--seed', '7', '--blob', blob, '--json'], { cwd: home, env: { FASTBENCH_STANDIN_HOME: home } });
   assert.equal(r.code, 0, r.err);
   const result = JSON.parse(r.out);
   assert.equal(result.file, path.join(home, 'nas', 'demo.fbvol'));
@@ -118,7 +116,7 @@ test('standin data generates and uploads (starting Azurite when none answers); s
     await reader.readRange(0, props.bytes, all);
     reader.close();
     assert.equal(sha(all), result.sha256);
-    const again = await runCommand(standinData, ['--dims', '70x50x100', '--brick', '32', '--seed', '7', '--blob', blob], { cwd: home, env: { FASTBENCH_STANDIN_HOME: home } });
+    const again = await cli(['standin', 'data', '--dims', '70x50x100', '--brick', '32', '--seed', '7', '--blob', blob], { cwd: home, env: { FASTBENCH_STANDIN_HOME: home } });
     assert.equal(again.code, 0, again.err);
     assert.match(again.err, /already there: reused/);
     assert.match(again.err, /sha256 matches\): not uploaded again/);
@@ -128,7 +126,7 @@ test('standin data generates and uploads (starting Azurite when none answers); s
 
   // standin fastcache with the stand-in defaults: starts Azurite on its folder, serves, stops both on Ctrl-C.
   const stop = new AbortController();
-  const running = runCommand(standinFastcache, ['--blob', blob], { cwd: home, env: { FASTBENCH_STANDIN_HOME: home }, signal: stop.signal });
+  const running = cli(['standin', 'fastcache', '--blob', blob], { cwd: home, env: { FASTBENCH_STANDIN_HOME: home }, signal: stop.signal });
   const endpoint = path.join(home, 'fastcache.sock');
   let client: FastcacheClient | undefined;
   for (let i = 0; i < 200 && !client; i++) {
@@ -160,11 +158,11 @@ test('standin data: bad options are exit 2 with a message naming the option', as
     [['--brick', '128'], /--brick: expected 64 \(or 32\/16 for tests\), found "128"/],
     [['--size', '10', '--dims', '64x64x64'], /give --dims or --size, not both/],
   ] as const) {
-    const r = await runCommand(standinData, [...args], { cwd, env: { FASTBENCH_STANDIN_HOME: cwd } });
+    const r = await cli(['standin', 'data', ...args], { cwd, env: { FASTBENCH_STANDIN_HOME: cwd } });
     assert.equal(r.code, 2, r.err);
     assert.match(r.err, expected);
   }
-  const sas = await runCommand(standinData, ['--dims', '64x64x64', '--blob', 'https://acct.blob.core.windows.net/c1x/v.fbvol'], { cwd, env: { FASTBENCH_STANDIN_HOME: cwd } });
+  const sas = await cli(['standin', 'data', '--dims', '64x64x64', '--blob', 'https://acct.blob.core.windows.net/c1x/v.fbvol'], { cwd, env: { FASTBENCH_STANDIN_HOME: cwd } });
   assert.equal(sas.code, 1);
   assert.match(sas.err, /is not Azurite: set FASTBENCH_AZURE_SAS/);
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -198,12 +198,28 @@ test('FAST columns from fast_log.tsv (reads inside the window only)', async () =
 
 test('outliers by MAD are flagged and kept', () => {
   const base = { campaign_id: null, machine: 'm', workflow: 'W_scrub100', cache_policy: 'Cold', repeat: 1, status: 'complete', warmup: false, source_matches_mode: true } as const;
-  const empty = { scrub_time_s: null, attr_time_s: null, horizon_time_s: null, export_time_s: null, cpu_mean: null, proc_cpu_mean: null, gpu_mean: null, read_MB_s_p95: null, fast_requests: null, fast_hit_ratio: null, fast_latency_p50_ms: null, fast_latency_p95_ms: null };
+  const empty = {
+    scrub_time_s: null,
+    attr_time_s: null,
+    horizon_time_s: null,
+    export_time_s: null,
+    cpu_mean: null,
+    proc_cpu_mean: null,
+    gpu_mean: null,
+    read_MB_s_p95: null,
+    fast_requests: null,
+    fast_hit_ratio: null,
+    fast_latency_p50_ms: null,
+    fast_latency_p95_ms: null,
+  };
   // A: 10, 11, 12, 13, 40 → median 12, MAD median(2,1,0,1,28) = 1; 40 is 28/1.4826 = 18.9 scaled MADs away (> 3).
   const rows: KpiRow[] = [10, 11, 12, 13, 40].map((v, i) => ({ ...base, ...empty, run_id: `a${i}`, mode: 'A_shared', observed_source: 'NAS', open_time_s: v }));
   rows.push(...[20, 21, 22].map((v, i): KpiRow => ({ ...base, ...empty, run_id: `b${i}`, mode: 'B_fast', observed_source: 'FAST_cache', open_time_s: v })));
   const { outliers, comparisons } = compareModes(rows, { pooled: false });
-  assert.deepEqual(outliers.map((o) => o.run_id), ['a4']);
+  assert.deepEqual(
+    outliers.map((o) => o.run_id),
+    ['a4'],
+  );
   assert.match(outliers[0]!.detail, /^open_time_s 40 is 18\.9 scaled MADs from the median 12 of 5 A_shared runs/);
   assert.equal(comparisons[0]!.n_A_shared, 5, 'kept');
 });
@@ -281,4 +297,26 @@ test('pooled machines, JSON output, exit codes 1 and 2', async () => {
   const help = await cli(['analyze', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /Usage: fastbench analyze RUNS\.\.\./);
+});
+
+test('runs push refuses bad arguments before touching the network (exit 2), never echoing a SAS', async () => {
+  const noTo = await cli(['runs', 'push', RUNS]);
+  assert.equal(noTo.code, 2);
+  assert.match(noTo.stderr, /--to URL is required/);
+  const noSas = await cli(['runs', 'push', RUNS, '--to', 'https://acct.blob.core.windows.net/runs/site-a']);
+  assert.equal(noSas.code, 2);
+  assert.match(noSas.stderr, /no SAS: .*FASTBENCH_AZURE_SAS/);
+  const badContainer = await cli(['runs', 'push', RUNS, '--to', 'az://acct/Bad_Name/x']);
+  assert.equal(badContainer.code, 2);
+  assert.match(badContainer.stderr, /container "Bad_Name": expected 3-63 lowercase letters, digits and single hyphens/);
+});
+
+test('CRLF line ends and a UTF-8 BOM read like plain LF files', async () => {
+  const dir = path.join(out, 'crlf', 'run-1');
+  const src = path.join(RUNS, 'site-a', 'camp-1', 'cold-A-1');
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(src)) writeFileSync(path.join(dir, f), `${f === 'metrics.csv' ? '\uFEFF' : ''}${readFileSync(path.join(src, f), 'utf8').replace(/\n/g, '\r\n')}`);
+  const { result } = await analyzeRuns([new LocalRunStore(path.join(out, 'crlf'))]);
+  const row = result.kpis[0]!;
+  assert.deepEqual([row.cpu_mean, row.proc_cpu_mean, row.gpu_mean, row.read_MB_s_p95, row.open_time_s], [30, 78, 50, 4.8, 10]);
 });

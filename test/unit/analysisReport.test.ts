@@ -24,7 +24,19 @@ function chromium(): string | undefined {
   return [process.env.FASTBENCH_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
 }
 
-const OFFLINE = ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * ~NOTFOUND', '--proxy-server=http://127.0.0.1:9', '--virtual-time-budget=10000'];
+const OFFLINE = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--hide-scrollbars',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--host-resolver-rules=MAP * ~NOTFOUND',
+  '--proxy-server=http://127.0.0.1:9',
+  '--virtual-time-budget=10000',
+];
 
 test('report.html offline in headless Chromium: verdict table and every chart drawn; screenshot', async (t) => {
   const browser = chromium();
@@ -41,7 +53,10 @@ test('report.html offline in headless Chromium: verdict table and every chart dr
 
   const { stdout: dom } = await exec(browser, [...OFFLINE, '--dump-dom', url], { maxBuffer: 64 << 20, timeout: 60_000 });
   const charts = analysisCharts(result);
-  assert.deepEqual(charts.map((c) => c.id), ['open_by_mode', 'scrub100_by_mode', 'fast_latency_cdf']);
+  assert.deepEqual(
+    charts.map((c) => c.id),
+    ['open_by_mode', 'scrub100_by_mode', 'fast_latency_cdf'],
+  );
   // The inline script marks the body once every chart was constructed; Chart.js sizes each canvas it draws on.
   assert.match(dom, new RegExp(`data-charts-ready="${charts.length + 1}"`), 'all charts and the timeline constructed');
   for (const id of [...charts.map((c) => c.id), 'run_timeline']) {

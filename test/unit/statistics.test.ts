@@ -8,7 +8,7 @@ import {
   mannWhitneyU,
   meanIgnoringNulls,
   medianCi,
-  medianInPlace,
+  medianOfCounts,
   median,
   mulberry32,
   normalSf,
@@ -81,7 +81,15 @@ function bruteForceExactTwoSided(a: number[], b: number[]): number {
 
 test('exact Mann-Whitney p-values match brute-force enumeration (n = 3 and n = 8 groups, unequal sizes)', () => {
   const rand = mulberry32(7);
-  const sizes: [number, number][] = [[3, 3], [3, 5], [8, 8], [5, 4], [1, 6], [8, 12], [2, 8]];
+  const sizes: [number, number][] = [
+    [3, 3],
+    [3, 5],
+    [8, 8],
+    [5, 4],
+    [1, 6],
+    [8, 12],
+    [2, 8],
+  ];
   for (const [n1, n2] of sizes) {
     for (let trial = 0; trial < 6; trial++) {
       // distinct values so the exact method applies
@@ -107,7 +115,10 @@ test('exact Mann-Whitney p-values match brute-force enumeration (n = 3 and n = 8
 
 test('the Gaussian-binomial counts sum to C(m+n, m) and are symmetric', () => {
   const c = mannWhitneyCounts(4, 6);
-  assert.equal(c.reduce((s, v) => s + v, 0), 210);
+  assert.equal(
+    c.reduce((s, v) => s + v, 0),
+    210,
+  );
   for (let u = 0; u < c.length; u++) assert.equal(c[u], c[c.length - 1 - u]);
 });
 
@@ -126,7 +137,7 @@ function simpsonTail(z: number): number {
   // ∫_z^{z+12} φ(t) dt with 20,000 Simpson intervals; the tail beyond z+12 is < 1e-30 here.
   const n = 20_000;
   const h = 12 / n;
-  const phi = (t: number) => Math.exp(-t * t / 2) / Math.sqrt(2 * Math.PI);
+  const phi = (t: number) => Math.exp((-t * t) / 2) / Math.sqrt(2 * Math.PI);
   let s = phi(z) + phi(z + 12);
   for (let i = 1; i < n; i++) s += (i % 2 ? 4 : 2) * phi(z + i * h);
   return (s * h) / 3;
@@ -184,16 +195,6 @@ test('bootstrap CI of a ratio of medians is seeded and brackets the ratio', () =
   assert.notDeepEqual([other.low, other.high], [r1.low, r1.high]);
 });
 
-test('the in-place median (quickselect, used by the bootstrap) equals the sorted-array median', () => {
-  const rand = mulberry32(11);
-  for (let trial = 0; trial < 2000; trial++) {
-    const n = 1 + Math.floor(rand() * 40);
-    // few distinct values, so ties are common
-    const values = Array.from({ length: n }, () => Math.floor(rand() * (trial % 2 ? 5 : 1000)));
-    assert.equal(medianInPlace(Float64Array.from(values)), median(values), `${values}`);
-  }
-});
-
 test('distribution-free median CI from order statistics', () => {
   // n = 6: P(Bin(6, ½) ≤ 0) = 1/64 ≤ 0.025 < P(≤ 1) = 7/64 → [x(1), x(6)], coverage 1 − 2/64
   assert.deepEqual(medianCi([6, 1, 5, 2, 4, 3]), { low: 1, high: 6, coverage: 1 - 2 / 64 });
@@ -203,4 +204,16 @@ test('distribution-free median CI from order statistics', () => {
   const r = medianCi(Array.from({ length: 20 }, (_, i) => i + 1))!;
   assert.deepEqual([r.low, r.high], [6, 15]);
   close(r.coverage, 1 - (2 * 21700) / 2 ** 20, 1e-15, 'coverage');
+});
+
+test('the median of a resample held as counts (the bootstrap) equals the median of the expanded resample', () => {
+  const rand = mulberry32(5);
+  for (let trial = 0; trial < 2000; trial++) {
+    const n = 1 + Math.floor(rand() * 30);
+    const sorted = Float64Array.from({ length: n }, () => Math.floor(rand() * (trial % 2 ? 4 : 1000))).sort();
+    const counts = new Int32Array(n);
+    for (let i = 0; i < n; i++) counts[Math.floor(rand() * n)]!++;
+    const expanded = [...sorted].flatMap((v, i) => Array<number>(counts[i]!).fill(v));
+    assert.equal(medianOfCounts(sorted, counts, n), median(expanded));
+  }
 });

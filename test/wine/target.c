@@ -11,10 +11,14 @@
  *     <t_ms> key_down|key_up vk=V scan=S ext=E
  *     <t_ms> char code=C
  *     <t_ms> moved client=X,Y,W,H window=X,Y,W,H dpi=D
+ *     <t_ms> focus | unfocus                                           (WM_SETFOCUS / WM_KILLFOCUS: foreground oracle)
+ *     <t_ms> painted shade=N                                           (after WM_PAINT's drawing, GdiFlush'ed)
  *   t_ms = QueryPerformanceCounter in ms: the clock Node's process.hrtime uses on Windows.
- *   The client area is painted (40,120,200) with a (200,60,40) 40x30 block at client (10,10): pixel oracle.
+ *   The client area is painted (40,120,200) with a (200,60+40*(N%5),40) 40x30 block at client (10,10): pixel oracle.
+ *   Keys that repaint (render detection): R changes the block's shade now; T changes it now and again 100 ms later.
  * Helper modes (one action, exit code 0 on success):
  *   --gettext CLASS CHILDCLASS OUTFILE   WM_GETTEXT of CHILDCLASS inside the first top-level CLASS window -> UTF-8 file
+ *   --foreground OUTFILE                 GetForegroundWindow() as a decimal handle (0 if none): a foreground oracle
  *   --inject OP...                       untagged SendInput, standing in for a person (real Windows only):
  *                                        click X Y | move X Y | key VK | wheel DELTA | sleep MS   (X,Y screen pixels)
  *   --monitors OUTFILE                   one line per monitor: X,Y,W,H dpi=D primary=0|1
@@ -37,6 +41,7 @@
 static FILE *logf;
 static LARGE_INTEGER qpf;
 static HWND mainWnd;
+static int shade; /* the block's shade: R and T change it, so a step has pixels to wait for */
 
 static double now_ms(void) {
   LARGE_INTEGER c;
@@ -121,6 +126,12 @@ static LRESULT CALLBACK wndproc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
   case WM_KEYDOWN:
   case WM_SYSKEYDOWN:
     logline("key_down vk=%u scan=%u ext=%u", (unsigned)wp, (unsigned)((lp >> 16) & 0xff), (unsigned)((lp >> 24) & 1));
+    if (msg == WM_KEYDOWN && (wp == 'R' || wp == 'T') && !(lp & (1 << 30))) {
+      shade++;
+      InvalidateRect(hwnd, NULL, FALSE);
+      UpdateWindow(hwnd);
+      if (wp == 'T') SetTimer(hwnd, 2, 100, NULL); /* the second change of a two-step repaint */
+    }
     return msg == WM_SYSKEYDOWN ? DefWindowProcW(hwnd, msg, wp, lp) : 0;
   case WM_KEYUP:
   case WM_SYSKEYUP:
@@ -140,15 +151,28 @@ static LRESULT CALLBACK wndproc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
     HDC dc = BeginPaint(hwnd, &ps);
     RECT c, block = {10, 10, 50, 40};
     GetClientRect(hwnd, &c);
-    HBRUSH bg = CreateSolidBrush(RGB(40, 120, 200)), fg = CreateSolidBrush(RGB(200, 60, 40));
+    HBRUSH bg = CreateSolidBrush(RGB(40, 120, 200)), fg = CreateSolidBrush(RGB(200, 60 + 40 * (shade % 5), 40));
     FillRect(dc, &c, bg);
     FillRect(dc, &block, fg);
     DeleteObject(bg);
     DeleteObject(fg);
     EndPaint(hwnd, &ps);
+    GdiFlush();
+    logline("painted shade=%d", shade);
     return 0;
   }
-  case WM_TIMER: DestroyWindow(hwnd); return 0;
+  case WM_SETFOCUS: logline("focus"); break;
+  case WM_KILLFOCUS: logline("unfocus"); break;
+  case WM_TIMER:
+    if (wp == 2) {
+      KillTimer(hwnd, 2);
+      shade++;
+      InvalidateRect(hwnd, NULL, FALSE);
+      UpdateWindow(hwnd);
+      return 0;
+    }
+    DestroyWindow(hwnd);
+    return 0;
   case WM_DESTROY: logline("exit"); PostQuitMessage(0); return 0;
   }
   return DefWindowProcW(hwnd, msg, wp, lp);
@@ -193,6 +217,15 @@ static int window_mode(int argc, wchar_t **argv) {
     DispatchMessageW(&m);
   }
   fclose(logf);
+  return 0;
+}
+
+static int foreground_mode(int argc, wchar_t **argv) {
+  if (argc < 3) return 2;
+  FILE *f = _wfopen(argv[2], L"wb");
+  if (!f) return 5;
+  fprintf(f, "%llu", (unsigned long long)(ULONG_PTR)GetForegroundWindow());
+  fclose(f);
   return 0;
 }
 
@@ -331,6 +364,7 @@ int wmain(int argc, wchar_t **argv) {
   QueryPerformanceFrequency(&qpf);
   if (argc < 2) return 2;
   if (!wcscmp(argv[1], L"--gettext")) return gettext_mode(argc, argv);
+  if (!wcscmp(argv[1], L"--foreground")) return foreground_mode(argc, argv);
   if (!wcscmp(argv[1], L"--inject")) return inject_mode(argc, argv);
   if (!wcscmp(argv[1], L"--monitors")) return monitors_mode(argc, argv);
   if (!wcscmp(argv[1], L"--run-low-integrity")) return low_integrity_mode(argc, argv);

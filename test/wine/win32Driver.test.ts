@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { WindowInfo } from '../../extension/shared/driverProtocol';
 import { DriverClient, type InputEventData } from './driverClient';
-import { externalInput, lane, laneUnavailable, Target, waitFor, type ExternalInput } from './lane';
+import { externalInput, lane, laneUnavailable, Target, targetHelper, waitFor, type ExternalInput } from './lane';
 
 // The real driver process (dist/driver.js, Win32 backend) against a real Win32 window whose own log is the
 // oracle: what it reports about itself, and every click, key and wheel it receives, in its client coordinates.
@@ -83,9 +85,26 @@ describe('Win32 driver: a real window, its own log as the oracle', { skip }, () 
     w = moved;
   });
 
-  test('window/foreground brings it forward', async () => {
-    const r = await d.request('window/foreground', { handle: w.handle });
-    assert.deepEqual(r, { ok: true });
+  test('window/foreground brings it forward: Windows (another process asking GetForegroundWindow) and the target agree', async () => {
+    // The oracle is not the driver's {ok: true}: target.exe --foreground asks Windows from a process of its own,
+    // and the target logs WM_SETFOCUS when it really gets the keyboard focus.
+    const foregroundNow = () => {
+      const file = path.join(lane.work, `foreground-${process.pid}.txt`);
+      assert.equal(targetHelper(['--foreground', file]), 0, 'target.exe --foreground ran');
+      return readFileSync(file, 'utf8').trim();
+    };
+    const other = await Target.start({ x: 760, y: 560, w: 220, h: 160 });
+    try {
+      const o = await d.request('window/attach', { titlePattern: `^${escapeRe(other.title)}$`, timeoutMs: 5000 });
+      assert.deepEqual(await d.request('window/foreground', { handle: o.handle }), { ok: true });
+      assert.equal(foregroundNow(), o.handle, 'the other window is in the foreground');
+      const from = target.lines().length;
+      assert.deepEqual(await d.request('window/foreground', { handle: w.handle }), { ok: true });
+      assert.equal(foregroundNow(), w.handle, 'the target is in the foreground again');
+      await target.waitLines(from, ['focus'], 1);
+    } finally {
+      await other.stop();
+    }
   });
 
   test('injected clicks land on the exact client pixel, every button', async () => {

@@ -175,12 +175,20 @@ test('pixel probes are stable for the same picture and differ for a different on
   await assert.rejects(driver.request('pixels/probe', { handle: win.handle, region: { x: 390, y: 0, width: 20, height: 20 } }), /outside the 400x300 client area/);
 });
 
-test('foreground moves the input focus between windows', async () => {
-  const other = startProgram(x.display, 'xev', ['-geometry', '200x200+600+100', '-name', 'Second']);
+test('foreground moves the input focus between windows: xdotool and the windows themselves agree', async () => {
+  // The oracles are not the driver's {ok: true}: xdotool asks the X server which window has the focus, and xev
+  // logs the FocusIn/FocusOut events its window really received.
+  const focused = () => String(Number(xdotool(x.display, 'getwindowfocus').trim()));
+  const focusEvents = (p: XProgram) => [...p.output().matchAll(/^(FocusIn|FocusOut) event, serial \d+, synthetic NO, window (0x[0-9a-f]+)/gm)].map((m) => m[1]);
+  const other = startProgram(x.display, 'xev', ['-geometry', '200x200+600+100', '-name', 'Second', '-event', 'focus']);
   try {
     const second = await driver.request('window/attach', { titlePattern: '^Second$', timeoutMs: 10_000 });
     assert.deepEqual(await driver.request('window/foreground', { handle: second.handle }), { ok: true });
+    assert.equal(focused(), second.handle);
+    await waitUntil('xev "Second" to log FocusIn', () => (focusEvents(other).includes('FocusIn') ? true : undefined));
     assert.deepEqual(await driver.request('window/foreground', { handle: win.handle }), { ok: true });
+    assert.equal(focused(), win.handle);
+    await waitUntil('xev "Second" to log FocusOut after its FocusIn', () => (focusEvents(other).at(-1) === 'FocusOut' ? true : undefined));
   } finally {
     other.stop();
   }

@@ -64,7 +64,10 @@ Exit 0 when at least one run was analysed, 1 when none, 2 on bad arguments. Defi
         continue;
       }
       const folder = path.resolve(io.cwd, arg);
-      const isDir = await stat(folder).then((s) => s.isDirectory(), () => false);
+      const isDir = await stat(folder).then(
+        (s) => s.isDirectory(),
+        () => false,
+      );
       if (!isDir) return bad(`${arg}: expected a folder of run folders or a container URL; no such folder`);
       stores.push(new LocalRunStore(folder));
     }
@@ -76,7 +79,7 @@ Exit 0 when at least one run was analysed, 1 when none, 2 on bad arguments. Defi
       pooled: args.values['pool-machines'] === true,
       seed,
       resamples,
-      concurrency: remote ? 8 : 2,
+      concurrency: remote ? 8 : 4,
       signal: io.signal,
       onSkipped: (folder, reason) => io.err(`skipped ${folder}: ${redactSecrets(reason)}`),
       onProgress: (done, total, rows) => {
@@ -99,14 +102,25 @@ Exit 0 when at least one run was analysed, 1 when none, 2 on bad arguments. Defi
     if (args.values.json) {
       io.out(
         JSON.stringify(
-          { out: outDir, files: written.files, runs: result.kpis.length, metrics_rows: metricsRows, seconds, comparisons: result.comparisons.map(({ values_A_shared: _a, values_B_fast: _b, ...c }) => c), flags: result.flags, skipped: result.skipped },
+          {
+            out: outDir,
+            files: written.files,
+            runs: result.kpis.length,
+            metrics_rows: metricsRows,
+            seconds,
+            comparisons: result.comparisons.map(({ values_A_shared: _a, values_B_fast: _b, ...c }) => c),
+            flags: result.flags,
+            skipped: result.skipped,
+          },
           null,
           2,
         ),
       );
       return EXIT.ok;
     }
-    io.out(`${result.kpis.length} run(s) analysed (${metricsRows} metrics rows) in ${seconds.toFixed(1)} s; ${result.flags.length} flag(s), ${result.skipped.length} folder(s) skipped`);
+    io.out(
+      `${result.kpis.length} run(s) analysed (${metricsRows} metrics rows) in ${seconds.toFixed(1)} s; ${result.flags.length} flag(s), ${result.skipped.length} folder(s) skipped`,
+    );
     if (result.comparisons.length === 0) io.out('no KPI has comparable runs in both modes yet');
     for (const c of result.comparisons) io.out(`  ${c.machine} · ${c.workflow} · ${c.cache_policy} · ${c.kpi}: ${c.verdict}`);
     io.out(`wrote ${written.files.length} files to ${outDir} (report.html, kpis.csv, comparison_kpis.csv, PNG charts)`);

@@ -40,7 +40,13 @@ and path-style emulator URLs (http://127.0.0.1:10000/devstoreaccount1/CONTAINER/
       const configFile = typeof args.values.config === 'string' ? path.resolve(io.cwd, args.values.config) : path.join(io.cwd, CONFIG_FILE_NAME);
       folder = args.values.config || existsSync(configFile) ? runsFolderOf(await loadConfig(configFile)) : path.join(io.cwd, 'runs');
     }
-    if (!(await stat(folder).then((s) => s.isDirectory(), () => false))) return bad(`${folder}: no such folder`);
+    if (
+      !(await stat(folder).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    )
+      return bad(`${folder}: no such folder`);
     const summary = await pushRuns(folder, address, sas, {
       signal: io.signal,
       onFile: (r) => {

@@ -45,26 +45,28 @@ function latencyCdfs(runs: AnalysedRun[], pooled: boolean): FastLatencyCdf[] {
     const label = `${r.kpi.mode} · ${r.kpi.cache_policy}${machine}`;
     byGroup.set(label, [...(byGroup.get(label) ?? []), r.fastLatencies]);
   }
-  return [...byGroup].sort(([a], [b]) => a.localeCompare(b)).map(([label, parts]) => {
-    const all = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      all.set(p, o);
-      o += p.length;
-    }
-    all.sort();
-    // The empirical CDF (fraction of requests ≤ x), at every request or at CDF_POINTS evenly spaced ranks.
-    const n = all.length;
-    const latency_ms: number[] = [all[0]!];
-    const fraction: number[] = [0];
-    const steps = Math.min(n, CDF_POINTS);
-    for (let j = 1; j <= steps; j++) {
-      const i = Math.ceil((j / steps) * n) - 1;
-      latency_ms.push(all[i]!);
-      fraction.push(Math.round(((i + 1) / n) * 1e6) / 1e6);
-    }
-    return { label, latency_ms, fraction, n: all.length };
-  });
+  return [...byGroup]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([label, parts]) => {
+      const all = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
+      let o = 0;
+      for (const p of parts) {
+        all.set(p, o);
+        o += p.length;
+      }
+      all.sort();
+      // The empirical CDF (fraction of requests ≤ x), at every request or at CDF_POINTS evenly spaced ranks.
+      const n = all.length;
+      const latency_ms: number[] = [all[0]!];
+      const fraction: number[] = [0];
+      const steps = Math.min(n, CDF_POINTS);
+      for (let j = 1; j <= steps; j++) {
+        const i = Math.ceil((j / steps) * n) - 1;
+        latency_ms.push(all[i]!);
+        fraction.push(Math.round(((i + 1) / n) * 1e6) / 1e6);
+      }
+      return { label, latency_ms, fraction, n: all.length };
+    });
 }
 
 const byStart = (a: AnalysedRun, b: AnalysedRun) =>
@@ -135,4 +137,3 @@ export async function analyzeRuns(stores: RunStore[], opts: AnalyzeOptions = {})
   };
   return { result, metricsRows: rows };
 }
-

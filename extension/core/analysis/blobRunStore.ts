@@ -14,7 +14,9 @@ export function explainContainerError(a: ContainerAddress, e: unknown, what: str
   const err = e as { statusCode?: number; code?: string; message?: string };
   const where = containerDisplayUrl(a);
   if (err.statusCode === 403) {
-    return new Error(`Azure refused access (403${err.code ? ` ${err.code}` : ''}) while ${what} ${where}: check that the SAS in FASTBENCH_AZURE_SAS has not expired and grants ${needs} on container "${a.container}"`);
+    return new Error(
+      `Azure refused access (403${err.code ? ` ${err.code}` : ''}) while ${what} ${where}: check that the SAS in FASTBENCH_AZURE_SAS has not expired and grants ${needs} on container "${a.container}"`,
+    );
   }
   if (err.statusCode === 404 && err.code === 'ContainerNotFound') return new Error(`container "${a.container}" not found at ${a.accountUrl} (404 ContainerNotFound)`);
   if (err.statusCode) return new Error(safeText(`${what} ${where}: HTTP ${err.statusCode}${err.code ? ` ${err.code}` : ''}`));

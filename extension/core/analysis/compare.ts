@@ -58,8 +58,7 @@ function groups(kpis: KpiRow[], pooled: boolean): Group[] {
   return [...map.values()].sort((a, b) => a.machine.localeCompare(b.machine) || a.workflow.localeCompare(b.workflow) || policyOrder(a.cache_policy) - policyOrder(b.cache_policy));
 }
 
-const valuesOf = (runs: KpiRow[], mode: Mode, kpi: ComparedKpi) =>
-  runs.filter((r) => r.mode === mode && r[kpi] !== null).map((r) => ({ run: r, v: r[kpi] as number }));
+const valuesOf = (runs: KpiRow[], mode: Mode, kpi: ComparedKpi) => runs.filter((r) => r.mode === mode && r[kpi] !== null).map((r) => ({ run: r, v: r[kpi] as number }));
 
 const tidy = (v: number) => Math.round(v * 1e6) / 1e6;
 
@@ -79,7 +78,17 @@ export function compareModes(
         const vs = side[mode].map((x) => x.v);
         if (vs.length === 0) continue;
         const ci = medianCi(vs);
-        summaries.push({ machine: g.machine, workflow: g.workflow, cache_policy: g.cache_policy, mode, kpi, n: vs.length, median: tidy(median(vs)), ci95_low: ci && tidy(ci.low), ci95_high: ci && tidy(ci.high) });
+        summaries.push({
+          machine: g.machine,
+          workflow: g.workflow,
+          cache_policy: g.cache_policy,
+          mode,
+          kpi,
+          n: vs.length,
+          median: tidy(median(vs)),
+          ci95_low: ci && tidy(ci.low),
+          ci95_high: ci && tidy(ci.high),
+        });
         const m = median(vs);
         const d = mad(vs);
         for (const i of madOutliers(vs)) {

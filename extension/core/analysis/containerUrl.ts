@@ -16,7 +16,9 @@ const CONTAINER_NAME = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/;
 
 export function parseContainerUrl(input: string): ContainerAddress {
   if (secretKindOf(input)) {
-    throw new Error('the container URL carries a SAS; give the URL without it and set the SAS in FASTBENCH_AZURE_SAS (or "FastBench: Set Azure SAS" in VS Code), so it stays out of shell history and logs');
+    throw new Error(
+      'the container URL carries a SAS; give the URL without it and set the SAS in FASTBENCH_AZURE_SAS (or "FastBench: Set Azure SAS" in VS Code), so it stays out of shell history and logs',
+    );
   }
   let url: URL;
   try {
@@ -25,7 +27,10 @@ export function parseContainerUrl(input: string): ContainerAddress {
     throw new Error(`${JSON.stringify(input)}: expected https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX or az://ACCOUNT/CONTAINER/PREFIX`);
   }
   if (url.search || url.hash) throw new Error(`${url.origin}${url.pathname}: expected no query or fragment in the container URL`);
-  const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  const segments = url.pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeURIComponent);
   let accountUrl: string;
   if (url.protocol === 'az:') {
     // new URL("az://acct/c/p") puts acct in host

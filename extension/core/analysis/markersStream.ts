@@ -25,7 +25,10 @@ export async function readMarkers(chunks: AsyncIterable<Buffer>, problems: RowPr
       const issue = parsed.error.issues[0]!;
       const field = String(issue.path[0] ?? 'row');
       const found = field === 't_unix_ms' ? tUnix : field === 't_run_ms' ? tRun : field === 'name' ? name : detail;
-      problems.add(lineNo, `${field}: ${/^expected/.test(issue.message) ? issue.message : `expected ${field === 't_unix_ms' ? 'an integer ≥ 0' : field === 't_run_ms' ? 'a number ≥ 0' : 'valid text'}`}, found ${shown(found)}`);
+      problems.add(
+        lineNo,
+        `${field}: ${/^expected/.test(issue.message) ? issue.message : `expected ${field === 't_unix_ms' ? 'an integer ≥ 0' : field === 't_run_ms' ? 'a number ≥ 0' : 'valid text'}`}, found ${shown(found)}`,
+      );
       return;
     }
     rows.push(parsed.data);

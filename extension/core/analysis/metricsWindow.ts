@@ -112,20 +112,20 @@ class MetricsWindowReader {
     if (!Number.isInteger(t) || t < 0) return this.problems.add(lineNo, `t_unix_ms: expected an integer ≥ 0, found ${shown(cellText(text, s, e, iT))}`);
     if (t < this.from || t > this.to) return;
     if (bad >= 0) return this.problems.add(lineNo, `${this.header[bad]}: expected a number or an empty cell, found ${shown(cellText(text, s, e, bad))}`);
-    if (v0 === v0) {
+    if (!Number.isNaN(v0)) {
       this.sums[0]! += v0;
       this.counts[0]!++;
     }
-    if (v1 === v1) {
+    if (!Number.isNaN(v1)) {
       this.sums[1]! += v1;
       this.counts[1]!++;
     }
-    if (v2 === v2) {
+    if (!Number.isNaN(v2)) {
       this.sums[2]! += v2;
       this.counts[2]!++;
     }
     const readMBs = v3 / 1e6;
-    if (readMBs === readMBs) this.reads.push(readMBs);
+    if (!Number.isNaN(readMBs)) this.reads.push(readMBs);
     this.tl.t.push(t);
     this.tl.cpu.push(v0);
     this.tl.proc.push(v1);

@@ -6,7 +6,11 @@ import { RowProblems, shown } from './rowProblems';
 // Which storage the run really read: open_files.tsv rows inside the run window whose class is NAS or FAST_cache.
 // Files classed local/other (the app's own DLLs, temp files) are no evidence either way.
 
-export async function readObservedSource(chunks: AsyncIterable<Buffer>, window: { from: number | null; to: number | null }, problems: RowProblems): Promise<{ source: ObservedSource; unusable?: string }> {
+export async function readObservedSource(
+  chunks: AsyncIterable<Buffer>,
+  window: { from: number | null; to: number | null },
+  problems: RowProblems,
+): Promise<{ source: ObservedSource; unusable?: string }> {
   const from = window.from ?? Infinity;
   const to = window.to ?? Infinity;
   let header: string | undefined;

@@ -94,10 +94,16 @@ export async function analyseRun(store: RunStore, folder: string): Promise<RunOu
   }
 
   const matches = sourceMatchesMode(manifest.mode, source);
-  if (matches === false) flag('wrong_source', `${manifest.mode} run read from ${source === 'mixed' ? 'both NAS and FAST_cache' : source} (open_files.tsv); kept out of comparisons`);
-  if (source === 'none') flag('no_evidence', `no NAS or FAST_cache file open during the run window${openStream ? '' : ` (${RUN_FILES.openFiles} is missing)`}; kept in comparisons`);
+  if (matches === false)
+    flag('wrong_source', `${manifest.mode} run read from ${source === 'mixed' ? 'both NAS and FAST_cache' : source} (open_files.tsv); kept out of comparisons`);
+  if (source === 'none')
+    flag('no_evidence', `no NAS or FAST_cache file open during the run window${openStream ? '' : ` (${RUN_FILES.openFiles} is missing)`}; kept in comparisons`);
   if (manifest.status !== 'complete') flag('aborted', `status ${manifest.status}${manifest.reason ? `: ${manifest.reason}` : ''}; kept out of comparisons`);
-  if (times.missing.length) flag('missing_markers', `no ${times.missing.join(', ')} marker${times.missing.length > 1 ? 's' : ''}${times.windowFrom === null ? '; without open_start there is no run window, so cpu, gpu, read and FAST KPIs are empty' : ''}`);
+  if (times.missing.length)
+    flag(
+      'missing_markers',
+      `no ${times.missing.join(', ')} marker${times.missing.length > 1 ? 's' : ''}${times.windowFrom === null ? '; without open_start there is no run window, so cpu, gpu, read and FAST KPIs are empty' : ''}`,
+    );
   for (const p of problems) if (p.count) flag('malformed_rows', `${p.count} malformed row${p.count > 1 ? 's' : ''} skipped, e.g. ${p.examples[0]}`);
 
   const values: Record<ComparedKpi, number | null> = {

@@ -1,10 +1,11 @@
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { open as openFile, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { SkippedFolder } from '../../shared/kpi';
 
 // Where run folders live: a local tree, or a Blob container prefix (runs pushed from many workstations). The
 // analysis reads both through this port, file by file as streams, so it never cares which one it is.
+
+const CHUNK_BYTES = 1 << 20;
 
 export const RUN_FILES = { manifest: 'run.json', markers: 'markers.tsv', metrics: 'metrics.csv', openFiles: 'open_files.tsv', fastLog: 'fast_log.tsv' } as const;
 
@@ -46,7 +47,10 @@ export class LocalRunStore implements RunStore {
       for (const name of names) {
         if (name.startsWith('.')) continue;
         const child = path.join(dir, name);
-        const isDir = await stat(child).then((s) => s.isDirectory(), () => false);
+        const isDir = await stat(child).then(
+          (s) => s.isDirectory(),
+          () => false,
+        );
         if (isDir) await visit(child);
       }
     };
@@ -55,9 +59,31 @@ export class LocalRunStore implements RunStore {
   }
 
   async open(folder: string, file: string): Promise<AsyncIterable<Buffer> | null> {
-    const p = path.join(folder, file);
-    const exists = await stat(p).then((s) => s.isFile(), () => false);
-    if (!exists) return null;
-    return createReadStream(p, { highWaterMark: 1 << 20 });
+    let fh: FileHandle;
+    try {
+      fh = await openFile(path.join(folder, file), 'r');
+    } catch (e) {
+      if (['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) return null;
+      throw e;
+    }
+    try {
+      const s = await fh.stat();
+      if (!s.isFile()) {
+        await fh.close();
+        return null;
+      }
+      // A file no bigger than one stream chunk is read in one go: the same memory, fewer round trips.
+      if (s.size <= CHUNK_BYTES) {
+        const data = await fh.readFile();
+        await fh.close();
+        return (async function* () {
+          yield data;
+        })();
+      }
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+    return fh.createReadStream({ highWaterMark: CHUNK_BYTES, autoClose: true });
   }
 }

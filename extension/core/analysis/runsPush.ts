@@ -34,10 +34,18 @@ async function filesUnder(dir: string): Promise<string[]> {
     else if (s.isFile()) out.push(p);
   }
   // run.json last: the folder becomes a run in the container only when everything else is there.
-  return out.sort((a, b) => Number(path.basename(a) === RUN_FILES.manifest && path.dirname(a) === dir) - Number(path.basename(b) === RUN_FILES.manifest && path.dirname(b) === dir));
+  return out.sort(
+    (a, b) => Number(path.basename(a) === RUN_FILES.manifest && path.dirname(a) === dir) - Number(path.basename(b) === RUN_FILES.manifest && path.dirname(b) === dir),
+  );
 }
 
-const toBlobPath = (...parts: string[]) => parts.filter(Boolean).join('/').split(/[\\/]+/).filter(Boolean).join('/');
+const toBlobPath = (...parts: string[]) =>
+  parts
+    .filter(Boolean)
+    .join('/')
+    .split(/[\\/]+/)
+    .filter(Boolean)
+    .join('/');
 
 export async function pushRuns(
   root: string,

@@ -41,16 +41,31 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
 
 const label = (v: number) => (Math.abs(v) >= 1000 ? v.toFixed(0) : Number(v.toPrecision(4)).toString());
 
-/** A line chart as PNG: axes with round ticks, grid, one line per series, a legend under the title. */
-export function renderLineChart(spec: LineChartSpec): Buffer {
+/** Where a chart puts things: size, plot area, ticks and the data → pixel maps (tests read pixels back with them). */
+export function chartLayout(spec: LineChartSpec) {
   const W = spec.width ?? 760;
   const H = spec.height ?? 440;
-  const r = new Raster(W, H);
   const all = spec.series.flatMap((s) => s.points);
   const left = 70;
   const right = W - 20;
   const top = 64;
   const bottom = H - 52;
+  const yTicks = niceTicks(0, Math.max(1e-9, ...all.map((p) => p.y)));
+  const yMax = yTicks[yTicks.length - 1]!;
+  const log = spec.xLog2Ticks !== undefined;
+  const xs = log ? spec.xLog2Ticks!.map(Math.log2) : [];
+  const xTicks = log ? spec.xLog2Ticks! : niceTicks(Math.min(0, ...all.map((p) => p.x)), Math.max(...all.map((p) => p.x), 1e-9));
+  const xMin = log ? Math.min(...xs) : xTicks[0]!;
+  const xMax = log ? Math.max(...xs) : xTicks[xTicks.length - 1]!;
+  const px = (x: number) => left + (((log ? Math.log2(x) : x) - xMin) / (xMax - xMin || 1)) * (right - left);
+  const py = (y: number) => bottom - (y / yMax) * (bottom - top);
+  return { W, H, left, right, top, bottom, all, xTicks, yTicks, px, py };
+}
+
+/** A line chart as PNG: axes with round ticks, grid, one line per series, a legend under the title. */
+export function renderLineChart(spec: LineChartSpec): Buffer {
+  const { W, H, left, right, top, bottom, all, xTicks, yTicks, px, py } = chartLayout(spec);
+  const r = new Raster(W, H);
   r.text(W / 2, 10, spec.title, INK, 'center');
 
   // Legend: one swatch per series, plus the flag when any point carries it.
@@ -64,16 +79,6 @@ export function renderLineChart(spec: LineChartSpec): Buffer {
     r.text(lx + 22, 32, item.name, INK);
     lx += 22 + Raster.textWidth(item.name) + 18;
   }
-
-  const yTicks = niceTicks(0, Math.max(1e-9, ...all.map((p) => p.y)));
-  const yMax = yTicks[yTicks.length - 1]!;
-  const log = spec.xLog2Ticks !== undefined;
-  const xs = log ? spec.xLog2Ticks!.map(Math.log2) : [];
-  const xTicks = log ? spec.xLog2Ticks! : niceTicks(Math.min(0, ...all.map((p) => p.x)), Math.max(...all.map((p) => p.x), 1e-9));
-  const xMin = log ? Math.min(...xs) : xTicks[0]!;
-  const xMax = log ? Math.max(...xs) : xTicks[xTicks.length - 1]!;
-  const px = (x: number) => left + (((log ? Math.log2(x) : x) - xMin) / (xMax - xMin || 1)) * (right - left);
-  const py = (y: number) => bottom - (y / yMax) * (bottom - top);
 
   for (const t of yTicks) {
     r.line(left, py(t), right, py(t), GRID, 1);

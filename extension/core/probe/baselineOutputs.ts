@@ -15,7 +15,7 @@ export const BASELINE_FILES = {
 
 const ok = <T>(v: T | { error: string } | null | undefined): v is T => v !== null && v !== undefined && !isFailed(v);
 
-function throughputSeries(b: Baseline): { series: ChartSeries[]; ticks: number[] } {
+export function throughputSeries(b: Baseline): { series: ChartSeries[]; ticks: number[] } {
   const series: ChartSeries[] = [];
   if (ok(b.azure)) {
     const pts = b.azure.sweep.filter(ok<Throughput>).map((s) => ({ x: s.streams, y: s.MBps, flag: s.cpu.clientBound }));
@@ -33,7 +33,7 @@ function throughputSeries(b: Baseline): { series: ChartSeries[]; ticks: number[]
 }
 
 /** Each RTT measurement as a cumulative distribution: x = ms, y = % of samples at or below. */
-function rttSeries(b: Baseline): ChartSeries[] {
+export function rttSeries(b: Baseline): ChartSeries[] {
   const lines: [string, LatencyStats | { error: string } | { unavailable: string } | undefined][] = [];
   if (ok(b.nas)) lines.push(['NAS TCP connect', b.nas.tcpConnectRtt], ['NAS ICMP', b.nas.icmpRtt]);
   if (ok(b.azure)) lines.push(['Azure TCP connect', b.azure.tcpConnectRtt], ['Azure request (HEAD)', b.azure.requestRtt], ['Azure TTFB (ranged GET)', b.azure.ttfb]);

@@ -1,4 +1,4 @@
-import type { AnalysisResult, ComparedKpi, ComparisonRow, RunFlag } from '../../shared/kpi';
+import { DURATION_KPIS, type AnalysisResult, type ComparedKpi, type ComparisonRow, type RunFlag } from '../../shared/kpi';
 import { CHART_PLUGINS, analysisCharts, timelineChart, type ChartSpec } from '../../shared/kpiCharts';
 import { ALPHA, MIN_RUNS } from '../analysis/compare';
 
@@ -34,12 +34,18 @@ const FLAG_NAMES: Record<RunFlag['kind'], string> = {
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** JSON inside <script>: "</script>" and "<!--" must not end or confuse the element. */
-const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+const scriptJson = (v: unknown) =>
+  JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 const num = (v: number | null, digits = 3) => (v === null ? '' : Number(v.toFixed(digits)).toString());
 
+/** Colour only where the direction is unambiguous for the user: durations (slower is worse). */
 function verdictClass(c: ComparisonRow): string {
-  if (/slower|higher/.test(c.verdict) && /^B_fast/.test(c.verdict)) return 'worse';
-  if (/faster|lower/.test(c.verdict) && /^B_fast/.test(c.verdict)) return 'better';
+  if (!DURATION_KPIS.includes(c.kpi)) return 'neutral';
+  if (/^B_fast is .* slower/.test(c.verdict)) return 'worse';
+  if (/^B_fast is .* faster/.test(c.verdict)) return 'better';
   return 'neutral';
 }
 
@@ -61,7 +67,9 @@ function verdictTable(result: AnalysisResult): string {
 
 function flagsTable(result: AnalysisResult): string {
   if (result.flags.length === 0) return '<p id="flags">No run was flagged.</p>';
-  const rows = result.flags.map((f) => `<tr><td>${esc(f.run_id)}</td><td>${esc(FLAG_NAMES[f.kind])}</td><td class="text">${esc(f.detail)}</td><td class="text path">${esc(f.folder)}</td></tr>`).join('\n');
+  const rows = result.flags
+    .map((f) => `<tr><td>${esc(f.run_id)}</td><td>${esc(FLAG_NAMES[f.kind])}</td><td class="text">${esc(f.detail)}</td><td class="text path">${esc(f.folder)}</td></tr>`)
+    .join('\n');
   return `<table id="flags"><thead><tr><th>run</th><th>flag</th><th>detail</th><th>folder</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
@@ -128,7 +136,9 @@ export function renderReportHtml(result: AnalysisResult, options: { chartJs: str
   const timelineSection = timelines.length
     ? `<h2>Run timeline</h2><p>Machine figures of one run over its window, with its markers. <label>Run: <select id="timeline-run">${timelines
         .map((t, i) => `<option value="${i}">${esc(t.label)}</option>`)
-        .join('')}</select></label></p><figure class="chart" data-chart="run_timeline"><div class="box"><canvas id="run_timeline" role="img" aria-label="run timeline"></canvas></div></figure>`
+        .join(
+          '',
+        )}</select></label></p><figure class="chart" data-chart="run_timeline"><div class="box"><canvas id="run_timeline" role="img" aria-label="run timeline"></canvas></div></figure>`
     : '';
   const script = options.chartJs
     ? `<script>${options.chartJs.replace(/<\/script/gi, '<\\/script')}</script>
