@@ -28,7 +28,7 @@ const MAX_IDLE_READERS = 4;
 type Baseline = { handle: string; regions: ClientRegion[]; reader: RegionReader; frames: Buffer[]; at: number; created: number };
 type Wait = { handle: string; cancel: (why: string) => void };
 type IdleReader = { key: string; reader: RegionReader; since: number };
-const readerKey = (handle: string, regions: ClientRegion[]) => `${handle}|${regions.map(describe).join(',')}`;
+const readerKey = (handle: string, regions: ClientRegion[], owner: string) => `${handle}|${owner}|${regions.map(describe).join(',')}`;
 
 /**
  * Frame buffers are reused: a 900x668 region is 2.4 MB, and allocating one per change made garbage collection the
@@ -63,20 +63,35 @@ export class ChangeWatcher {
   private nextToken = 1;
   private sweepTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly open: (handle: string, regions: ClientRegion[]) => RegionReader) {}
+  constructor(
+    private readonly open: (handle: string, regions: ClientRegion[]) => RegionReader,
+    /**
+     * Who owns the window now (its pid): X and Windows reuse a closed window's handle for the next window, and a
+     * reader set up for the old one (shared memory, damage tracking) must not be reused for the new one.
+     */
+    private readonly owner: (handle: string) => string = () => '',
+  ) {}
 
   /** Reads the regions now and keeps them as a step's "before". */
   grabBaseline(handle: string, regions: ClientRegion[]): { baseline: string; grabbedAt_mono_ms: number; method: string } {
-    const key = readerKey(handle, regions);
+    const key = readerKey(handle, regions, this.owner(handle));
     const reused = this.idle.findIndex((r) => r.key === key);
-    const reader = reused >= 0 ? this.idle.splice(reused, 1)[0]!.reader : this.open(handle, regions);
+    let reader = reused >= 0 ? this.idle.splice(reused, 1)[0]!.reader : this.open(handle, regions);
     let frames: Buffer[];
     let at: number;
     try {
       ({ frames, at } = this.readAll(reader));
     } catch (e) {
       reader.close();
-      throw e;
+      if (reused < 0) throw e;
+      // A kept reader can go stale (the window was replaced); a fresh one decides.
+      reader = this.open(handle, regions);
+      try {
+        ({ frames, at } = this.readAll(reader));
+      } catch (e2) {
+        reader.close();
+        throw e2;
+      }
     }
     const token = `b${this.nextToken++}`;
     this.baselines.set(token, { handle, regions, reader, frames, at, created: monoMs() });
@@ -101,7 +116,7 @@ export class ChangeWatcher {
 
   /** A reader whose wait ended normally goes back for the next step on the same regions. */
   private keep(handle: string, regions: ClientRegion[], reader: RegionReader): void {
-    this.idle.push({ key: readerKey(handle, regions), reader, since: monoMs() });
+    this.idle.push({ key: readerKey(handle, regions, this.owner(handle)), reader, since: monoMs() });
     while (this.idle.length > MAX_IDLE_READERS) this.idle.shift()!.reader.close();
     this.ensureSweep();
   }

@@ -37,10 +37,13 @@ export class DriverServer {
     private readonly send: Send,
     private readonly version: string,
   ) {
-    this.changes = new ChangeWatcher((handle, regions) => {
-      this.info(handle);
-      return backend.openRegionReader(handle, regions);
-    });
+    this.changes = new ChangeWatcher(
+      (handle, regions) => {
+        this.info(handle);
+        return backend.openRegionReader(handle, regions);
+      },
+      (handle) => String(backend.windowInfo(handle)?.pid ?? ''),
+    );
   }
 
   /** Backends report things only they can see (e.g. hooks silently removed) through the protocol's log events. */
