@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -319,4 +319,20 @@ test('CRLF line ends and a UTF-8 BOM read like plain LF files', async () => {
   const { result } = await analyzeRuns([new LocalRunStore(path.join(out, 'crlf'))]);
   const row = result.kpis[0]!;
   assert.deepEqual([row.cpu_mean, row.proc_cpu_mean, row.gpu_mean, row.read_MB_s_p95, row.open_time_s], [30, 78, 50, 4.8, 10]);
+});
+
+test('the same run reached twice counts once; an unreadable file skips its folder, not the analysis', async () => {
+  const site = path.join(RUNS, 'site-b');
+  const twice = await analyzeRuns([new LocalRunStore(site), new LocalRunStore(site)]);
+  assert.equal(twice.result.kpis.length, 16);
+  assert.equal(twice.result.skipped.filter((s) => /^duplicate run_id warm-[AB]-\d \(also in /.test(s.reason)).length, 16);
+  // metrics.csv as a symlink to itself: open() fails with ELOOP for every user, root included.
+  const dir = path.join(out, 'unreadable', 'run-1');
+  mkdirSync(dir, { recursive: true });
+  const src = path.join(RUNS, 'site-a', 'camp-1', 'cold-A-2');
+  for (const f of readdirSync(src)) if (f !== 'metrics.csv') writeFileSync(path.join(dir, f), readFileSync(path.join(src, f)));
+  symlinkSync('metrics.csv', path.join(dir, 'metrics.csv'));
+  const { result } = await analyzeRuns([new LocalRunStore(path.join(out, 'unreadable'))]);
+  assert.equal(result.kpis.length, 0);
+  assert.match(result.skipped[0]!.reason, /^cannot read: ELOOP/);
 });
