@@ -272,6 +272,20 @@ test('fastbench analyze writes the CSVs, the report and PNGs that decode at the 
     // Not blank: a drawn chart has many distinct byte values.
     assert.ok(new Set(png.pixels.subarray(0, 200_000)).size > 20, `${name} has content`);
   }
+  // Decoded a second time by Skia: the bar charts show both modes' colours (A_shared #1f77b4, B_fast #ff7f0e).
+  const { createCanvas, loadImage } = require('@napi-rs/canvas') as typeof import('@napi-rs/canvas');
+  for (const name of ['open_by_mode.png', 'scrub100_by_mode.png']) {
+    const image = await loadImage(readFileSync(path.join(dir, name)));
+    const ctx = createCanvas(image.width, image.height).getContext('2d');
+    ctx.drawImage(image, 0, 0);
+    const px = ctx.getImageData(0, 0, image.width, image.height).data;
+    const count = (r: number, g: number, b: number) => {
+      let n = 0;
+      for (let i = 0; i < px.length; i += 4) if (px[i] === r && px[i + 1] === g && px[i + 2] === b) n++;
+      return n;
+    };
+    assert.ok(count(0x1f, 0x77, 0xb4) > 10_000 && count(0xff, 0x7f, 0x0e) > 10_000, `${name}: both modes' bars drawn`);
+  }
   const html = readFileSync(path.join(dir, 'report.html'), 'utf8');
   assert.doesNotMatch(html.replace(/<script>[\s\S]*?<\/script>/g, ''), /(src|href)=["']?https?:/i, 'no remote resources');
 });
