@@ -17,6 +17,8 @@ const SAMPLE_INTERVAL_MS = Number(process.env.FASTBENCH_RENDER_SAMPLE_MS ?? 2);
  * still noticed (and the wait then polls). Each such read of a 900x668 region costs ~0.5 ms of CPU.
  */
 const SAFETY_READ_MS = 100;
+/** With drawing reports: how long a burst of drawing may delay the read that follows it. */
+const DRAWING_COALESCE_MS = 3;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Unused baselines are dropped after this long (a caller that crashed between grab and wait). */
 const BASELINE_TTL_MS = 60_000;
@@ -222,7 +224,13 @@ export class ChangeWatcher {
           const due = Math.min(deadline, (prevSample ?? base.at) + SAFETY_READ_MS, settleDue);
           prompted = await reader.waitForDrawing(due - monoMs());
           if (stopped) throw stopped;
-          if (!prompted) {
+          if (prompted) {
+            // A frame often arrives as several drawing requests (Xlib splits a large XPutImage into strips): one
+            // round trip at a time, let the server finish them before reading, so a frame costs one read, not four.
+            // Capped, so a region that animates is still read every few milliseconds.
+            const cap = monoMs() + DRAWING_COALESCE_MS;
+            while (monoMs() < cap && (await reader.waitForDrawing(0)));
+          } else {
             const now = monoMs();
             if (now < due) continue;
             if (now >= settleDue) {
