@@ -1,11 +1,12 @@
 import type { ChangeWaitResult, ClientRegion } from '../shared/driverProtocol';
 import { DriverError, type RegionReader } from './backend';
 
-// Render detection, platform-neutral: a baseline of some client regions, then samples at SAMPLE_INTERVAL_MS until
-// the content has changed and stayed the same for settleMs. Each sample is stamped with the monotonic clock at the
-// midpoint of its read, so a stamp is the grab's own time, never when a reply reached the caller. Comparison is
-// byte equality of the raw pixels (memcmp: exact and cheaper than hashing ~2 MB at 500 Hz); the final content is
-// hashed once for the result.
+// Render detection, platform-neutral: a baseline of some client regions, then reads until the content has changed
+// and stayed the same for settleMs. Where the backend reports drawing (X DAMAGE) the regions are read when something
+// was drawn in them (plus a safety read every SAFETY_READ_MS); otherwise every SAMPLE_INTERVAL_MS. Each read is
+// stamped with the monotonic clock at the midpoint of the read, so a stamp is the grab's own time, never when a reply
+// reached the caller. Comparison is byte equality of the raw pixels (memcmp: exact, and cheaper than hashing 2.4 MB:
+// 0.08 ms against 1.6 ms for sha1 on this machine).
 
 /** Milliseconds, process.hrtime: system-wide monotonic (CLOCK_MONOTONIC / QPC), comparable with Clock.mono(). */
 export const monoMs = (): number => Number(process.hrtime.bigint()) / 1e6;
