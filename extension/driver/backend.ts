@@ -56,8 +56,9 @@ export interface RegionReader {
   /** True while waitForDrawing works: the platform reports drawing (X DAMAGE). Otherwise the caller samples on a timer. */
   readonly reportsDrawing: boolean;
   /**
-   * Resolves true as soon as something was drawn in the window since the previous call, false after maxWaitMs
-   * without drawing. Only while reportsDrawing.
+   * Resolves true as soon as something was drawn in the regions since the previous call, false after maxWaitMs
+   * without drawing there (or at once when woken by drawing elsewhere). With maxWaitMs 0 it answers for everything
+   * drawn up to now. Only while reportsDrawing.
    */
   waitForDrawing(maxWaitMs: number): Promise<boolean>;
   /** A read found a change no drawing report announced: stop trusting them (reportsDrawing becomes false). */

@@ -121,7 +121,7 @@ export const changeWaitResultSchema = z.strictObject({
   grabHz: z.number().nonnegative(),
   /**
    * How changes were noticed. 'damage': the X server reports drawing in the window and the regions are read at once
-   * (plus a safety read every 50 ms), so a change is seen within a fraction of a millisecond. 'poll': the regions
+   * (plus a safety read every 100 ms), so a change is seen within a fraction of a millisecond. 'poll': the regions
    * are read every ~2 ms (≥ 200 Hz; Win32, or X without DAMAGE, or a client drawing without damage reports).
    */
   watch: z.enum(['damage', 'poll']),

@@ -8,7 +8,8 @@ import type { ChangeWaitResult, ClientRegion, WindowInfo } from '../../extension
 import { STATUS_PATCH, statusRgb, type ViewerStep } from '../../extension/shared/standinStatus';
 import { generateVolume } from '../../extension/standin/volume/generate';
 import { REPO_ROOT, startDriver, startXvfb } from '../x11/xHarness';
-import { median, percentile, procUsage } from './stats';
+import { median, percentile } from '../../extension/shared/statistics';
+import { procUsage } from './stats';
 
 // npm run bench:accuracy — how exact is render detection? The stand-in viewer logs when each step's final frame
 // reached the X server (FASTBENCH_STANDIN_TRUTH_LOG: after XPutImage + XSync, process.hrtime, the clock the driver

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -272,6 +272,20 @@ test('fastbench analyze writes the CSVs, the report and PNGs that decode at the 
     // Not blank: a drawn chart has many distinct byte values.
     assert.ok(new Set(png.pixels.subarray(0, 200_000)).size > 20, `${name} has content`);
   }
+  // Decoded a second time by Skia: the bar charts show both modes' colours (A_shared #1f77b4, B_fast #ff7f0e).
+  const { createCanvas, loadImage } = require('@napi-rs/canvas') as typeof import('@napi-rs/canvas');
+  for (const name of ['open_by_mode.png', 'scrub100_by_mode.png']) {
+    const image = await loadImage(readFileSync(path.join(dir, name)));
+    const ctx = createCanvas(image.width, image.height).getContext('2d');
+    ctx.drawImage(image, 0, 0);
+    const px = ctx.getImageData(0, 0, image.width, image.height).data;
+    const count = (r: number, g: number, b: number) => {
+      let n = 0;
+      for (let i = 0; i < px.length; i += 4) if (px[i] === r && px[i + 1] === g && px[i + 2] === b) n++;
+      return n;
+    };
+    assert.ok(count(0x1f, 0x77, 0xb4) > 10_000 && count(0xff, 0x7f, 0x0e) > 10_000, `${name}: both modes' bars drawn`);
+  }
   const html = readFileSync(path.join(dir, 'report.html'), 'utf8');
   assert.doesNotMatch(html.replace(/<script>[\s\S]*?<\/script>/g, ''), /(src|href)=["']?https?:/i, 'no remote resources');
 });
@@ -319,4 +333,20 @@ test('CRLF line ends and a UTF-8 BOM read like plain LF files', async () => {
   const { result } = await analyzeRuns([new LocalRunStore(path.join(out, 'crlf'))]);
   const row = result.kpis[0]!;
   assert.deepEqual([row.cpu_mean, row.proc_cpu_mean, row.gpu_mean, row.read_MB_s_p95, row.open_time_s], [30, 78, 50, 4.8, 10]);
+});
+
+test('the same run reached twice counts once; an unreadable file skips its folder, not the analysis', async () => {
+  const site = path.join(RUNS, 'site-b');
+  const twice = await analyzeRuns([new LocalRunStore(site), new LocalRunStore(site)]);
+  assert.equal(twice.result.kpis.length, 16);
+  assert.equal(twice.result.skipped.filter((s) => /^duplicate run_id warm-[AB]-\d \(also in /.test(s.reason)).length, 16);
+  // metrics.csv as a symlink to itself: open() fails with ELOOP for every user, root included.
+  const dir = path.join(out, 'unreadable', 'run-1');
+  mkdirSync(dir, { recursive: true });
+  const src = path.join(RUNS, 'site-a', 'camp-1', 'cold-A-2');
+  for (const f of readdirSync(src)) if (f !== 'metrics.csv') writeFileSync(path.join(dir, f), readFileSync(path.join(src, f)));
+  symlinkSync('metrics.csv', path.join(dir, 'metrics.csv'));
+  const { result } = await analyzeRuns([new LocalRunStore(path.join(out, 'unreadable'))]);
+  assert.equal(result.kpis.length, 0);
+  assert.match(result.skipped[0]!.reason, /^cannot read: ELOOP/);
 });

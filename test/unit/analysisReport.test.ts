@@ -77,5 +77,20 @@ test('report.html offline in headless Chromium: verdict table and every chart dr
   const png = readFileSync(shot);
   assert.equal(png.readUInt32BE(16), 1280);
   assert.equal(png.readUInt32BE(20), 2400);
-  t.diagnostic(`screenshot: ${shot} (${png.length} bytes)`);
+  // The bars are on screen: many pixels in each mode's colour (A_shared #1f77b4, B_fast #ff7f0e).
+  const { createCanvas, loadImage } = require('@napi-rs/canvas') as typeof import('@napi-rs/canvas');
+  const image = await loadImage(png);
+  const canvas = createCanvas(image.width, image.height);
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(image, 0, 0);
+  const px = ctx.getImageData(0, 0, image.width, image.height).data;
+  const count = (r: number, g: number, b: number) => {
+    let n = 0;
+    for (let i = 0; i < px.length; i += 4) if (Math.abs(px[i]! - r) < 6 && Math.abs(px[i + 1]! - g) < 6 && Math.abs(px[i + 2]! - b) < 6) n++;
+    return n;
+  };
+  const blue = count(0x1f, 0x77, 0xb4);
+  const orange = count(0xff, 0x7f, 0x0e);
+  assert.ok(blue > 20_000 && orange > 20_000, `bar pixels in the screenshot: A_shared ${blue}, B_fast ${orange}`);
+  t.diagnostic(`screenshot: ${shot} (${png.length} bytes; ${blue} A_shared and ${orange} B_fast bar pixels)`);
 });

@@ -70,7 +70,8 @@ test('xterm: a key typed with xdotool is seen changing the window, stamped betwe
   assert.ok(r.changedAt_mono_ms > sent && r.changedAt_mono_ms <= r.settledAt_mono_ms, `changed ${r.changedAt_mono_ms - sent} ms after the key`);
   assert.ok(r.settledAt_mono_ms + 33 <= replied, 'settled content stayed for settleMs before the reply');
   assert.equal(r.changedRegion, 0);
-  assert.ok(r.grabs >= 2, `${r.grabs} grabs`);
+  // At least the read that saw the change; settling needs no further read when the server reports no drawing.
+  assert.ok(r.grabs >= 1, `${r.grabs} grabs`);
   // Xvfb is local and has MIT-SHM and DAMAGE: the driver is told when xterm draws instead of polling.
   assert.equal(r.method, 'xshm+damage');
   assert.equal(r.watch, 'damage');
@@ -91,8 +92,9 @@ test('without DAMAGE and MIT-SHM the driver polls with XGetImage at a steady rat
     assert.equal(r.method, 'xgetimage');
     assert.equal(r.watch, 'poll');
     assert.ok(r.changedAt_mono_ms > r.sentAt_mono_ms && r.settledAt_mono_ms >= r.changedAt_mono_ms);
-    // Aimed at 500 Hz; a loaded 2-core machine gives less (bench:accuracy measures it), never a crawl.
-    assert.ok(r.grabHz >= 50 && r.grabs >= 10, `${r.grabHz.toFixed(0)} Hz over ${r.grabs} grabs`);
+    // Aimed at 500 Hz; a loaded 2-core machine gives less (bench:accuracy measures it), never a crawl. Settling
+    // alone (33 ms unchanged) takes several reads.
+    assert.ok(r.grabHz >= 50 && r.grabs >= 3, `${r.grabHz.toFixed(0)} Hz over ${r.grabs} grabs`);
   } finally {
     await polling.close();
   }

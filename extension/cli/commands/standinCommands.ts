@@ -2,6 +2,7 @@ import path from 'node:path';
 import { loadConfig } from '../../core/config/configFile';
 import { isDevStore, parseBlobUrl, sasFor, uploadVolume, type BlobLocation } from '../../standin/storage/volumeUpload';
 import { FastcacheDaemon } from '../../standin/fastcache/daemon';
+import { FastcacheClient } from '../../standin/fastcache/fastcacheClient';
 import { DAEMON_OPTIONS, daemonHelp, daemonOptionsFrom, defaultBlobUrl } from '../../standin/fastcache/daemonArgs';
 import { DEMO_SPEC, dimsForSize, generateVolume, type VolumeSpec } from '../../standin/volume/generate';
 import { blobEndpointAnswers, startAzurite, type RunningAzurite } from '../../standin/volume/localAzurite';
@@ -142,18 +143,28 @@ so a later Azurite on that folder serves it) and stopped afterwards. A real acco
 
 export const standinFastcache: Command = {
   words: ['standin', 'fastcache'],
-  summary: 'Run the FAST-like cache daemon in the foreground (Ctrl-C stops it)',
-  usage: 'fastbench standin fastcache [--blob URL] [--cache-folder DIR] [--log FILE] [--endpoint EP] [--streams N] [--range-mib N] [--prefetch off|readahead|readahead:N]',
-  details: `Serves the stand-in viewer in B_fast mode (and starts the local Azurite on the stand-in's folder when the
-blob is on a local Azurite that does not answer): it keeps a cache file in the cache folder, which the viewer
-opens and reads; on a miss it fetches the bricks from the blob with parallel ranged GETs (adjacent bricks
-coalesced) and writes them into the cache file. One line per request goes to the log (format fastcache-v1,
-see extension/shared/fastcacheFormat.ts).
+  summary: 'Run the FAST-like cache daemon in the foreground (Ctrl-C stops it), or suspend/resume/stats a running one',
+  usage:
+    'fastbench standin fastcache [--blob URL] [--cache-folder DIR] [--mount DIR] [--log FILE] [--endpoint EP] [--streams N] [--range-mib N] [--prefetch off|readahead|readahead:N]\n' +
+    '       fastbench standin fastcache suspend|resume|stats [--endpoint EP] [--timeout-s N] [--json]',
+  details: `Presents the volume blob as an ordinary read-only file, <mount>/<blob name>, on a FUSE mount (and starts
+the local Azurite on the stand-in's folder when the blob is on a local Azurite that does not answer). Reads
+of bricks in its cache file are served from it; on a miss it fetches the bricks from the blob with parallel
+ranged GETs (adjacent bricks coalesced) and writes them into the cache file in the cache folder. One line
+per application read goes to the log (format fastcache-v1, see extension/shared/fastcacheFormat.ts).
+
+Control of a running daemon (what a config's service control calls around a Cold rotation; argv-style):
+  suspend   finish GETs in flight, close the cache files, hold reads until resume (or --timeout-s, 120)
+  resume    reopen the cache (empty if the folder was rotated) and let held reads go on
+  stats     requests, hit/miss bricks, fetches, bricks present
+Each prints one line (--json: one JSON object) and exits 0, or 1 with the reason.
 
 ${daemonHelp(standinHome(), false)}`,
-  options: Object.fromEntries(Object.entries(DAEMON_OPTIONS).filter(([k]) => k !== 'help' && k !== 'exit-with-stdin')),
-  positionals: { min: 0, max: 0 },
+  options: { ...Object.fromEntries(Object.entries(DAEMON_OPTIONS).filter(([k]) => k !== 'help' && k !== 'exit-with-stdin')), 'timeout-s': { type: 'string' }, ...JSON_OPTION },
+  positionals: { min: 0, max: 1 },
   run: async (args, io) => {
+    const action = args.positionals[0];
+    if (action !== undefined) return controlFastcache(action, args.values, io);
     let parsed;
     try {
       parsed = await daemonOptionsFrom(args.values, io.cwd, io.env);
@@ -177,7 +188,7 @@ ${daemonHelp(standinHome(), false)}`,
       await azurite?.stop();
       throw e;
     }
-    io.out(`fastcache listening at ${daemon.boundEndpoint}`);
+    io.out(`fastcache: ${daemon.file} (control at ${daemon.boundEndpoint})`);
     if (azurite) io.out(`  azurite     ${account} (started here; stops with fastcache)`);
     io.out(`  blob        ${parsed.options.blobUrl}`);
     io.out(`  cache file  ${daemon.cacheFile}`);
@@ -193,3 +204,31 @@ ${daemonHelp(standinHome(), false)}`,
     return EXIT.ok;
   },
 };
+
+/** `standin fastcache suspend|resume|stats`: one request on the daemon's control channel. */
+async function controlFastcache(action: string, values: Record<string, unknown>, io: CliIo): Promise<number> {
+  const endpoint = (values.endpoint as string | undefined) ?? standinPaths(standinHome(io.env)).endpoint;
+  const timeoutS = values['timeout-s'] === undefined ? 120 : Number(values['timeout-s']);
+  if (!['suspend', 'resume', 'stats'].includes(action) || !Number.isFinite(timeoutS) || timeoutS <= 0) {
+    io.err(`fastbench standin fastcache: ${!['suspend', 'resume', 'stats'].includes(action) ? `expected suspend, resume or stats, found ${JSON.stringify(action)}` : `--timeout-s: expected seconds > 0, found ${JSON.stringify(values['timeout-s'])}`}`);
+    return EXIT.badInput;
+  }
+  const client = await FastcacheClient.connect(endpoint);
+  try {
+    let result: Record<string, unknown>;
+    if (action === 'suspend') {
+      await client.call({ type: 'suspend', timeoutMs: Math.round(timeoutS * 1000) }, 'suspended');
+      result = { action, ok: true, endpoint, detail: `fastcache at ${endpoint} suspended (cache files closed; reads held up to ${timeoutS} s)` };
+    } else if (action === 'resume') {
+      const r = await client.call({ type: 'resume' }, 'resumed');
+      result = { action, ok: true, endpoint, cacheFile: r.cacheFile, detail: `fastcache at ${endpoint} resumed with ${r.cacheFile}` };
+    } else {
+      const stats = await client.stats();
+      result = { action, ok: true, endpoint, stats, detail: `requests ${stats.requests}, hit bricks ${stats.hitBricks}, miss bricks ${stats.missBricks}, fetches ${stats.fetches}, present ${stats.presentBricks}/${stats.brickCount}${stats.suspended ? ', suspended' : ''}` };
+    }
+    io.out(values.json ? JSON.stringify(result) : String(result.detail));
+    return EXIT.ok;
+  } finally {
+    client.close();
+  }
+}

@@ -94,7 +94,8 @@ export async function analyzeRuns(stores: RunStore[], opts: AnalyzeOptions = {})
     work,
     opts.concurrency ?? 1,
     async ({ store, folder }) => {
-      const outcome = await analyseRun(store, folder);
+      // A folder that cannot be read (permissions, a file vanishing mid-read) is skipped like any broken one.
+      const outcome = await analyseRun(store, folder).catch((e: Error) => ({ kind: 'skipped' as const, folder: store.describe(folder), reason: `cannot read: ${e.message}` }));
       if (outcome.kind === 'skipped') skip(outcome.folder, outcome.reason);
       else {
         runs.push(outcome);

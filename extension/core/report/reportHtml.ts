@@ -174,7 +174,8 @@ body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1200
 h1 { font-size: 22px; } h2 { margin-top: 32px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 table { border-collapse: collapse; margin: 12px 0; width: 100%; } td, th { border: 1px solid #ddd; padding: 4px 8px; text-align: right; vertical-align: top; }
 th { background: #f0f0f0; } td:first-child, th:first-child, td.text { text-align: left; }
-td.verdict { text-align: left; font-weight: 600; } tr.worse td.verdict { color: #b71c1c; } tr.better td.verdict { color: #1b5e20; }
+td.verdict { text-align: left; font-weight: 600; }
+#verdicts td:nth-child(-n+4), #verdicts th:nth-child(-n+4), #verdicts th:last-child, #flags td, #flags th, #skipped td, #skipped th { text-align: left; } tr.worse td.verdict { color: #b71c1c; } tr.better td.verdict { color: #1b5e20; }
 .n { color: #777; font-weight: normal; } .mono, .path { font-family: ui-monospace, monospace; font-size: 12px; } .path { word-break: break-all; }
 figure { margin: 24px 0; } figcaption { font-weight: 600; margin-bottom: 8px; } .box { position: relative; height: 420px; } img { max-width: 100%; }
 dt { font-weight: 600; margin-top: 8px; } dd { margin-left: 16px; }

@@ -151,6 +151,8 @@ export class X11RegionReader implements RegionReader {
 
   async waitForDrawing(maxWaitMs: number): Promise<boolean> {
     if (!this.damage || this.closed) throw new DriverError('unsupported', 'this reader has no drawing reports');
+    // With no time to wait, a round trip first: every report of drawing done before now has then arrived.
+    if (maxWaitMs <= 0) X.XSync(this.dpy, 0);
     if (this.drainDamage()) return true;
     if (maxWaitMs <= 0) return false;
     // Blocks a worker thread, not the event loop; at most maxWaitMs, so close() never waits long for it.

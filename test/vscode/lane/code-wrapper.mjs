@@ -196,6 +196,8 @@ function relayAutomationLog(level, args) {
 // A tiny loopback HTTP API for the tests running in the extension host (they get its URL in
 // process.env.FASTBENCH_VSCODE_CONTROL), to look at and drive the UI as a person would while the extension is live:
 //   GET /screenshot?path=/abs/file.png   GET /press?key=F1   GET /type?text=FastBench%3A%20Probe
+//   GET /frames: JSON [{ url, text, canvases: [{ width, height, paintedPixels }] }] for every frame of the page,
+//   webview iframes included, so a test can check what a webview actually rendered.
 // Each answers 200 once done (500 + message on error).
 function startControl() {
   control = http.createServer(async (req, res) => {
@@ -210,8 +212,17 @@ function startControl() {
         await page.keyboard.press(u.searchParams.get('key'));
       } else if (u.pathname === '/type') {
         await page.keyboard.type(u.searchParams.get('text') ?? '', { delay: Number(u.searchParams.get('delay') ?? 10) });
+      } else if (u.pathname === '/frames') {
+        const frames = [];
+        for (const frame of page.frames()) {
+          // A frame may navigate or go away while we look: skip it rather than fail the whole answer.
+          const seen = await frame.evaluate(inspectFrame).catch(() => null);
+          if (seen) frames.push({ url: frame.url(), ...seen });
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(frames));
+        return;
       } else {
-        res.writeHead(404).end('unknown: use /screenshot?path=, /press?key=, /type?text=');
+        res.writeHead(404).end('unknown: use /screenshot?path=, /press?key=, /type?text=, /frames');
         return;
       }
       res.writeHead(200).end('ok');
@@ -220,6 +231,23 @@ function startControl() {
     }
   });
   return new Promise((resolve) => control.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${control.address().port}`)));
+}
+
+/** Runs inside a page frame: its visible text and, per canvas, how many pixels are not transparent. */
+/* global document */
+function inspectFrame() {
+  const canvases = [...document.querySelectorAll('canvas')].map((c) => {
+    let paintedPixels = -1;
+    try {
+      const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      paintedPixels = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) paintedPixels++;
+    } catch {
+      // a WebGL canvas or a tainted one: size only
+    }
+    return { width: c.width, height: c.height, paintedPixels };
+  });
+  return { text: document.body ? document.body.innerText : '', canvases };
 }
 
 // ------------------------------------------------------------------ main

@@ -17,25 +17,29 @@ function workspaceFile(name: string): vscode.Uri {
 
 let api: FastbenchApi;
 
-test('the extension activates and reports its activation time', async () => {
+/** Self-bracketed activation (bundle evaluation + activate()) must stay under this; generous for a loaded machine. */
+const ACTIVATION_BUDGET_MS = 50;
+
+test(`the extension activates within ${ACTIVATION_BUDGET_MS} ms (bundle evaluation + activate()) and reports it`, async () => {
   const ext = vscode.extensions.getExtension<FastbenchApi>(EXTENSION_ID);
   assert.ok(ext, `extension ${EXTENSION_ID} is installed`);
   const wasActive = ext.isActive;
   const started = performance.now();
   api = await ext.activate();
   const measured = performance.now() - started;
-  assert.equal(typeof api.activationMs, 'number');
   console.log(
-    `activation: ${api.activationMs.toFixed(1)} ms (bundle evaluation + activate())` +
-      (wasActive ? ' (already active via workspaceContains)' : `, ${measured.toFixed(1)} ms for ext.activate()`),
+    `activation: ${api.activationMs.toFixed(1)} ms (bundle evaluation ${api.moduleLoadMs.toFixed(1)} ms + activate() ${(api.activationMs - api.moduleLoadMs).toFixed(1)} ms); wall clock for ext.activate() here: ${measured.toFixed(1)} ms` +
+      (wasActive ? ' (already active via workspaceContains, so that figure is only the call)' : ''),
   );
+  assert.ok(Number.isFinite(api.activationMs) && api.activationMs > 0, `activationMs ${api.activationMs}`);
+  assert.ok(api.activationMs < ACTIVATION_BUDGET_MS, `activation ${api.activationMs.toFixed(1)} ms ≥ ${ACTIVATION_BUDGET_MS} ms budget`);
 });
 
-test('commands are registered', async () => {
+test('every contributed command is registered', async () => {
+  const contributed = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map((c) => c.command);
+  assert.ok(contributed.length >= 10, contributed.join(', '));
   const all = await vscode.commands.getCommands(true);
-  for (const id of ['fastbench.validateRecording', 'fastbench.setAzureSas', 'fastbench.refreshRuns', 'fastbench.openRun']) {
-    assert.ok(all.includes(id), `${id} registered`);
-  }
+  assert.deepEqual(contributed.filter((id) => !all.includes(id)), [], 'contributed but not registered');
 });
 
 test('"FastBench: Validate Recording" accepts a valid recording', async () => {
@@ -76,13 +80,30 @@ test('the Runs view lists the fixture runs folder, broken runs with their reason
   assert.equal(String(api.runsTree.item(children[0]!).description), 'A_shared · Warm · W_attribute #1 · aborted');
 });
 
-test('opening a run shows the run details panel', async () => {
-  const folder = path.join(workspaceFile('runs').fsPath, '2026-11-30T10-00-00Z_A_shared_Cold_W_scrub100_r1');
+test('opening a run shows the run details panel, rendered: facts, markers and a drawn Chart.js timeline', async () => {
+  const runId = '2026-11-30T10-00-00Z_A_shared_Cold_W_scrub100_r1';
+  const folder = path.join(workspaceFile('runs').fsPath, runId);
   await vscode.commands.executeCommand('fastbench.openRun', folder);
-  await waitFor('a "Run …" tab', () =>
-    vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Run 2026-11-30T10-00-00Z_A_shared_Cold_W_scrub100_r1'),
+  await waitFor('a "Run …" tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Run ${runId}`));
+  const control = process.env.FASTBENCH_VSCODE_CONTROL;
+  if (!control) skip('no FASTBENCH_VSCODE_CONTROL: the webview DOM can only be checked under the lane (test/vscode/lane/run.mjs)');
+  // What the page shows, read from the webview's own frame: the view got run/show (so view/ready was answered),
+  // the CSP let the script build the DOM, and Chart.js painted the canvas.
+  type Frame = { url: string; text: string; canvases: { width: number; height: number; paintedPixels: number }[] };
+  const view = await waitFor(
+    'the run details webview to render its run and a painted chart',
+    async () => {
+      const frames = (await (await fetch(`${control}/frames`)).json()) as Frame[];
+      return frames.find((f) => f.text.includes(runId) && /Markers \(\d+\)/.test(f.text) && f.canvases.some((c) => c.width > 0 && c.paintedPixels > 100));
+    },
+    20_000,
   );
-});
+  assert.match(view.text, /A_shared/);
+  assert.doesNotMatch(view.text, /run\.json: /, 'no manifest error shown');
+  const shot = path.join(os.tmpdir(), `fb-run-details-${process.pid}.png`);
+  await fetch(`${control}/screenshot?path=${encodeURIComponent(shot)}`);
+  console.log(`run details: ${view.text.match(/Markers \(\d+\)/)?.[0]}, canvas ${JSON.stringify(view.canvases)}; screenshot ${shot}`);
+}, 40_000);
 
 test('the contributed JSON Schema validates recordings in the editor', async () => {
   const uri = workspaceFile('broken.fbrec.json');

@@ -1,0 +1,160 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { ensureDisplay } from '../../extension/cli/standin/standinSession';
+import { STANDIN_TITLE_PATTERN, startStandinStack, type StandinStack } from '../../extension/cli/standin/standinStack';
+import { applyCachePolicy } from '../../extension/core/cache/cachePolicy';
+import { DriverClient } from '../../extension/core/driver/driverClient';
+import { systemClock } from '../../extension/core/ports/clock';
+import { explainCost, standinModeCost } from '../../extension/core/netprofile/costModel';
+import { netProfile } from '../../extension/core/netprofile/profiles';
+import { scrubInlines } from '../../extension/core/workflows/scrub';
+import { waitForColour } from '../../extension/core/workflows/renderWait';
+import { STATUS_PATCH, statusRgb } from '../../extension/shared/standinStatus';
+import { FastcacheClient } from '../../extension/standin/fastcache/fastcacheClient';
+import { DEMO_SPEC } from '../../extension/standin/volume/generate';
+import { VolumeLayout } from '../../extension/standin/volume/volumeFormat';
+import { headerFor } from '../../extension/standin/volume/generate';
+import { median } from './stats';
+
+// npm run bench:realism [-- --profiles same-region,cross-region --repeats 3 --inlines 100]
+// Per WAN profile: the stand-in stack (sshfs NAS behind the LAN profile, fastcache's FUSE mount behind the
+// WAN profile), the viewer driven through the driver as a campaign would: open (launch → first pixel) and a
+// scrub of N inlines (each PageDown → its rendered status patch), A_shared and B_fast × Cold and Warm,
+// interleaved, repeated. Prints medians, the ratios the issue sets goals for, and the cost model
+// (costModel.ts) beside each Cold figure, with Warm as its compute term.
+// Goals: Cold within ±30 % of the model; B_fast Cold ≥ 1.5× A_shared Cold at cross-region; B_fast Warm within
+// 15 % of A_shared Warm; B_fast Cold/Warm ≥ 1.3.
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : fallback;
+};
+type Mode = 'A_shared' | 'B_fast';
+type Policy = 'Cold' | 'Warm';
+type Cell = { open: number[]; scrub: number[] };
+
+async function oneRun(o: { stack: StandinStack; driver: DriverClient; display: string | undefined; mode: Mode; policy: Policy; inlines: number }): Promise<{ openMs: number; scrubMs: number }> {
+  const { stack } = o;
+  if (o.policy === 'Cold') {
+    const report =
+      o.mode === 'A_shared'
+        ? await applyCachePolicy({ policy: 'Cold', mode: 'A_shared', dataFiles: [stack.paths.volumeA] })
+        : await (async () => {
+            const client = await FastcacheClient.connect(stack.endpoint);
+            try {
+              return await applyCachePolicy({
+                policy: 'Cold',
+                mode: 'B_fast',
+                dataFiles: [stack.paths.volumeB],
+                cacheFolder: stack.paths.cacheFolder,
+                keepRotated: 0,
+                service: {
+                  name: 'fastcache',
+                  stop: async () => (await client.call({ type: 'suspend' }, 'suspended'), 'suspended'),
+                  start: async () => (await client.call({ type: 'resume' }, 'resumed'), 'resumed'),
+                },
+              });
+            } finally {
+              client.close();
+            }
+          })();
+    if (!report.ok) throw new Error(`Cold ${o.mode}: ${report.steps.filter((s) => !s.ok).map((s) => s.detail).join('; ')}`);
+  }
+  const project = o.mode === 'A_shared' ? stack.projects.A_shared : stack.projects.B_fast;
+  const t0 = systemClock.mono(); // the clock waitForColour stamps with
+  const viewer: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'standin-viewer.js'), '--project', project], {
+    env: { ...process.env, ...(o.display ? { DISPLAY: o.display } : {}) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let said = '';
+  viewer.stderr!.on('data', (d: Buffer) => (said += d.toString()));
+  try {
+    const win = await o.driver.request('window/attach', { titlePattern: STANDIN_TITLE_PATTERN, timeoutMs: 60_000 }).catch((e: Error) => {
+      throw new Error(`${e.message}; the viewer said: ${said.trim()}`);
+    });
+    await o.driver.request('window/foreground', { handle: win.handle });
+    const first = await waitForColour(o.driver, win.handle, STATUS_PATCH, statusRgb('open', 1), { timeoutMs: 180_000 });
+    const openMs = first - t0;
+    const scrub = await scrubInlines({
+      driver: o.driver,
+      handle: win.handle,
+      count: o.inlines,
+      rendered: (n) => waitForColour(o.driver, win.handle, STATUS_PATCH, statusRgb('inline', n), { timeoutMs: 180_000 }),
+    });
+    return { openMs, scrubMs: scrub.totalMs };
+  } finally {
+    const exited = new Promise((r) => viewer.once('exit', r));
+    if (viewer.exitCode === null) viewer.kill('SIGTERM');
+    await exited;
+  }
+}
+
+async function main(): Promise<void> {
+  const profiles = arg('profiles', 'same-region,cross-region,intercontinental').split(',');
+  const repeats = Number(arg('repeats', '3'));
+  const inlines = Number(arg('inlines', '100'));
+  const nas = netProfile(arg('nas-profile', 'lan'));
+  const home = path.join(tmpdir(), `fb-realism-${process.pid}`);
+  const layout = new VolumeLayout(headerFor(DEMO_SPEC));
+  const rowBricks = layout.bricks[1] * layout.bricks[2];
+  // Bricks each step touches: open shows inline 0 (brick row 0); the scrub reaches row ⌊inlines/64⌋.
+  const openBricks = rowBricks;
+  const scrubBricks = Math.floor(inlines / DEMO_SPEC.brickSize) * rowBricks;
+  console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`volume ${DEMO_SPEC.dims.join('×')} int16, ${layout.brickCount} bricks of ${layout.brickBytes / 1024} KiB; open touches ${openBricks} bricks, scrub-${inlines} ${scrubBricks} more; NAS link ${nas.name} (${nas.rttMs} ms, ${nas.mbps} Mbit/s)`);
+  const io = { out: console.log, err: console.error, cwd: process.cwd(), env: process.env, signal: new AbortController().signal };
+  const display = await ensureDisplay(io, !process.env.DISPLAY);
+  const driver = await DriverClient.start({ command: [process.execPath, path.join(REPO_ROOT, 'dist', 'driver.js')], env: { ...process.env, ...(display.display ? { DISPLAY: display.display } : {}) } });
+  try {
+    for (const name of profiles) {
+      const wan = netProfile(name);
+      const t0 = performance.now();
+      const stack = await startStandinStack({ home, profile: name, nasProfile: nas.name, viewerScript: path.join(REPO_ROOT, 'dist', 'standin-viewer.js'), logger: { debug() {}, info() {}, warn: console.error, error: console.error } });
+      const cells = new Map<string, Cell>();
+      try {
+        for (let r = 0; r < repeats; r++) {
+          for (const policy of ['Cold', 'Warm'] as const) {
+            for (const mode of (r % 2 ? ['B_fast', 'A_shared'] : ['A_shared', 'B_fast']) as Mode[]) {
+              const run = await oneRun({ stack, driver, display: display.display, mode, policy, inlines });
+              const c = cells.get(`${mode} ${policy}`) ?? { open: [], scrub: [] };
+              c.open.push(run.openMs);
+              c.scrub.push(run.scrubMs);
+              cells.set(`${mode} ${policy}`, c);
+            }
+          }
+        }
+      } finally {
+        await stack.stop();
+      }
+      const m = (mode: Mode, policy: Policy, k: keyof Cell) => median(cells.get(`${mode} ${policy}`)![k]);
+      console.log(`\nprofile ${wan.name}: WAN ${wan.rttMs} ms, ${wan.mbps} Mbit/s (${stack.netem.mechanism}); ${repeats} repeat(s) interleaved, medians; ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      for (const k of ['open', 'scrub'] as const) {
+        const bricks = k === 'open' ? openBricks : scrubBricks;
+        for (const mode of ['A_shared', 'B_fast'] as const) {
+          console.log(`  ${k.padEnd(5)} ${mode.padEnd(8)} Cold ${(m(mode, 'Cold', k) / 1000).toFixed(2)} s, Warm ${(m(mode, 'Warm', k) / 1000).toFixed(2)} s (n=${cells.get(`${mode} Cold`)![k].length}+${cells.get(`${mode} Warm`)![k].length}), Cold/Warm ${(m(mode, 'Cold', k) / m(mode, 'Warm', k)).toFixed(2)}`);
+          const model = standinModeCost({ mode, policy: 'Cold', computeMs: m(mode, 'Warm', k), bricks, brickBytes: layout.brickBytes, nas, wan });
+          console.log(`    ${explainCost(`${mode} Cold ${k}`, model, m(mode, 'Cold', k))}`);
+        }
+        const modelRatio =
+          standinModeCost({ mode: 'B_fast', policy: 'Cold', computeMs: m('B_fast', 'Warm', k), bricks, brickBytes: layout.brickBytes, nas, wan }).totalMs /
+          standinModeCost({ mode: 'A_shared', policy: 'Cold', computeMs: m('A_shared', 'Warm', k), bricks, brickBytes: layout.brickBytes, nas, wan }).totalMs;
+        console.log(
+          `  ${k}: B_fast/A_shared Cold ${(m('B_fast', 'Cold', k) / m('A_shared', 'Cold', k)).toFixed(2)} (model ${modelRatio.toFixed(2)}), Warm ${(m('B_fast', 'Warm', k) / m('A_shared', 'Warm', k)).toFixed(2)}`,
+        );
+      }
+    }
+  } finally {
+    await driver.close();
+    display.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+  console.log(`\nload average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+}
+
+main().catch((e: Error) => {
+  console.error(`bench:realism: ${e.message}`);
+  process.exitCode = 1;
+});
