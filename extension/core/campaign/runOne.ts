@@ -15,6 +15,7 @@ import { MarkerWriter } from '../runs/markerWriter';
 import { RunFolder } from '../runs/runFolderWriter';
 import { attachToLaunched } from './attachTarget';
 import { copyFastLog, fastLogOffset } from './fastLogSlice';
+import { snapshotOpenFiles } from './openFilesSnapshot';
 import type { PlanEntry } from './plan';
 import { replayWorkflow } from './replayWorkflow';
 import { waitFirstPicture } from './firstPicture';
@@ -159,6 +160,7 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
       const first = await waitFirstPicture(driver, window.handle, regions, { timeoutMs: openTimeoutMs, ...(settleMs !== undefined ? { settleMs } : {}), signal });
       s.markers?.mark('first_pixel', first.detail, first.at);
     }
+    if (s.folder) notes.open_files_snapshots = [snapshotOpenFiles(s.folder, target.pid, config.pathRules, ctx.configDir)];
     const workflow = entry.workflow;
     if (workflow.replay) {
       await replayWorkflow({ driver, window, file: abs(ctx.configDir, workflow.replay), signal, log: ctx.log, ...(s.markers ? { markers: s.markers } : {}) });
@@ -167,6 +169,7 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
       if (!def) throw new Error(`workflow ${workflow.name} is not defined under "workflows"`);
       await runWorkflow(def, { driver, window, regions, ...(settleMs !== undefined ? { settleMs } : {}), ...(s.markers ? { markers: s.markers } : {}), signal });
     }
+    if (s.folder) (notes.open_files_snapshots as number[]).push(snapshotOpenFiles(s.folder, target.pid, config.pathRules, ctx.configDir));
     s.markers?.mark('session_end');
   } catch (e) {
     if (target?.exitReason() && !ctx.signal.aborted) {
