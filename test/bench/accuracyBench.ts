@@ -187,7 +187,9 @@ function report(steps: Step[], truth: Map<string, Truth>, cpu: Record<Method, Cp
     console.log(`  sum of per-step times: ${f(sum / 1000, 3)} s vs truth ${f(truthSum / 1000, 3)} s: ${sum >= truthSum ? '+' : ''}${f(((sum - truthSum) / truthSum) * 100)} % (mean step ${f(truthSum / scrub.length, 1)} ms)`);
     const c = cpu[method];
     const driverPct = (c.driverS / c.wallS) * 100;
-    console.log(`  harness CPU while its steps ran (${f(c.wallS, 1)} s): driver ${f(driverPct, 1)} % of a core, bench process ${f((c.benchS / c.wallS) * 100, 1)} %`);
+    console.log(
+      `  harness CPU while its steps ran (${f(c.wallS, 1)} s): driver ${f(driverPct, 1)} % of a core (${f((c.driverS * 1000) / mine.length)} ms per step), bench process ${f((c.benchS / c.wallS) * 100, 1)} %`,
+    );
     if (method !== 'patch') {
       const waits = mine.map((s) => s.wait!).filter(Boolean);
       const polled = waits.filter((w) => w.watch === 'poll');
