@@ -147,7 +147,10 @@ export class ChangeWatcher {
       if (found.handle !== params.handle || !sameRegions(found.regions, params.regions)) {
         found.reader.close();
         recycle(found.frames);
-        throw new DriverError('bad_request', `baseline ${params.baseline} was grabbed for window ${found.handle}, regions ${found.regions.map(describe).join(', ')}; the wait asks for window ${params.handle}, regions ${params.regions.map(describe).join(', ')}`);
+        throw new DriverError(
+          'bad_request',
+          `baseline ${params.baseline} was grabbed for window ${found.handle}, regions ${found.regions.map(describe).join(', ')}; the wait asks for window ${params.handle}, regions ${params.regions.map(describe).join(', ')}`,
+        );
       }
       base = found;
     }

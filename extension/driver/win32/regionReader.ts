@@ -84,7 +84,7 @@ export class Win32RegionReader implements RegionReader {
   }
 
   waitForDrawing(): Promise<boolean> {
-    return Promise.reject(new DriverError('unsupported', 'GDI has no drawing reports for other processes\' windows'));
+    return Promise.reject(new DriverError('unsupported', "GDI has no drawing reports for other processes' windows"));
   }
 
   distrustDrawingReports(): void {}

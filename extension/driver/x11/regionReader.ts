@@ -119,7 +119,8 @@ export class X11RegionReader implements RegionReader {
 
   private setUpDamage(): boolean {
     if (!Damage || !Poll || process.env.FASTBENCH_X11_NO_DAMAGE === '1') return false;
-    const base = [0], err = [0];
+    const base = [0],
+      err = [0];
     if (!Damage.XDamageQueryExtension(this.dpy, base, err)) return false;
     this.takeError();
     const damage = Number(Damage.XDamageCreate(this.dpy, this.window, XDamageReportRawRectangles));
@@ -141,7 +142,12 @@ export class X11RegionReader implements RegionReader {
       if (this.event.readInt32LE(0) !== this.damageEvent) continue;
       any = true;
       const e = this.event;
-      const [x, y, w, h] = [e.readInt16LE(DAMAGE_AREA_OFFSET), e.readInt16LE(DAMAGE_AREA_OFFSET + 2), e.readUInt16LE(DAMAGE_AREA_OFFSET + 4), e.readUInt16LE(DAMAGE_AREA_OFFSET + 6)];
+      const [x, y, w, h] = [
+        e.readInt16LE(DAMAGE_AREA_OFFSET),
+        e.readInt16LE(DAMAGE_AREA_OFFSET + 2),
+        e.readUInt16LE(DAMAGE_AREA_OFFSET + 4),
+        e.readUInt16LE(DAMAGE_AREA_OFFSET + 6),
+      ];
       if (this.regions.some((r) => x < r.x + r.width && r.x < x + w && y < r.y + r.height && r.y < y + h)) drawn = true;
     }
     // The server keeps the union of everything drawn; empty it so it does not grow while we watch.
