@@ -6,7 +6,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.test-tools/**', '**/*.d.ts', 'extension/shared/schemas/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.test-tools/**', '**/*.d.ts', '**/*.d.mts', 'extension/shared/schemas/**'] },
   {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],

@@ -48,11 +48,17 @@ export class DriverError extends Error {
  * Reads a fixed set of client-relative regions of one window again and again, as cheaply as the platform allows
  * (buffers and shared memory are set up once). Made for render detection.
  */
+export const READER_SLOTS = 3;
+
 export interface RegionReader {
   /** How it reads ('xshm', 'xgetimage', 'bitblt-dib'; '+damage' when it can tell when drawing happened). */
   readonly method: string;
-  /** Reads every region: its raw pixel bytes in the backend's own format (views valid until the next read or close). */
-  read(): Uint8Array[];
+  /**
+   * Reads every region into one of READER_SLOTS sets of buffers (set up once, so a read copies nothing more) and
+   * returns that slot's views: raw pixel bytes in the backend's own format, valid until the slot is read again or
+   * the reader closes. The caller keeps the baseline in one slot and alternates the other two.
+   */
+  read(slot: number): Uint8Array[];
   /** True while waitForDrawing works: the platform reports drawing (X DAMAGE). Otherwise the caller samples on a timer. */
   readonly reportsDrawing: boolean;
   /**

@@ -31,33 +31,25 @@ const MAX_BASELINES = 16;
 const READER_IDLE_MS = 10_000;
 const MAX_IDLE_READERS = 4;
 
-type Baseline = { handle: string; regions: ClientRegion[]; reader: RegionReader; frames: Buffer[]; at: number; created: number };
+type Baseline = { handle: string; regions: ClientRegion[]; reader: RegionReader; frames: Uint8Array[]; at: number; created: number };
 type Wait = { handle: string; cancel: (why: string) => void };
 type IdleReader = { key: string; reader: RegionReader; since: number };
 const readerKey = (handle: string, regions: ClientRegion[], owner: string) => `${handle}|${owner}|${regions.map(describe).join(',')}`;
 
-/**
- * Frame buffers are reused: a 900x668 region is 2.4 MB, and allocating one per change made garbage collection the
- * driver's largest CPU cost (measured with --cpu-prof during bench:accuracy).
- */
-const spareBuffers = new Map<number, Buffer[]>();
-const MAX_SPARE_PER_SIZE = 8;
-function copyOf(bytes: Uint8Array): Buffer {
-  const b = spareBuffers.get(bytes.length)?.pop() ?? Buffer.allocUnsafe(bytes.length);
-  b.set(bytes);
-  return b;
-}
-function recycle(buffers: Iterable<Buffer>): void {
-  for (const b of new Set(buffers)) {
-    const list = spareBuffers.get(b.length) ?? [];
-    if (list.length < MAX_SPARE_PER_SIZE) list.push(b);
-    spareBuffers.set(b.length, list);
-  }
-}
+/** Byte equality (memcmp) of two views, without copying either. */
 type Until = 'changed' | 'restored' | 'nonblank';
 /** Every pixel the same (a cleared canvas): the content equals itself shifted by one 32-bit pixel, a native memcmp. */
-const uniform = (b: Buffer) => b.length <= 4 || b.compare(b, 4, b.length, 0, b.length - 4) === 0;
-const same = (a: Uint8Array, b: Buffer) => a.length === b.length && b.equals(a);
+const uniform = (a: Uint8Array) => {
+  const b = Buffer.from(a.buffer, a.byteOffset, a.length);
+  return b.length <= 4 || b.compare(b, 4, b.length, 0, b.length - 4) === 0;
+};
+const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
+/**
+ * Reader slots: the baseline is read into slot 0 and stays there for the whole wait; reads alternate between slots 1
+ * and 2, the latest content being the last slot that differed. Nothing is copied: copying 2.4 MB per change was a
+ * large share of the driver's CPU per step.
+ */
+const BASELINE_SLOT = 0;
 const sameRegions = (a: ClientRegion[], b: ClientRegion[]) =>
   a.length === b.length && a.every((r, i) => r.x === b[i]!.x && r.y === b[i]!.y && r.width === b[i]!.width && r.height === b[i]!.height);
 const describe = (r: ClientRegion) => `${r.width}x${r.height}+${r.x}+${r.y}`;
@@ -83,7 +75,7 @@ export class ChangeWatcher {
     const key = readerKey(handle, regions, this.owner(handle));
     const reused = this.idle.findIndex((r) => r.key === key);
     let reader = reused >= 0 ? this.idle.splice(reused, 1)[0]!.reader : this.open(handle, regions);
-    let frames: Buffer[];
+    let frames: Uint8Array[];
     let at: number;
     try {
       ({ frames, at } = this.readAll(reader));
@@ -106,17 +98,14 @@ export class ChangeWatcher {
     return { baseline: token, grabbedAt_mono_ms: at, method: reader.method };
   }
 
-  private readAll(reader: RegionReader): { frames: Buffer[]; at: number } {
+  private readAll(reader: RegionReader): { frames: Uint8Array[]; at: number } {
     const t0 = monoMs();
-    const raw = reader.read();
-    const at = (t0 + monoMs()) / 2;
-    return { frames: raw.map((f) => copyOf(f!)), at };
+    const frames = reader.read(BASELINE_SLOT);
+    return { frames, at: (t0 + monoMs()) / 2 };
   }
 
   private drop(token: string): void {
-    const b = this.baselines.get(token);
-    b?.reader.close();
-    if (b) recycle(b.frames);
+    this.baselines.get(token)?.reader.close();
     this.baselines.delete(token);
   }
 
@@ -164,8 +153,10 @@ export class ChangeWatcher {
       this.baselines.delete(params.baseline);
       if (found.handle !== params.handle || !sameRegions(found.regions, params.regions)) {
         found.reader.close();
-        recycle(found.frames);
-        throw new DriverError('bad_request', `baseline ${params.baseline} was grabbed for window ${found.handle}, regions ${found.regions.map(describe).join(', ')}; the wait asks for window ${params.handle}, regions ${params.regions.map(describe).join(', ')}`);
+        throw new DriverError(
+          'bad_request',
+          `baseline ${params.baseline} was grabbed for window ${found.handle}, regions ${found.regions.map(describe).join(', ')}; the wait asks for window ${params.handle}, regions ${params.regions.map(describe).join(', ')}`,
+        );
       }
       base = found;
     }
@@ -175,7 +166,8 @@ export class ChangeWatcher {
   private run(base: Baseline, p: { handle: string; regions: ClientRegion[]; settleMs: number; timeoutMs: number; until: Until }): Promise<ChangeWaitResult> {
     const { reader } = base;
     const n = base.frames.length;
-    const last = base.frames.map((f) => f); // the content of the latest sample, per region
+    let last = base.frames; // the content of the latest sample (a slot's views)
+    let lastSlot = BASELINE_SLOT;
     // 'nonblank' (a first picture): a region "differs" once it shows anything but one flat colour, already at the baseline.
     const blankness = p.until === 'nonblank';
     const differs = base.frames.map((f) => blankness && !uniform(f)); // latest content differs from the baseline, per region
@@ -192,23 +184,24 @@ export class ChangeWatcher {
 
     /** Reads the regions, stamped at the read's midpoint; true when the content changed. */
     const sample = (): { t: number; changed: boolean } => {
+      const slot = lastSlot === 1 ? 2 : 1;
       const t0 = monoMs();
-      const frames = reader.read();
+      const frames = reader.read(slot);
       const t = (t0 + monoMs()) / 2;
       grabs++;
       if (prevSample !== undefined) maxGap = Math.max(maxGap, t - prevSample);
       prevSample = t;
       let changed = false;
       for (let i = 0; i < n; i++) {
-        const f = frames[i]!;
-        if (same(f, last[i]!)) continue;
-        const previous = last[i]!;
-        last[i] = copyOf(f);
-        if (previous !== base.frames[i]) recycle([previous]);
-        differs[i] = blankness ? !uniform(last[i]!) : !last[i]!.equals(base.frames[i]!);
+        if (same(frames[i]!, last[i]!)) continue;
+        differs[i] = blankness ? !uniform(frames[i]!) : !same(frames[i]!, base.frames[i]!);
         changed = true;
       }
       if (changed) {
+        // The whole slot becomes the latest content (unchanged regions hold equal bytes there), so the next read
+        // can take the other slot.
+        last = frames;
+        lastSlot = slot;
         contentSince = t;
         if (changedAt === undefined && differs.some(Boolean)) {
           changedAt = t;
@@ -282,16 +275,13 @@ export class ChangeWatcher {
 
     const wait: Wait = { handle: p.handle, cancel: (why) => (stopped = new DriverError('cancelled', why)) };
     this.waits.add(wait);
-    const done = () => recycle([...base.frames, ...last]);
     return loop().then(
       (result) => {
-        done();
         this.waits.delete(wait);
         this.keep(p.handle, p.regions, reader);
         return result;
       },
       (e: unknown) => {
-        done();
         // After a timeout or an error the reader may be broken (window gone, a poll in flight): never reuse it.
         this.waits.delete(wait);
         reader.close();

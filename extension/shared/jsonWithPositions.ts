@@ -1,4 +1,5 @@
-import { createScanner, type SyntaxKind } from 'jsonc-parser';
+// The ESM build: the package's "main" is a UMD wrapper whose require() calls no bundler can follow.
+import { createScanner, type SyntaxKind } from 'jsonc-parser/lib/esm/main.js';
 
 // A strict JSON parser that remembers where every value and key starts, so a validation error can say
 // "line 12:7" and not just a path. JSON.parse gives neither positions for values nor useful messages for

@@ -52,7 +52,11 @@ async function main(): Promise<void> {
   let driver: DriverClient | undefined;
   let pollDriver: DriverClient | undefined;
   try {
-    console.log(`load average at start: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+    console.log(
+      `load average at start: ${loadavg()
+        .map((v) => v.toFixed(2))
+        .join(' ')}`,
+    );
     const volume = path.join(dir, 'bench.fbvol');
     await generateVolume(volume, { dims: DIMS, sampleFormat: 'int16', brickSize: 64, seed: 11 });
     writeFileSync(
@@ -75,7 +79,11 @@ async function main(): Promise<void> {
     const truth = readTruth(truthFile);
     report(steps.steps, truth, steps.cpu);
     await grabCosts(x.display, win);
-    console.log(`load average at end: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+    console.log(
+      `load average at end: ${loadavg()
+        .map((v) => v.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     viewer?.kill('SIGTERM');
     await driver?.close();
@@ -94,9 +102,24 @@ async function runSteps(drivers: Drivers, win: WindowInfo): Promise<{ steps: Ste
   const cpu = Object.fromEntries(METHODS.map((m) => [m, { driverS: 0, benchS: 0, wallS: 0 }])) as Record<Method, Cpu>;
   const steps: Step[] = [];
   let driver = drivers.damage;
-  const key = (k: string) => () => driver.request('input/inject', { handle, coordinates: 'client', events: [{ kind: 'key_down', key: k }, { kind: 'key_up', key: k }] });
+  const key = (k: string) => () =>
+    driver.request('input/inject', {
+      handle,
+      coordinates: 'client',
+      events: [
+        { kind: 'key_down', key: k },
+        { kind: 'key_up', key: k },
+      ],
+    });
   const click = (cx: number, cy: number) => () =>
-    driver.request('input/inject', { handle, coordinates: 'client', events: [{ kind: 'down', button: 'left', x: cx, y: cy }, { kind: 'up', button: 'left', x: cx, y: cy }] });
+    driver.request('input/inject', {
+      handle,
+      coordinates: 'client',
+      events: [
+        { kind: 'down', button: 'left', x: cx, y: cy },
+        { kind: 'up', button: 'left', x: cx, y: cy },
+      ],
+    });
 
   const step = async (method: Method, block: number, kind: ViewerStep, send: () => Promise<unknown>) => {
     const count = ++counts[kind];
@@ -159,7 +182,11 @@ function report(steps: Step[], truth: Map<string, Truth>, cpu: Record<Method, Cp
     const err = (s: Step) => s.detected - truth.get(`${s.kind} ${s.count}`)!.presented;
     const abs = mine.map((s) => Math.abs(err(s)));
     const signed = mine.map(err);
-    const title = { damage: 'generic, damage-driven (window/waitForChange)', poll: 'generic, polling (window/waitForChange, DAMAGE off)', patch: 'status patch (waitForColour, client-side probes)' };
+    const title = {
+      damage: 'generic, damage-driven (window/waitForChange)',
+      poll: 'generic, polling (window/waitForChange, DAMAGE off)',
+      patch: 'status patch (waitForColour, client-side probes)',
+    };
     console.log(`\n${title[method]}`);
     const medAbs = median(abs);
     const p95Abs = percentile(abs, 95);
@@ -180,20 +207,35 @@ function report(steps: Step[], truth: Map<string, Truth>, cpu: Record<Method, Cp
       truthSpan += truthOf(b.at(-1)!) - b[0]!.sent;
     }
     const scrubErr = ((span - truthSpan) / truthSpan) * 100;
-    console.log(`  scrub (${scrub.length} PageDowns, first key → last rendered per block): ${f(span / 1000, 3)} s vs truth ${f(truthSpan / 1000, 3)} s: ${scrubErr >= 0 ? '+' : ''}${f(scrubErr)} %`);
+    console.log(
+      `  scrub (${scrub.length} PageDowns, first key → last rendered per block): ${f(span / 1000, 3)} s vs truth ${f(truthSpan / 1000, 3)} s: ${scrubErr >= 0 ? '+' : ''}${f(scrubErr)} %`,
+    );
     // Stricter: the sum of the per-step times (key → rendered), where every step's detection lag adds up.
     const sum = scrub.reduce((a, s) => a + (s.detected - s.sent), 0);
     const truthSum = scrub.reduce((a, s) => a + (truthOf(s) - s.sent), 0);
-    console.log(`  sum of per-step times: ${f(sum / 1000, 3)} s vs truth ${f(truthSum / 1000, 3)} s: ${sum >= truthSum ? '+' : ''}${f(((sum - truthSum) / truthSum) * 100)} % (mean step ${f(truthSum / scrub.length, 1)} ms)`);
+    console.log(
+      `  sum of per-step times: ${f(sum / 1000, 3)} s vs truth ${f(truthSum / 1000, 3)} s: ${sum >= truthSum ? '+' : ''}${f(((sum - truthSum) / truthSum) * 100)} % (mean step ${f(truthSum / scrub.length, 1)} ms)`,
+    );
     const c = cpu[method];
     const driverPct = (c.driverS / c.wallS) * 100;
-    console.log(`  harness CPU while its steps ran (${f(c.wallS, 1)} s): driver ${f(driverPct, 1)} % of a core, bench process ${f((c.benchS / c.wallS) * 100, 1)} %`);
+    console.log(
+      `  harness CPU while its steps ran (${f(c.wallS, 1)} s): driver ${f(driverPct, 1)} % of a core (${f((c.driverS * 1000) / mine.length)} ms per step), bench process ${f((c.benchS / c.wallS) * 100, 1)} %`,
+    );
     if (method !== 'patch') {
       const waits = mine.map((s) => s.wait!).filter(Boolean);
       const polled = waits.filter((w) => w.watch === 'poll');
       const hz = polled.map((w) => w.grabHz);
       console.log(
-        `  watching: ${waits.length - polled.length} step(s) by X damage reports, ${polled.length} by polling${polled.length ? ` (${f(median(hz), 0)} Hz median, min ${f(Math.min(...hz), 0)}; largest gap p95 ${f(percentile(polled.map((w) => w.maxGapMs), 95))} ms)` : ''}; ${waits.reduce((a, w) => a + w.grabs, 0)} reads; ${[...new Set(waits.map((w) => w.method))].join(', ')}`,
+        `  watching: ${waits.length - polled.length} step(s) by X damage reports, ${polled.length} by polling${
+          polled.length
+            ? ` (${f(median(hz), 0)} Hz median, min ${f(Math.min(...hz), 0)}; largest gap p95 ${f(
+                percentile(
+                  polled.map((w) => w.maxGapMs),
+                  95,
+                ),
+              )} ms)`
+            : ''
+        }; ${waits.reduce((a, w) => a + w.grabs, 0)} reads; ${[...new Set(waits.map((w) => w.method))].join(', ')}`,
       );
       if (polled.length && Math.min(...hz) < 200) missed.push(`${method}: a polled wait sampled at ${f(Math.min(...hz), 0)} Hz (< 200)`);
       if (medAbs > 2) missed.push(`${method}: |error| median ${f(medAbs)} ms > 2 ms`);

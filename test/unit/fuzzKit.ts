@@ -5,8 +5,8 @@ import type { Problem } from '../../extension/shared/problems';
 // Shared pieces of the property-based tests: inputs that are almost valid (one structured mutation of a valid
 // document) or not at all (arbitrary text), and what a clear rejection looks like.
 
-/** Runs per property: thousands of generated inputs each, seeded by fast-check (a failure prints its seed). */
-export const RUNS = 2000;
+/** Runs per property: thousands of generated inputs each (FASTBENCH_FUZZ_RUNS for a longer hunt); a failure prints its seed. */
+export const RUNS = Number(process.env.FASTBENCH_FUZZ_RUNS ?? 2000);
 
 /** Text a crash leaves in a message: a raw JS error instead of one that names the field or line. */
 const RAW_ERROR = /TypeError|RangeError|ReferenceError|Cannot read prop|is not a function|is not iterable|\[object Object\]|undefined is not|Maximum call stack/;

@@ -33,7 +33,15 @@ describe('Win32 render detection: window/waitForChange against a window that pai
     await target?.stop();
   });
 
-  const press = (key: string) => d.request('input/inject', { handle: w.handle, coordinates: 'client', events: [{ kind: 'key_down', key }, { kind: 'key_up', key }] });
+  const press = (key: string) =>
+    d.request('input/inject', {
+      handle: w.handle,
+      coordinates: 'client',
+      events: [
+        { kind: 'key_down', key },
+        { kind: 'key_up', key },
+      ],
+    });
   const painted = (shade: number) => target.lines().find((l) => l.kind === 'painted' && Number(l.f.shade) === shade);
 
   test('R: the change is seen after the key and by the time the target logged its paint; the block shows the new shade', async () => {

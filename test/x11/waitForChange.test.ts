@@ -166,7 +166,14 @@ test('the driver serves other requests while a wait runs: the key is injected th
   const waiting = waitForRender(driver, win.handle, [region], { timeoutMs: 10_000 });
   await sleep(50);
   const sent = mono();
-  await driver.request('input/inject', { handle: win.handle, coordinates: 'client', events: [{ kind: 'key_down', key: 'z' }, { kind: 'key_up', key: 'z' }] });
+  await driver.request('input/inject', {
+    handle: win.handle,
+    coordinates: 'client',
+    events: [
+      { kind: 'key_down', key: 'z' },
+      { kind: 'key_up', key: 'z' },
+    ],
+  });
   const injected = mono();
   assert.ok(injected - sent < 1000, `inject answered in ${(injected - sent).toFixed(1)} ms while the wait ran`);
   const r = await waiting;
@@ -226,7 +233,15 @@ test('stand-in viewer: each PageDown is settled after the frame its ground-truth
       driver,
       win.handle,
       [view],
-      () => driver.request('input/inject', { handle: win.handle, coordinates: 'client', events: [{ kind: 'key_down', key: 'Next' }, { kind: 'key_up', key: 'Next' }] }),
+      () =>
+        driver.request('input/inject', {
+          handle: win.handle,
+          coordinates: 'client',
+          events: [
+            { kind: 'key_down', key: 'Next' },
+            { kind: 'key_up', key: 'Next' },
+          ],
+        }),
       { timeoutMs: 15_000 },
     );
     const frame = frames().find((f) => f.count === n);

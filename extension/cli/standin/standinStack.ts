@@ -99,10 +99,10 @@ export async function startStandinStack(o: StandinStackOptions): Promise<Standin
     if (kernel.ok) {
       netns = await createWanNamespace(wanProfile, 'fbwan');
       stops.push(() => netns!.close());
-      azurite = await startAzurite(paths.azuriteFolder, 10000, netns.cloudAddress, netns.wrap);
+      azurite = await startAzurite(paths.azuriteFolder, 10000, netns.cloudAddress, netns.wrap, true);
     } else {
       why = kernel.why;
-      azurite = await startAzurite(paths.azuriteFolder);
+      azurite = await startAzurite(paths.azuriteFolder, 0, '127.0.0.1', [], true);
     }
     stops.push(() => azurite.stop());
     note('azurite', azurite.pid, paths.azuriteFolder);

@@ -1,5 +1,5 @@
 import type { Rect } from '../../shared/driverProtocol';
-import { DriverError, type RegionReader } from '../backend';
+import { DriverError, READER_SLOTS, type RegionReader } from '../backend';
 import { viewBytes, type Handle, type Win32, type WinRect } from './user32';
 
 // Reads client regions of one window for render detection: GDI BitBlt from the window's client DC into a
@@ -16,6 +16,7 @@ type Target = { dc: Handle; bitmap: Handle; old: Handle; view: Uint8Array };
 export class Win32RegionReader implements RegionReader {
   readonly method = 'bitblt-dib';
   readonly reportsDrawing = false;
+  /** DIB sections slot by slot: targets[slot * regions.length + region]. */
   private readonly targets: Target[] = [];
   private closed = false;
 
@@ -35,7 +36,7 @@ export class Win32RegionReader implements RegionReader {
       }
     }
     try {
-      for (const r of regions) this.targets.push(this.makeTarget(r));
+      for (let slot = 0; slot < READER_SLOTS; slot++) for (const r of regions) this.targets.push(this.makeTarget(r));
     } catch (e) {
       this.close();
       throw e;
@@ -63,14 +64,15 @@ export class Win32RegionReader implements RegionReader {
     return { dc, bitmap, old, view: viewBytes(bits[0], r.width * r.height * 4) };
   }
 
-  read(): Uint8Array[] {
+  read(slot: number): Uint8Array[] {
+    const targets = this.targets.slice(slot * this.regions.length, (slot + 1) * this.regions.length);
     if (this.closed) throw new DriverError('gone', 'region reader is closed');
     const w = this.w;
     const src = w.GetDC(this.hwnd) as Handle;
     if (!src) throw new DriverError('gone', `GetDC failed for window ${this.hwnd} (error ${w.GetLastError()}): closed?`);
     try {
       this.regions.forEach((r, i) => {
-        const t = this.targets[i]!;
+        const t = targets[i]!;
         if (!w.BitBlt(t.dc, 0, 0, r.width, r.height, src, r.x, r.y, SRCCOPY)) {
           throw new DriverError('gone', `BitBlt of ${r.width}x${r.height}+${r.x}+${r.y} from window ${this.hwnd} failed (error ${w.GetLastError()})`);
         }
@@ -80,11 +82,11 @@ export class Win32RegionReader implements RegionReader {
     }
     // GDI batches drawing calls; the DIB's memory is only up to date after a flush.
     w.GdiFlush();
-    return this.targets.map((t) => t.view);
+    return targets.map((t) => t.view);
   }
 
   waitForDrawing(): Promise<boolean> {
-    return Promise.reject(new DriverError('unsupported', 'GDI has no drawing reports for other processes\' windows'));
+    return Promise.reject(new DriverError('unsupported', "GDI has no drawing reports for other processes' windows"));
   }
 
   distrustDrawingReports(): void {}

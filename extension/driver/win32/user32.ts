@@ -18,7 +18,8 @@ function bind() {
   const advapi32 = koffi.load('advapi32.dll');
   // The handle types are plain pointers to one opaque type: what matters is that they marshal as BigInt.
   koffi.pointer('FB_HANDLE', koffi.opaque('FB_OPAQUE'));
-  const EnumWindowsProc = koffi.proto('int __stdcall FB_EnumWindowsProc(FB_HANDLE hwnd, intptr_t lParam)');
+  // Registered by name: EnumWindows below refers to FB_EnumWindowsProc in its declaration.
+  koffi.proto('int __stdcall FB_EnumWindowsProc(FB_HANDLE hwnd, intptr_t lParam)');
   /** A function that may be missing on older Windows or under Wine: undefined instead of a throw. */
   const optional = <T>(make: () => T): T | undefined => {
     try {

@@ -1,5 +1,5 @@
 import type { Rect } from '../../shared/driverProtocol';
-import { DriverError, type RegionReader } from '../backend';
+import { DriverError, READER_SLOTS, type RegionReader } from '../backend';
 import { Damage, DAMAGE_AREA_OFFSET, Poll, POLLIN, SHM, SHM_INFO_SIZE, Shm, XDamageReportRawRectangles, XIMAGE_BPL_OFFSET, XIMAGE_DATA_OFFSET } from './xshm';
 import { X, XC, XImageHead, koffi, type Ptr } from './xlib';
 
@@ -21,13 +21,15 @@ type Segment = { image: bigint; info: Buffer; addr: bigint; size: number; view: 
 
 export class X11RegionReader implements RegionReader {
   private readonly dpy: bigint;
+  /** Shared segments, slot by slot: segments[slot * regions.length + region]. */
   private readonly segments: Segment[] = [];
   private damage = 0;
   private damageEvent = -1;
   private readonly event = Buffer.alloc(192);
   private readonly pollFd = Buffer.alloc(8);
   private polling: Promise<unknown> | undefined;
-  private pending: Ptr[] = [];
+  /** XGetImage's images per slot, freed when the slot is read again. */
+  private readonly pending: Ptr[][] = Array.from({ length: READER_SLOTS }, () => []);
   private closed = false;
   private released = false;
   method: string;
@@ -63,43 +65,44 @@ export class X11RegionReader implements RegionReader {
     return this.damage !== 0;
   }
 
-  /** One shared segment per region; false (and plain XGetImage) when the server cannot share memory with us. */
+  /** One shared segment per region and slot; false (and plain XGetImage) when the server cannot share memory with us. */
   private setUpShm(visual: Ptr, depth: number): boolean {
     if (!Shm || process.env.FASTBENCH_X11_NO_SHM === '1' || !Shm.XShmQueryExtension(this.dpy)) return false;
-    for (const r of this.regions) {
-      const info = Buffer.alloc(SHM_INFO_SIZE);
-      const image = Shm.XShmCreateImage(this.dpy, visual, depth, XC.ZPixmap, null, info, r.width, r.height) as Ptr;
-      if (!image) return this.dropShm();
-      const size = (koffi.decode(image, XIMAGE_BPL_OFFSET, 'int') as number) * r.height;
-      const id = Shm.shmget(SHM.IPC_PRIVATE, size, SHM.IPC_CREAT | 0o600) as number;
-      if (id < 0) {
-        X.XFree(image);
-        return this.dropShm();
-      }
-      const addr = Shm.shmat(id, null, 0) as bigint;
-      const address = koffi.address(addr);
-      if (address === 0xffffffffffffffffn) {
+    for (let slot = 0; slot < READER_SLOTS; slot++)
+      for (const r of this.regions) {
+        const info = Buffer.alloc(SHM_INFO_SIZE);
+        const image = Shm.XShmCreateImage(this.dpy, visual, depth, XC.ZPixmap, null, info, r.width, r.height) as Ptr;
+        if (!image) return this.dropShm();
+        const size = (koffi.decode(image, XIMAGE_BPL_OFFSET, 'int') as number) * r.height;
+        const id = Shm.shmget(SHM.IPC_PRIVATE, size, SHM.IPC_CREAT | 0o600) as number;
+        if (id < 0) {
+          X.XFree(image);
+          return this.dropShm();
+        }
+        const addr = Shm.shmat(id, null, 0) as bigint;
+        const address = koffi.address(addr);
+        if (address === 0xffffffffffffffffn) {
+          Shm.shmctl(id, SHM.IPC_RMID, null);
+          X.XFree(image);
+          return this.dropShm();
+        }
+        info.writeInt32LE(id, 8);
+        info.writeBigUInt64LE(address, 16);
+        koffi.encode(image, XIMAGE_DATA_OFFSET, 'void *', addr);
+        this.takeError();
+        Shm.XShmAttach(this.dpy, info);
+        X.XSync(this.dpy, 0);
+        // Marked for removal now: the segment then disappears with the last detach, even if the driver is killed.
         Shm.shmctl(id, SHM.IPC_RMID, null);
-        X.XFree(image);
-        return this.dropShm();
+        const segment = { image, info, addr, size, view: new Uint8Array(koffi.view(addr, size)) };
+        if (this.takeError()) {
+          // A remote X server cannot attach our memory (BadAccess): read through the socket instead.
+          Shm.shmdt(addr);
+          X.XFree(image);
+          return this.dropShm();
+        }
+        this.segments.push(segment);
       }
-      info.writeInt32LE(id, 8);
-      info.writeBigUInt64LE(address, 16);
-      koffi.encode(image, XIMAGE_DATA_OFFSET, 'void *', addr);
-      this.takeError();
-      Shm.XShmAttach(this.dpy, info);
-      X.XSync(this.dpy, 0);
-      // Marked for removal now: the segment then disappears with the last detach, even if the driver is killed.
-      Shm.shmctl(id, SHM.IPC_RMID, null);
-      const segment = { image, info, addr, size, view: new Uint8Array(koffi.view(addr, size)) };
-      if (this.takeError()) {
-        // A remote X server cannot attach our memory (BadAccess): read through the socket instead.
-        Shm.shmdt(addr);
-        X.XFree(image);
-        return this.dropShm();
-      }
-      this.segments.push(segment);
-    }
     return true;
   }
 
@@ -119,7 +122,8 @@ export class X11RegionReader implements RegionReader {
 
   private setUpDamage(): boolean {
     if (!Damage || !Poll || process.env.FASTBENCH_X11_NO_DAMAGE === '1') return false;
-    const base = [0], err = [0];
+    const base = [0],
+      err = [0];
     if (!Damage.XDamageQueryExtension(this.dpy, base, err)) return false;
     this.takeError();
     const damage = Number(Damage.XDamageCreate(this.dpy, this.window, XDamageReportRawRectangles));
@@ -141,7 +145,12 @@ export class X11RegionReader implements RegionReader {
       if (this.event.readInt32LE(0) !== this.damageEvent) continue;
       any = true;
       const e = this.event;
-      const [x, y, w, h] = [e.readInt16LE(DAMAGE_AREA_OFFSET), e.readInt16LE(DAMAGE_AREA_OFFSET + 2), e.readUInt16LE(DAMAGE_AREA_OFFSET + 4), e.readUInt16LE(DAMAGE_AREA_OFFSET + 6)];
+      const [x, y, w, h] = [
+        e.readInt16LE(DAMAGE_AREA_OFFSET),
+        e.readInt16LE(DAMAGE_AREA_OFFSET + 2),
+        e.readUInt16LE(DAMAGE_AREA_OFFSET + 4),
+        e.readUInt16LE(DAMAGE_AREA_OFFSET + 6),
+      ];
       if (this.regions.some((r) => x < r.x + r.width && r.x < x + w && y < r.y + r.height && r.y < y + h)) drawn = true;
     }
     // The server keeps the union of everything drawn; empty it so it does not grow while we watch.
@@ -174,9 +183,9 @@ export class X11RegionReader implements RegionReader {
     this.method = this.method.replace('+damage', '');
   }
 
-  read(): Uint8Array[] {
+  read(slot: number): Uint8Array[] {
     if (this.closed) throw new DriverError('gone', 'region reader is closed');
-    return this.segments.length ? this.readShm() : this.readGetImage();
+    return this.segments.length ? this.readShm(slot) : this.readGetImage(slot);
   }
 
   private check(what: string): void {
@@ -184,9 +193,9 @@ export class X11RegionReader implements RegionReader {
     if (error) throw new DriverError('gone', `${what} failed for window ${this.window} (X error ${error.code}): closed, unmapped, or partly off screen?`);
   }
 
-  private readShm(): Uint8Array[] {
+  private readShm(slot: number): Uint8Array[] {
     return this.regions.map((r, i) => {
-      const s = this.segments[i]!;
+      const s = this.segments[slot * this.regions.length + i]!;
       const ok = Shm!.XShmGetImage(this.dpy, this.window, s.image, r.x, r.y, ALL_PLANES);
       this.check('XShmGetImage');
       if (!ok) this.fail('XShmGetImage');
@@ -194,13 +203,13 @@ export class X11RegionReader implements RegionReader {
     });
   }
 
-  private readGetImage(): Uint8Array[] {
-    this.freePending();
+  private readGetImage(slot: number): Uint8Array[] {
+    this.freePending(slot);
     return this.regions.map((r) => {
       const image = X.XGetImage(this.dpy, this.window, r.x, r.y, r.width, r.height, ALL_PLANES, XC.ZPixmap) as Ptr;
       this.check('XGetImage');
       if (!image) this.fail('XGetImage');
-      this.pending.push(image);
+      this.pending[slot]!.push(image);
       const head = koffi.decode(image, XImageHead) as { data: Ptr; bytes_per_line: number };
       return new Uint8Array(koffi.view(head.data!, head.bytes_per_line * r.height));
     });
@@ -210,9 +219,9 @@ export class X11RegionReader implements RegionReader {
     throw new DriverError('gone', `${what} failed for window ${this.window}: closed, unmapped, or partly off screen?`);
   }
 
-  /** XGetImage's images live until the next read (the caller compares the views first). */
-  private freePending(): void {
-    for (const image of this.pending.splice(0)) {
+  /** XGetImage's images live until their slot is read again (the caller still compares with them). */
+  private freePending(slot: number): void {
+    for (const image of this.pending[slot]!.splice(0)) {
       const head = koffi.decode(image!, XImageHead) as { data: Ptr };
       if (head.data) X.XFree(head.data);
       X.XFree(image);
@@ -229,7 +238,7 @@ export class X11RegionReader implements RegionReader {
   private release(): void {
     if (this.released) return;
     this.released = true;
-    this.freePending();
+    for (let slot = 0; slot < READER_SLOTS; slot++) this.freePending(slot);
     if (this.damage) Damage!.XDamageDestroy(this.dpy, this.damage);
     this.releaseShm();
     X.XSync(this.dpy, 0);

@@ -4,7 +4,7 @@ import type { Rect, WindowInfo } from '../../shared/driverProtocol';
 import { DriverError, type DriverBackend, type Injection, type MouseButton, type RawInput, type RegionReader } from '../backend';
 import { keyNameFromKeysym, keysymNameForKey } from './keysyms';
 import { X11RegionReader } from './regionReader';
-import { X, XC, XRes, XClassHint, XErrorHandler, XImageHead, XRecordInterceptData, XRecordInterceptProc, XWindowAttributes, koffi, type Ptr } from './xlib';
+import { X, XC, XRes, XErrorHandler, XImageHead, XRecordInterceptData, XRecordInterceptProc, koffi, type Ptr } from './xlib';
 
 const monoMs = () => Number(process.hrtime.bigint()) / 1e6;
 const BUTTONS: Record<MouseButton, number> = { left: 1, middle: 2, right: 3, x1: 8, x2: 9 };

@@ -53,13 +53,16 @@ function azuriteBlobMain(): string {
   }
 }
 
-/** `wrap` prefixes the command, e.g. ["ip", "netns", "exec", NAME] to run Azurite in a WAN namespace. */
-export async function startAzurite(location: string, port = 0, host = '127.0.0.1', wrap: string[] = []): Promise<RunningAzurite> {
+/**
+ * `wrap` prefixes the command, e.g. ["ip", "netns", "exec", NAME] to run Azurite in a WAN namespace.
+ * `detached`: its own process group, so a Ctrl-C meant for the caller reaches it only through stop().
+ */
+export async function startAzurite(location: string, port = 0, host = '127.0.0.1', wrap: string[] = [], detached = false): Promise<RunningAzurite> {
   mkdirSync(location, { recursive: true });
   const p = port || (await freePort());
   const args = ['--blobHost', host, '--blobPort', String(p), '--location', location, '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--loose'];
   const command = [...wrap, process.execPath, azuriteBlobMain(), ...args];
-  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], detached });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
