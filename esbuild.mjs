@@ -98,8 +98,9 @@ if (unknown.length) {
 }
 const entries = allEntries.filter((e) => !only || only.includes(e.name));
 
-// Heavy modules must not load when the extension activates: they may only be reached through import().
-const HEAVY = [/node_modules\/@azure\//, /node_modules\/systeminformation\//, /^koffi$/];
+// Heavy modules must not load when the extension activates: they may only be reached through import(). zod is
+// among them: initialising it and the schemas costs more than the whole activation budget (50 ms).
+const HEAVY = [/node_modules\/@azure\//, /node_modules\/systeminformation\//, /node_modules\/zod\//, /^koffi$/];
 function staticHeavyImports(metafile, entry) {
   const seen = new Set();
   const stack = [entry];

@@ -3,11 +3,14 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { channelLogger } from './logChannel';
 import { registerProbeCommand } from './probeCommand';
-import { RunDetailsPanel } from './runDetailsPanel';
 import type { RecordArgs, RecordController } from './recordCommands';
 import { RunsTreeProvider, type RunsNode } from './runsTree';
 import { SecretStore, normaliseSas } from './secrets';
-import { pickRecording, validateRecording, type RecordingValidation } from './validateRecordingCommand';
+import type { RecordingValidation } from './validateRecordingCommand';
+
+// Modules that need zod and the schemas load on first use (import()), so activation evaluates none of them;
+// esbuild.mjs fails the build if one becomes a static import of extension.ts.
+const validation = () => import('./validateRecordingCommand');
 import { RECORDING_FILE_SUFFIX } from '../shared/names';
 import { redactSecrets } from '../shared/secrets';
 
@@ -59,6 +62,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
 
   context.subscriptions.push(
     command('fastbench.validateRecording', async (arg?: unknown): Promise<RecordingValidation | undefined> => {
+      const { pickRecording, validateRecording } = await validation();
       const uri = await pickRecording(arg);
       if (!uri) return undefined;
       const result = await validateRecording(uri, diagnostics, log);
@@ -95,6 +99,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
     command('fastbench.refreshRuns', async () => runsTree.refresh()),
     command('fastbench.openRun', async (folder?: unknown) => {
       if (typeof folder !== 'string') return;
+      const { RunDetailsPanel } = await import('./runDetailsPanel');
       RunDetailsPanel.show(context.extensionUri, folder, channelLogger(channel, 'run-details'));
     }),
     command('fastbench.openRunManifest', async (folder?: unknown) => {
@@ -115,14 +120,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
     command('fastbench.record', async (args?: RecordArgs) => (await recordController()).start(args ?? {})),
     command('fastbench.stopRecording', async () => recorder?.stop()),
     command('fastbench.replayRecording', async (arg?: unknown) => {
-      const uri = await pickRecording(arg);
+      const uri = await (await validation()).pickRecording(arg);
       if (!uri) return undefined;
       const { replayRecording } = await import('./recordCommands');
       return replayRecording(context.extensionUri, uri, channelLogger(channel, 'replay'));
     }),
     vscode.workspace.onDidSaveTextDocument((doc) => {
       // Keep diagnostics current for recordings someone has validated or is editing.
-      if (doc.uri.fsPath.endsWith(RECORDING_FILE_SUFFIX)) void validateRecording(doc.uri, diagnostics, log);
+      if (doc.uri.fsPath.endsWith(RECORDING_FILE_SUFFIX)) void validation().then((v) => v.validateRecording(doc.uri, diagnostics, log));
     }),
   );
 

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { describeRun, listRuns, RUN_MANIFEST_FILE, type RunEntry } from '../core/runs/runFolders';
-import { resolveRunsFolder } from '../core/runs/runsFolderLocation';
+import type { RunEntry } from '../core/runs/runFolders';
 import type { Logger } from '../core/ports/logger';
 import { DisposableStore } from './disposables';
 
@@ -36,6 +35,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   /** The folder being shown, resolved from settings and the workspace's fastbench.json. */
+  /** Loaded by relocate(), which runs before any folder is known, so before any entry exists to show. */
+  private runFolders: typeof import('../core/runs/runFolders') | undefined;
+
   async runsFolder(): Promise<string | undefined> {
     if (this.folder === undefined) await this.relocate();
     return this.folder;
@@ -48,6 +50,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       return;
     }
     const setting = vscode.workspace.getConfiguration('fastbench').get<string>('runsFolder', '');
+    // Reading run folders and fastbench.json needs zod and the schemas: loaded on first need, not at activation.
+    const { resolveRunsFolder } = await import('../core/runs/runsFolderLocation');
+    this.runFolders ??= await import('../core/runs/runFolders');
     const folder = await resolveRunsFolder(root, setting, this.log);
     if (folder !== this.folder) {
       this.folder = folder;
@@ -62,7 +67,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     this.watcher = new DisposableStore();
     const base = vscode.Uri.file(folder);
     // run.json anywhere below (status changes), and folders appearing or going at the top two levels.
-    for (const glob of [`**/${RUN_MANIFEST_FILE}`, '*', '*/*']) {
+    for (const glob of [`**/${this.runFolders!.RUN_MANIFEST_FILE}`, '*', '*/*']) {
       const w = this.watcher.add(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(base, glob)));
       const poke = () => this.scheduleRefresh();
       this.watcher.add(w.onDidCreate(poke));
@@ -86,7 +91,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     if (node) return [];
     const folder = await this.runsFolder();
     if (!folder) return [];
-    const runs = await listRuns(folder);
+    const runs = await this.runFolders!.listRuns(folder);
     if (runs.length === 0) return [{ kind: 'empty', folder }];
     const nodes: RunsNode[] = [];
     const groups = new Map<string, RunEntry[]>();
@@ -134,7 +139,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       return item;
     }
     const m = entry.manifest;
-    item.description = describeRun(entry);
+    item.description = this.runFolders!.describeRun(entry);
     item.tooltip = new vscode.MarkdownString(
       [
         `**${m.run_id}**`,

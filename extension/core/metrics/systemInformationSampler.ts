@@ -38,7 +38,7 @@ export class SystemInformationSampler implements MetricsSampler {
 
   async prime(): Promise<void> {
     this.si = await import('systeminformation');
-    // The *_sec fields are null until a second call; the first currentLoad takes ~0.5 s (TESTING.md).
+    // The *_sec fields are null until a second call; the first currentLoad takes ~0.5 s.
     await Promise.all([this.si.currentLoad(), this.si.fsStats(), this.si.networkStats('*')]);
   }
 

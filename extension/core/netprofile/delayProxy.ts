@@ -26,7 +26,6 @@ type ProxySetup = {
 
 /** The worker: everything it uses is inside (it runs from its source text). */
 function proxyWorker(): void {
-  /* eslint-disable @typescript-eslint/no-require-imports */
   const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   const { connect, createServer } = require('node:net') as typeof import('node:net');
   const setup = workerData as ProxySetup;

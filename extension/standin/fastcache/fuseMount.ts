@@ -112,12 +112,13 @@ export class FuseMount {
     let mounted!: () => void;
     let failed!: (e: Error) => void;
     const ready = new Promise<void>((res, rej) => ((mounted = res), (failed = rej)));
-    let self: FuseMount | undefined;
+    // The worker's messages reach the mount object once it exists (reads only come after 'mounted').
+    const ref: { mount?: FuseMount } = {};
     const exited = new Promise<string | undefined>((resolve) => {
       worker.on('message', (m: FuseWorkerMessage) => {
         if (m.type === 'mounted') mounted();
         else if (m.type === 'hit') options.handlers.hit(m.offset, m.size, m.t0, m.ms);
-        else if (m.type === 'read') self?.answer(m.offset, m.size, m.t0);
+        else if (m.type === 'read') ref.mount?.answer(m.offset, m.size, m.t0);
         else if (m.type === 'error') options.onError?.(m.message);
         else if (m.type === 'exited') {
           failed(new Error(m.error ?? `the FUSE mount at ${options.mountPoint} ended before it was ready`));
@@ -130,7 +131,7 @@ export class FuseMount {
       });
       worker.on('exit', () => resolve(undefined));
     });
-    self = new FuseMount(options, worker, control, data, exited);
+    const self = (ref.mount = new FuseMount(options, worker, control, data, exited));
     void exited.then((e) => options.onExit?.(e));
     const timer = setTimeout(() => failed(new Error(`the FUSE mount at ${options.mountPoint} was not ready within 10 s`)), 10_000);
     try {
