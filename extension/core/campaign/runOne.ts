@@ -13,6 +13,7 @@ import { systemClock } from '../ports/clock';
 import type { Logger } from '../ports/logger';
 import { MarkerWriter } from '../runs/markerWriter';
 import { RunFolder } from '../runs/runFolderWriter';
+import { appVersion } from './appVersion';
 import { attachToLaunched } from './attachTarget';
 import { copyFastLog, fastLogOffset } from './fastLogSlice';
 import { snapshotOpenFiles } from './openFilesSnapshot';
@@ -219,7 +220,11 @@ export async function runOne(ctx: RunContext, entry: PlanEntry, onStarted?: (run
     cachePolicy: entry.policy,
     workflow: entry.workflow.name,
     repeat: entry.repeat,
-    app: { executable: config.target.executable },
+    app: (() => {
+      const exe = abs(ctx.configDir, config.target.executable);
+      const version = appVersion(exe);
+      return { executable: exe, ...(version ? { version } : {}) };
+    })(),
     configText: ctx.configText,
     extra: { warmup: entry.warmup, campaign: { index: entry.index, total: ctx.total, block: entry.block }, dataset: datasetIdentity(values.dataPath) },
   });
