@@ -267,7 +267,8 @@ export async function runOne(ctx: RunContext, entry: PlanEntry, onStarted?: (run
     return { runId, folder: rf.folder, status: 'complete', overheadMs: overhead(), seconds: (Date.now() - t0) / 1000 };
   } catch (e) {
     const status = ctx.signal.aborted ? 'aborted' : 'failed';
-    const reason = ctx.signal.aborted ? `interrupted (${(e as Error).message})` : (e as Error).message;
+    const message = (e as Error).message;
+    const reason = ctx.signal.aborted ? `interrupted by the user (Ctrl-C or Cancel)${/^interrupted/.test(message) ? '' : `: ${message}`}` : message;
     rf.finish(status, reason);
     // A run that failed before it was measured still gets the file every run folder has.
     if (!existsSync(rf.file('markers.tsv'))) writeFileSync(rf.file('markers.tsv'), MARKER_COLUMNS.join('\t') + '\n');
