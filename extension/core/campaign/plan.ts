@@ -1,4 +1,5 @@
 import type { FastbenchConfig } from '../../shared/config';
+import { mulberry32 } from '../../shared/statistics';
 import type { CachePolicy, Mode } from '../../shared/names';
 import type { WorkflowDefinition, WorkflowStep } from '../../shared/workflow';
 
@@ -20,18 +21,6 @@ export function workflowRefs(config: FastbenchConfig): WorkflowRef[] {
   return config.campaign.workflows.map((w) => (typeof w === 'string' ? { name: w } : { name: w.name ?? w.replay.replace(/^.*[\\/]/, '').replace(/\.fbrec\.json$/, ''), replay: w.replay }));
 }
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same shuffled plan on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Unit = { mode: Mode; workflow: WorkflowRef };
 
 /**
@@ -46,7 +35,8 @@ export function buildPlan(config: FastbenchConfig, options: { repeats?: number; 
   const repeats = options.repeats ?? c.repeats;
   const firstBlock = options.firstBlock ?? 1;
   const workflows = workflowRefs(config);
-  const random = prng(c.seed);
+  // The same seed gives the same shuffled plan on every machine.
+  const random = mulberry32(c.seed);
   const entries: Omit<PlanEntry, 'index'>[] = [];
   const blockUnits = (block: number): Unit[] => {
     const modes = c.order === 'interleaved' && block % 2 === 0 ? [...c.modes].reverse() : c.modes;

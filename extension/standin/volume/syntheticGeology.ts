@@ -1,3 +1,5 @@
+import { mulberry32 } from '../../shared/statistics';
+
 // A synthetic subsurface for the stand-in volume: layered reflectors that dip and fold gently, cut by
 // normal faults, convolved with a Ricker wavelet, plus noise. Strong reflectors stay continuous between
 // faults so a horizon can be tracked (what W_horizon does), and every sample is a pure function of
@@ -39,17 +41,8 @@ export type Geology = {
 
 const OVERSAMPLE = 4;
 
-/** mulberry32: small, fast, good enough for choosing model parameters. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, seeded: the same seed makes the same volume on every machine. */
+export const seededRandom = mulberry32;
 
 function ricker(tSamples: number, peakCyclesPerSample: number): number {
   const a = Math.PI * peakCyclesPerSample * tSamples;
