@@ -21,7 +21,7 @@ import type { PlanEntry } from './plan';
 import { replayWorkflow } from './replayWorkflow';
 import { waitFirstPicture } from './firstPicture';
 import { closeTarget, expandArguments, launchTarget, TARGET_ENV, targetCmdline, type LaunchedTarget } from './targetProcess';
-import { runWorkflow, type NamedRegion } from './workflowRunner';
+import { keyEvents, runWorkflow, type NamedRegion } from './workflowRunner';
 
 export type RunContext = {
   config: FastbenchConfig;
@@ -190,13 +190,10 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
           ? {
               politeClose: async () => {
                 for (const k of politeKeys) {
+                  // "Alt+F4": modifiers first, the key last.
                   const parts = k.split('+');
                   const key = parts.pop()!;
-                  await driver.request('input/inject', {
-                    handle: window!.handle,
-                    coordinates: 'client',
-                    events: [...parts.map((m) => ({ kind: 'key_down' as const, key: m })), { kind: 'key_down', key }, { kind: 'key_up', key }, ...parts.reverse().map((m) => ({ kind: 'key_up' as const, key: m }))],
-                  });
+                  await driver.request('input/inject', { handle: window!.handle, coordinates: 'client', events: keyEvents(key, parts) as never });
                 }
               },
             }

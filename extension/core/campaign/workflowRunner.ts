@@ -28,7 +28,8 @@ function at(p: Point, w: WindowInfo): { x: number; y: number } {
   return { x: Math.round(p.fx * (w.clientRect.width - 1)), y: Math.round(p.fy * (w.clientRect.height - 1)) };
 }
 
-function keyEvents(key: string, modifiers: readonly string[] = []): Injection[] {
+/** A key press with its modifiers held around it, released in reverse order. */
+export function keyEvents(key: string, modifiers: readonly string[] = []): Injection[] {
   return [
     ...modifiers.map((m) => ({ kind: 'key_down', key: m })),
     { kind: 'key_down', key },
