@@ -29,7 +29,8 @@ const lanes = wanted.length ? LANES.filter((l) => wanted.includes(l.name)) : LAN
 export function countResults(text) {
   const c = { pass: 0, fail: 0, skipped: 0, skips: [] };
   for (const line of text.split('\n')) {
-    let m = /^# (pass|fail|skipped) (\d+)\s*$/.exec(line);
+    // TAP ("# pass 3") or the spec reporter ("ℹ pass 3"), which node uses when run through Wine.
+    let m = /^(?:#|ℹ) (pass|fail|skipped) (\d+)\s*$/.exec(line);
     if (m) c[m[1]] += Number(m[2]);
     m = /^(?:\w+: )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$/.exec(line);
     if (m) {
@@ -37,7 +38,7 @@ export function countResults(text) {
       c.fail += Number(m[2]);
       c.skipped += Number(m[3] ?? 0);
     }
-    m = /^\s*ok \d+ - (.*?) # SKIP ?(.*)$/.exec(line);
+    m = /^\s*ok \d+ - (.*?) # SKIP ?(.*)$/.exec(line) ?? /^\s*﹣ (.*?) \([\d.]+m?s\) # (.*)$/.exec(line);
     if (m) c.skips.push(`${m[1]}${m[2] ? ` (${m[2]})` : ''}`);
   }
   return c;
