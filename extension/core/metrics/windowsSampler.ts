@@ -114,7 +114,9 @@ export class WindowsTypeperfSampler implements MetricsSampler {
     if (this.pid !== undefined) {
       const image = await imageOf(this.pid);
       if (image) this.target = { image, pid: this.pid };
-      else this.gone = true;
+      // No image name is not proof the target is gone: Wine's tasklist prints nothing for /FI. Then the
+      // per-process cells stay empty, and the target's exit is still noticed (targetGone).
+      else this.gone = !pidAlive(this.pid);
     }
     this.child = startLineProcess(
       'typeperf',
