@@ -11,7 +11,7 @@ import type { Logger } from '../../extension/core/ports/logger';
 import { parseMarkersTsv } from '../../extension/core/runs/markersFile';
 import type { MarkerRow } from '../../extension/shared/markers';
 import { runManifestSchema, type RunManifest } from '../../extension/shared/runManifest';
-import { lane, laneUnavailable, type TargetLine } from './lane';
+import { isWine, lane, laneUnavailable, type TargetLine } from './lane';
 
 // The campaign engine (runCampaign, in this process) through the Win32 path, as it will drive Petrel: launch
 // target.exe (the mingw oracle) from a fastbench.json, metrics agent, attach to the launched process's window,
@@ -142,9 +142,15 @@ describe('the campaign engine through the Win32 path: launch -> attach -> workfl
 
   test('two Warm runs of W_paint: both complete, markers in order, each paint step timed against the target\'s own paint log', { timeout: 180_000 }, async (tc) => {
     // hrtime (QueryPerformanceCounter) minus the wall clock, to put markers.tsv's t_unix_ms on the target's clock.
-    const offsets = Array.from({ length: 5 }, () => mono() - Date.now()).sort((a, b) => a - b);
-    const offset = offsets[2]!;
+    // Taken before and after the campaign and interpolated, so a slewed wall clock cannot shift the markers.
+    const sample = () => {
+      const o = Array.from({ length: 5 }, () => ({ unix: Date.now(), offset: mono() - Date.now() })).sort((a, b) => a.offset - b.offset);
+      return o[2]!;
+    };
+    const o0 = sample();
     const { outcome, logPath, progress } = await campaign(() => {});
+    const o1 = sample();
+    const offsetAt = (unix: number) => o0.offset + ((o1.offset - o0.offset) * (unix - o0.unix)) / Math.max(1, o1.unix - o0.unix);
     const summary = outcome.results.map((r) => `${r.status}${r.reason ? `: ${r.reason}` : ''}`).join('; ');
     assert.equal(outcome.interrupted, false);
     assert.deepEqual(
@@ -175,7 +181,7 @@ describe('the campaign engine through the Win32 path: launch -> attach -> workfl
       assert.equal(manifest.window?.pid, Number(ready.f.pid), `${what}: attached to the launched target's window`);
 
       // Marker times on the target's clock: the run's start on the hrtime scale, from every marker's wall time.
-      const starts = markers.map((m) => m.t_unix_ms + offset - m.t_run_ms).sort((a, b) => a - b);
+      const starts = markers.map((m) => m.t_unix_ms + offsetAt(m.t_unix_ms) - m.t_run_ms).sort((a, b) => a - b);
       const runStart = starts[Math.floor(starts.length / 2)]!;
       const paints = markers.filter((m) => m.name === 'paint');
       const painted = (shade: number) => session.find((l) => l.kind === 'painted' && Number(l.f.shade) === shade);
@@ -189,13 +195,14 @@ describe('the campaign engine through the Win32 path: launch -> attach -> workfl
         const sent = settled - Number(match[2]);
         const paint = painted(k + 1);
         assert.ok(paint, `${what}: the target logged painting shade ${k + 1} (R #${k + 1})`);
-        // Clock slack: t_unix_ms is whole ms and the wall/hrtime offset is taken once, so ±3 ms.
+        // Clock slack: t_unix_ms is whole ms, and so is the wall/hrtime offset: ±3 ms.
         assert.ok(paint.t > sent - 3, `${what} paint #${k + 1}: the target painted ${(paint.t - sent).toFixed(1)} ms after the key was sent, not before`);
         assert.ok(paint.t > previousSettled - 3, `${what} paint #${k + 1}: painted after the previous step settled`);
-        // The settled grab shows the new block: not (much) before the target logged the paint (it logs after
-        // GdiFlush, so its pixels may be grabbed a moment before the stamp), and soon after it.
+        // The settled grab shows the new block: not long before the target logged the paint (it logs after
+        // EndPaint and GdiFlush, so under load its pixels may be grabbed some ms before the stamp; -4.5 ms seen),
+        // and soon after it.
         const lag = settled - paint.t;
-        assert.ok(lag > -15 && lag < 300, `${what} paint #${k + 1}: settled ${lag.toFixed(1)} ms after the target's paint`);
+        assert.ok(lag > -50 && lag < 300, `${what} paint #${k + 1}: settled ${lag.toFixed(1)} ms after the target's paint`);
         report.push(`#${k + 1} step ${match[2]} ms, key->paint ${(paint.t - sent).toFixed(1)} ms, paint->settled ${lag.toFixed(1)} ms`);
         previousSettled = settled;
       });
@@ -270,7 +277,9 @@ describe('the campaign engine through the Win32 path: launch -> attach -> workfl
     });
   });
 
-  test('closeTarget on Windows: a target that outlasts the close timeout is killed, and the result says by what', { timeout: 60_000 }, async () => {
+  // On real Windows target.exe acts on WM_CLOSE at once, so a 1 ms timeout would race the polite close.
+  const killSkip = isWine ? false : 'relies on Wine acting on WM_CLOSE about 2 s late (a kill always wins the race)';
+  test('closeTarget on Windows: a target that outlasts the close timeout is killed, and the result says by what', { timeout: 60_000, skip: killSkip }, async () => {
     // Wine's taskkill has no /T; its WM_CLOSE takes the target ~2 s to act on, so a 1 ms timeout means a kill.
     const logPath = path.join(dir, 'kill-target.log');
     const t = await launchTarget(lane.target, [logPath, '--title', `FB Kill ${process.pid}`], process.env);
