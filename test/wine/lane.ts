@@ -23,6 +23,7 @@ export const isRealWindows = isWindowsHost && !isWine;
 const repo = path.resolve(__dirname, '../../..');
 export const lane = {
   driver: hostPath(process.env.FASTBENCH_TEST_DRIVER ?? path.join(repo, 'dist', 'driver.js')),
+  agent: hostPath(process.env.FASTBENCH_TEST_AGENT ?? path.join(repo, 'dist', 'agent.js')),
   target: hostPath(process.env.FASTBENCH_TEST_TARGET ?? path.join(repo, 'dist', 'test', 'wine', 'target.exe')),
   work: hostPath(process.env.FASTBENCH_TEST_WORK ?? path.join(repo, 'dist', 'test', 'wine', 'work')),
   xhelperPort: Number(process.env.FASTBENCH_TEST_XHELPER ?? 0),

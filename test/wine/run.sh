@@ -2,7 +2,8 @@
 # The wine lane: the real Win32 driver (dist/driver.js, koffi -> user32) against real Win32 windows, under Wine.
 #   bash test/wine/run.sh            build, then run test/wine/*.test.ts INSIDE Wine with Windows node.exe
 #   bash test/wine/run.sh --bench    build, then run test/wine/bench.ts (prints latency/accuracy figures)
-#   extra arguments after the mode are passed to node (e.g. --test-name-pattern=notepad)
+#   bash test/wine/run.sh campaign   only the test files whose name contains "campaign" (one word, no leading -)
+#   extra arguments after the mode/filter are passed to node (e.g. --test-name-pattern=notepad)
 #   FASTBENCH_WINE_SCREENSHOT=DIR    debug: tests that drop NAME.req in it get the X screen saved as DIR/NAME.png
 # Wine cannot pipe a Linux process's stdio into a Windows node.exe, so the test runner and the driver it spawns are
 # both Windows processes; X input for the capture tests comes from test/wine/xhelper.mjs (Linux node + xdotool),
@@ -14,7 +15,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 tools="${FASTBENCH_WINE_TOOLS:-$repo/.test-tools/wine}"
 mode=test
+filter=""
 if [ "${1:-}" = "--bench" ]; then mode=bench; shift; fi
+if [ "$mode" = test ] && [ -n "${1:-}" ] && [ "${1#-}" = "$1" ]; then filter="$1"; shift; fi
 t_start=$(date +%s.%N)
 since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 log() { echo "[wine lane] $*"; }
@@ -26,14 +29,17 @@ bash "$here/install.sh" | sed 's/^/  /' || die "install failed"
 tb=$(date +%s.%N)
 out="$repo/dist/test/wine"
 mkdir -p "$out"
-(cd "$repo" && node esbuild.mjs --only=driver,standin >/dev/null) || die "driver/stand-in bundle failed"
+(cd "$repo" && node esbuild.mjs --only=driver,standin,agent >/dev/null) || die "driver/stand-in/agent bundle failed"
 tests=()
 for f in "$here"/*.test.ts; do tests+=("$f"); done
 (cd "$repo" && node_modules/.bin/esbuild "${tests[@]}" "$here/bench.ts" --bundle --platform=node --format=cjs \
-  --target=node20 --sourcemap --external:koffi --log-level=warning --outdir="$out") || die "test bundle failed"
+  --target=node20 --sourcemap --external:koffi --log-level=warning --outdir="$out" \
+  --alias:jsonc-parser=./node_modules/jsonc-parser/lib/esm/main.js) || die "test bundle failed"
+# (the alias as in esbuild.mjs: jsonc-parser's UMD main has require() calls esbuild cannot follow; the campaign
+# test reaches it through the config loader)
 x86_64-w64-mingw32-gcc -O2 -Wall -municode -mwindows "$here/target.c" -o "$out/target.exe" -luser32 -lgdi32 -ladvapi32 ||
   die "mingw build of target.c failed"
-log "build (driver and stand-in bundles, tests, target.exe): $(since "$tb") s"
+log "build (driver, stand-in and agent bundles, tests, target.exe): $(since "$tb") s"
 
 # ---------------------------------------------------------------- X server, helper, Wine
 work="$(mktemp -d /tmp/fastbench-wine.XXXXXX)"
@@ -75,7 +81,7 @@ done
 
 winpath() { echo "Z:${1//\//\\}"; }
 export FASTBENCH_WINE=1 FASTBENCH_TEST_XHELPER="$port"
-export FASTBENCH_TEST_DRIVER="$repo/dist/driver.js" FASTBENCH_TEST_TARGET="$out/target.exe" FASTBENCH_TEST_WORK="$work/work"
+export FASTBENCH_TEST_DRIVER="$repo/dist/driver.js" FASTBENCH_TEST_AGENT="$repo/dist/agent.js" FASTBENCH_TEST_TARGET="$out/target.exe" FASTBENCH_TEST_WORK="$work/work"
 export NODE_PATH="$(winpath "$tools/node_modules")"
 node_exe="$tools/node/node.exe"
 
@@ -104,7 +110,11 @@ if [ "$mode" = bench ]; then
   rc=$?
 else
   files=()
-  for f in "$out"/*.test.js; do files+=("$(winpath "$f")"); done
+  for f in "$out"/*.test.js; do
+    case "$(basename "$f")" in *"$filter"*) files+=("$(winpath "$f")") ;; esac
+  done
+  [ ${#files[@]} -gt 0 ] || die "no test file matches \"$filter\""
+  [ -n "$filter" ] && log "only ${#files[@]} test file(s) matching \"$filter\""
   wine "$node_exe" --test --test-concurrency=1 --test-reporter=spec "$@" "${files[@]}" >"$work/out.txt" 2>&1
   rc=$?
 fi

@@ -29,6 +29,8 @@ export type CampaignOptions = {
   startDriver: () => Promise<DriverClient>;
   env: NodeJS.ProcessEnv;
   toolEnv?: NodeJS.ProcessEnv;
+  /** The metrics agent's command, when dist/agent.js is not beside the running bundle (RunContext.agentCommand). */
+  agentCommand?: string[];
   log: Logger;
   signal: AbortSignal;
   progress: (p: CampaignProgress) => void;
@@ -121,6 +123,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignOutcome> 
             driver,
             env: o.env,
             ...(o.toolEnv ? { toolEnv: o.toolEnv } : {}),
+            ...(o.agentCommand ? { agentCommand: o.agentCommand } : {}),
             log: o.log,
             signal: o.signal,
             ...(prevEntry && prevAttempt ? { previous: { entry: prevEntry, status: prevAttempt.status, runId: prevAttempt.run_id } } : {}),

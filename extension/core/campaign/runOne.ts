@@ -35,6 +35,11 @@ export type RunContext = {
   env: NodeJS.ProcessEnv;
   /** Our own child processes' environment, when it differs (the extension host runs Node as Electron). */
   toolEnv?: NodeJS.ProcessEnv;
+  /**
+   * How to run the metrics agent (default: this Node with dist/agent.js beside the running bundle). A bundle that
+   * does not sit in dist/ — a test bundle in dist/test/wine, run by Windows node.exe under Wine — names it.
+   */
+  agentCommand?: string[];
   log: Logger;
   signal: AbortSignal;
   /** The run just before this one in the campaign, to see whether it warmed this one's cache. */
@@ -145,6 +150,7 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
         pathRules: config.pathRules.map((r) => ({ class: r.class, prefix: abs(ctx.configDir, r.prefix) })),
         log: ctx.log,
         ...(ctx.toolEnv ? { env: ctx.toolEnv } : {}),
+        ...(ctx.agentCommand ? { command: ctx.agentCommand } : {}),
       });
       notes.agent_started_after_launch_ms = Date.now() - t0;
     }

@@ -78,23 +78,37 @@ export function processTree(root: number): number[] {
   return [...tree];
 }
 
-function signalTree(t: LaunchedTarget, signal: NodeJS.Signals): void {
+const taskkill = (args: string[]) => spawnSync('taskkill', args, { windowsHide: true, timeout: 10_000 });
+
+/**
+ * Asks the tree to end (SIGTERM: WM_CLOSE to its windows on Windows) or kills it; says how, for run.json.
+ * Wine's taskkill has no /T ("Unknown or invalid command line option", exit 1), so on Windows a refused /T is
+ * retried for the root process alone, and a kill that taskkill cannot do falls back to TerminateProcess
+ * (child.kill) — the caller reports which one happened instead of claiming the tree was ended.
+ */
+function signalTree(t: LaunchedTarget, signal: NodeJS.Signals): string {
+  const force = signal === 'SIGKILL';
+  if (process.platform === 'win32') {
+    const flags = force ? ['/F'] : [];
+    if (taskkill(['/PID', String(t.pid), '/T', ...flags]).status === 0) return `taskkill /PID ${t.pid} /T${force ? ' /F' : ''}`;
+    if (taskkill(['/PID', String(t.pid), ...flags]).status === 0) return `taskkill /PID ${t.pid}${force ? ' /F' : ''} (this taskkill refused /T: the root process only)`;
+    if (!force) return 'nothing: taskkill failed, and there is no polite request without it';
+    t.child.kill();
+    return 'TerminateProcess (taskkill failed): the root process only';
+  }
   try {
-    if (process.platform === 'win32') {
-      spawnSync('taskkill', ['/PID', String(t.pid), '/T', ...(signal === 'SIGKILL' ? ['/F'] : [])], { windowsHide: true, timeout: 10_000 });
-    } else {
-      process.kill(-t.pid, signal);
-    }
+    process.kill(-t.pid, signal);
   } catch {
     // Already gone.
   }
+  return `${signal} to the process group`;
 }
 
 const within = (p: Promise<void>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
 
 /**
  * Ends the target: the caller's polite close (keys) first if any, else SIGTERM / WM_CLOSE to the tree; after
- * the timeout the tree is killed. Resolves with how it ended, once the process has really exited.
+ * the timeout the tree is killed. Resolves with how it ended (and by what), once the process has really exited.
  */
 export async function closeTarget(t: LaunchedTarget, o: { timeoutMs: number; politeClose?: () => Promise<void> }): Promise<string> {
   if (t.exitReason()) return `had already exited (${t.exitReason()})`;
@@ -102,11 +116,11 @@ export async function closeTarget(t: LaunchedTarget, o: { timeoutMs: number; pol
     await o.politeClose().catch(() => undefined);
     if (await within(t.exited, o.timeoutMs)) return 'closed by its close keys';
   }
-  signalTree(t, 'SIGTERM');
-  if (await within(t.exited, o.timeoutMs)) return 'closed on request';
-  signalTree(t, 'SIGKILL');
-  if (await within(t.exited, 10_000)) return `killed after ${Math.round(o.timeoutMs / 1000)} s`;
-  throw new Error(`process ${t.pid} did not exit even after SIGKILL`);
+  const asked = signalTree(t, 'SIGTERM');
+  if (await within(t.exited, o.timeoutMs)) return `closed on request (${asked})`;
+  const killed = signalTree(t, 'SIGKILL');
+  if (await within(t.exited, 10_000)) return `killed after ${Math.round(o.timeoutMs / 1000)} s (${killed}; asked first with ${asked})`;
+  throw new Error(`process ${t.pid} did not exit even after ${killed}`);
 }
 
 /** The command line of a process (Linux), to recognise it later; undefined elsewhere or when it is gone. */

@@ -114,7 +114,9 @@ export class WindowsTypeperfSampler implements MetricsSampler {
     if (this.pid !== undefined) {
       const image = await imageOf(this.pid);
       if (image) this.target = { image, pid: this.pid };
-      else this.gone = true;
+      // No image name is not proof the target is gone: Wine's tasklist prints nothing for /FI. Then the
+      // per-process cells stay empty, and the target's exit is still noticed (targetGone).
+      else this.gone = !pidAlive(this.pid);
     }
     this.child = startLineProcess(
       'typeperf',
@@ -125,6 +127,15 @@ export class WindowsTypeperfSampler implements MetricsSampler {
     // typeperf prints its first interval after ~1 s; wait for it so the first row has values.
     const deadline = Date.now() + 5000;
     while (!this.last && this.child && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // No typeperf (Wine has none) or no reading: the rows keep empty cells, and agent.json must not name
+    // typeperf as their source. Likewise the per-process cells when tasklist named no image (Wine's prints nothing).
+    const sources = this.sources as Record<string, string | undefined>;
+    const proc = ['proc_cpu_pct', 'proc_rss_mb', 'proc_read_bps', 'proc_write_bps'];
+    if (this.pid !== undefined && !this.target) for (const k of proc) sources[k] = 'none (tasklist named no image for the target pid)';
+    if (!this.last) {
+      const why = this.child ? 'none (typeperf gave no reading within 5 s)' : 'none (typeperf did not start or exited)';
+      for (const k of Object.keys(sources)) if (!k.startsWith('gpu_') && !sources[k]?.startsWith('none')) sources[k] = why;
+    }
   }
 
   private onLine(line: string): void {
