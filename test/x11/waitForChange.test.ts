@@ -94,7 +94,7 @@ test('without DAMAGE and MIT-SHM the driver polls with XGetImage at a steady rat
     assert.ok(r.changedAt_mono_ms > r.sentAt_mono_ms && r.settledAt_mono_ms >= r.changedAt_mono_ms);
     // Aimed at 500 Hz; a loaded 2-core machine gives less (bench:accuracy measures it), never a crawl. Settling
     // alone (33 ms unchanged) takes several reads.
-    assert.ok(r.grabHz >= 50 && r.grabs >= 3, `${r.grabHz.toFixed(0)} Hz over ${r.grabs} grabs`);
+    assert.ok(r.grabHz >= 15 && r.grabs >= 3, `${r.grabHz.toFixed(0)} Hz over ${r.grabs} grabs`);
   } finally {
     await polling.close();
   }
