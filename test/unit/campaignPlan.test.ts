@@ -118,3 +118,29 @@ test('the FAST log slice keeps what the log gained during the run, as fastcache-
   assert.equal(rotated.rotated, true);
   assert.equal(rotated.records, 1);
 });
+
+test('--until-decided: undecided KPIs ask for the next interleaved block, up to the maximum, and say which', async () => {
+  const { untilDecided } = await import('../../extension/core/campaign/untilDecided');
+  const { cpSync } = await import('node:fs');
+  const dir = mkdtempSync(path.join(tmpdir(), 'fb-decide-'));
+  // Hand-made runs with known KPIs (test/fixtures/runs-analysis): their ratio CIs are wider than 1 %.
+  cpSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'runs-analysis', 'site-a', 'camp-1'), dir, { recursive: true });
+  const cfg = config({ workflows: ['W_scrub100'], repeats: 1 });
+  const state = CampaignState.create(dir, { campaign_id: 'c', config_file: 'f', config_digest: 'sha256:x', plan: buildPlan(cfg) });
+  const said: string[] = [];
+  const narrow = untilDecided(cfg, { ciWidth: 0.01, maxBlocks: 2, onDecision: (d) => said.push(d.message) });
+  const more = await narrow(state, 1);
+  assert.deepEqual(
+    more?.map((e) => e.block),
+    [2, 2, 2, 2],
+    'one more block',
+  );
+  assert.equal(more?.[0]?.mode, 'B_fast', 'the next block flips the mode order');
+  assert.equal(await narrow(state, 2), undefined, 'the maximum stops it');
+  assert.match(said.at(-1)!, /stopped at the maximum of 2 block\(s\) with \d+ KPI\(s\) still wider than 1 %/);
+  const wide = untilDecided(cfg, { ciWidth: 9, maxBlocks: 5, onDecision: (d) => said.push(d.message) });
+  const decided = await wide(state, 1);
+  assert.equal(decided, undefined, 'every CI narrower than the target: no more blocks');
+  assert.match(said.at(-1)!, /^decided after 1 block\(s\): every ratio's 95 % CI is narrower than 900 %$/);
+  assert.match(said[1]!, /W_scrub100 Cold open_time_s \(CI 1\.67–2\.30\)/, 'the undecided KPIs are named with their CI');
+});
