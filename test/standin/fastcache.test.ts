@@ -122,7 +122,9 @@ test('read-ahead fetches the next brick row before it is asked for', async () =>
     await readVia(daemon.file, layout.inlineBricks(32));
     const row1 = layout.inlineBricks(32);
     const lines = await readLinesAfter(path.join(w.dir, 'ahead.log'), before, (l) => covered(l, row1, 'hit'));
-    assert.ok(covered(lines, row1, 'hit') && lines.every((l) => l.result === 'hit'), `brick row 1 was read ahead: ${JSON.stringify(lines)}`);
+    // The kernel's readahead may run past row 1 (into bricks nobody read ahead): only reads within row 1 count.
+    const within = lines.filter((l) => l.first >= row1[0]! && l.last <= row1.at(-1)!);
+    assert.ok(covered(lines, row1, 'hit') && within.every((l) => l.result === 'hit'), `brick row 1 was read ahead: ${JSON.stringify(lines)}`);
   } finally {
     await daemon.stop();
   }
