@@ -104,15 +104,27 @@ test('read-ahead fetches the next brick row before it is asked for', async () =>
   try {
     await readVia(daemon.file, layout.inlineBricks(0));
     const client = await FastcacheClient.connect(daemon.endpoint);
-    // Up to 10 s: on a loaded machine the read-ahead GETs may take a while; it is their arrival that counts.
-    for (let i = 0; i < 500 && (await client.stats()).presentBricks < 16; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.ok((await client.stats()).presentBricks >= 16, 'rows 0 and 1 are in the cache');
+    // Until the read-ahead settles (≥ 16 bricks, unchanged for 300 ms; up to 10 s on a loaded machine): the
+    // kernel's own readahead may have asked for bricks past row 1, so a count alone does not say row 1 is in.
+    let last = -1;
+    let stableSince = performance.now();
+    for (let i = 0; i < 500; i++) {
+      const present = (await client.stats()).presentBricks;
+      if (present !== last) {
+        last = present;
+        stableSince = performance.now();
+      } else if (present >= 16 && performance.now() - stableSince >= 300) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(last >= 16, 'rows 0 and 1 are in the cache');
     client.close();
     const before = readLines(path.join(w.dir, 'ahead.log')).length;
     await readVia(daemon.file, layout.inlineBricks(32));
     const row1 = layout.inlineBricks(32);
     const lines = await readLinesAfter(path.join(w.dir, 'ahead.log'), before, (l) => covered(l, row1, 'hit'));
-    assert.ok(covered(lines, row1, 'hit') && lines.every((l) => l.result === 'hit'), `brick row 1 was read ahead: ${JSON.stringify(lines)}`);
+    // The kernel's readahead may run past row 1 (into bricks nobody read ahead): only reads within row 1 count.
+    const within = lines.filter((l) => l.first >= row1[0]! && l.last <= row1.at(-1)!);
+    assert.ok(covered(lines, row1, 'hit') && within.every((l) => l.result === 'hit'), `brick row 1 was read ahead: ${JSON.stringify(lines)}`);
   } finally {
     await daemon.stop();
   }
