@@ -44,6 +44,15 @@ before(async () => {
   assert.equal(data.status, 0, data.stderr);
   const init = cli(['init', '--template', 'standin']);
   assert.equal(init.status, 0, init.stderr);
+  // The template points at the stand-in's mounts (fastbench standin up); this lane reads the "NAS" folder directly.
+  const configFile = path.join(home, 'fastbench.json');
+  const c = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, any>;
+  const volume = path.join(home, 'nas', 'demo.fbvol');
+  const project = JSON.parse(readFileSync(c.modes.A_shared.project, 'utf8')) as Record<string, unknown>;
+  writeFileSync(c.modes.A_shared.project, JSON.stringify({ ...project, volume }));
+  c.modes.A_shared.dataPath = volume;
+  c.pathRules = [{ class: 'NAS', prefix: path.join(home, 'nas') + path.sep }];
+  writeFileSync(configFile, JSON.stringify(c, null, 2));
 });
 
 after(() => x?.stop());

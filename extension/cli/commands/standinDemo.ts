@@ -1,6 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeRuns } from '../../core/analysis/analyze';
+import { standinWorkflows } from '../../core/campaign/templates';
+import type { FastbenchConfigInput } from '../../shared/config';
 import { LocalRunStore } from '../../core/analysis/runStore';
 import { loadConfig } from '../../core/config/configFile';
 import { NET_PROFILES, netProfile } from '../../core/netprofile/profiles';
@@ -10,7 +12,7 @@ import { DEMO_SPEC, dimsForSize, type VolumeSpec } from '../../standin/volume/ge
 import { standinHome } from '../../standin/volume/standinPaths';
 import { EXIT, JSON_OPTION, type Command } from '../command';
 import { ensureDisplay } from '../standin/standinSession';
-import { layoutFromStack, standinConfigFor } from '../standin/standinConfig';
+import { explainDemo } from '../standin/demoExplain';
 import { startStandinStack } from '../standin/standinStack';
 import { executeCampaign, refused } from './campaignCommand';
 import { printVerdicts } from './verdictTable';
@@ -25,7 +27,7 @@ function positiveInt(raw: unknown, name: string, max: number, fallback: number):
 export const standinDemo: Command = {
   words: ['standin', 'demo'],
   summary: 'The whole job on the stand-in: its NAS and FAST over emulated networks, a campaign of the four workflows, the analysis and its verdict',
-  usage: 'fastbench standin demo [--profile NAME|RTTms/RATEmbit] [--nas-profile NAME] [--repeats N] [--inlines N] [--workflows LIST] [--size MIB] [--xvfb] [--json]',
+  usage: 'fastbench standin demo [--profile NAME|RTTms/RATEmbit] [--nas-profile NAME] [--repeats N] [--inlines N] [--workflows LIST] [--size MIB] [--xvfb] [--explain] [--json]',
   details: `1. Starts the stand-in's storage (as "fastbench standin up"): the volume on a NAS (sshfs through the
    --nas-profile link, default lan) and behind FAST (a FUSE mount filled from Azurite through the --profile WAN,
    default cross-region); writes <stand-in home>/fastbench.json for it.
@@ -33,7 +35,8 @@ export const standinDemo: Command = {
    W_attribute, W_horizon, W_export × A_shared, B_fast × Cold, Warm × --repeats interleaved blocks (default 5),
    each step timed from pixels alone (no help from the viewer).
 3. Analyses the campaign (as "fastbench analyze") into <campaign>/analysis: kpis.csv, comparison_kpis.csv,
-   report.html and PNG charts, and prints the verdict table.
+   report.html and PNG charts, and prints the verdict table; --explain adds what the network model says open and
+   scrub should cost Cold in each mode, beside the measured medians.
 Everything started here is stopped at the end, on Ctrl-C too; a stack left by a killed run is cleaned up at the
 next start. Profiles: ${NET_PROFILES.map((p) => p.name).join(', ')}. Without DISPLAY (or with --xvfb) the viewer runs on a
 private Xvfb.`,
@@ -46,6 +49,7 @@ private Xvfb.`,
     workflows: { type: 'string' },
     size: { type: 'string' },
     xvfb: { type: 'boolean' },
+    explain: { type: 'boolean' },
   },
   positionals: { min: 0, max: 0 },
   run: async (args, io) => {
@@ -72,9 +76,10 @@ private Xvfb.`,
     try {
       const stack = await startStandinStack({ home, profile, nasProfile, logger, signal: io.signal, spec });
       try {
-        // The stack's storage, with the seed's four workflows and pixel-only render detection on top.
-        const config = standinConfigFor(home, layoutFromStack(home, stack), repeats, inlines);
-        config.campaign = { ...config.campaign!, workflows };
+        // The stack's config, with this demo's repeats, workflows and scrub length.
+        const config = JSON.parse(readFileSync(stack.configFile, 'utf8')) as FastbenchConfigInput;
+        config.campaign = { ...config.campaign!, repeats, workflows };
+        config.workflows = { ...config.workflows, W_scrub100: standinWorkflows(inlines).W_scrub100! };
         writeFileSync(stack.configFile, JSON.stringify(config, null, 2) + '\n');
         const loaded = await loadConfig(stack.configFile);
         const text = JSON.stringify(config, null, 2) + '\n';
@@ -92,6 +97,7 @@ private Xvfb.`,
         else {
           io.out(`campaign ${outcome.folder}: ${counts.complete} complete, ${counts.failed} failed, ${counts.aborted} aborted`);
           printVerdicts(result, io.out);
+          if (args.values.explain) for (const line of explainDemo(result, spec, { nas: netProfile(nasProfile), wan: netProfile(profile) }, inlines)) io.out(line);
           io.out(`report ${path.join(outDir, 'report.html')} (${written.files.length} files in ${outDir})`);
         }
         if (outcome.interrupted) return EXIT.interrupted;

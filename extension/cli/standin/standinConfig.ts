@@ -18,25 +18,15 @@ export type StandinLayout = {
   fastPrefixes: string[];
   /** How B_fast's cache files are released around a Cold rotation (argv commands). */
   serviceControl?: { stop: string[]; start: string[] };
-  /** The viewer project's data source for B_fast when it is not a plain path (the legacy IPC mode). */
-  fastEndpoint?: string;
 };
 
-/** The layout of a stand-in home as `fastbench standin data` and the services leave it. */
+/** The layout `fastbench standin up` serves under a stand-in home: the NAS and FAST mounts. */
 export function defaultStandinLayout(home: string): StandinLayout {
   const p = standinPaths(home);
-  const cli = path.join(__dirname, 'cli.js');
-  return {
-    home,
-    dataA: p.volume,
-    dataB: p.volume,
-    cacheFolder: p.cacheFolder,
-    logFile: p.logFile,
-    nasPrefix: p.nasFolder + path.sep,
-    fastPrefixes: [p.cacheFolder + path.sep],
-    serviceControl: { stop: [process.execPath, cli, 'standin', 'fastcache', 'suspend'], start: [process.execPath, cli, 'standin', 'fastcache', 'resume'] },
-    fastEndpoint: p.endpoint,
-  };
+  const volume = path.basename(p.volume);
+  return layoutFromStack(home, {
+    paths: { nasMount: p.nasMount, fastMount: p.fastMount, volumeA: path.join(p.nasMount, volume), volumeB: path.join(p.fastMount, volume), cacheFolder: p.cacheFolder, logFile: p.logFile },
+  });
 }
 
 /** The layout of a running stand-in stack: A_shared reads the sshfs mount, B_fast the FUSE mount. */
@@ -59,8 +49,7 @@ function writeProject(layout: StandinLayout, mode: 'A_shared' | 'B_fast'): strin
   const folder = path.join(layout.home, 'projects');
   mkdirSync(folder, { recursive: true });
   const file = path.join(folder, `campaign_${mode}.fbproj.json`);
-  const source = mode === 'A_shared' || !layout.fastEndpoint ? { volume: mode === 'A_shared' ? layout.dataA : layout.dataB } : { fastcache: layout.fastEndpoint };
-  writeFileSync(file, JSON.stringify({ name: 'campaign', mode, ...source, exportFolder: path.join(layout.home, 'export'), window: WINDOW }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ name: 'campaign', mode, volume: mode === 'A_shared' ? layout.dataA : layout.dataB, exportFolder: path.join(layout.home, 'export'), window: WINDOW }, null, 2) + '\n');
   return file;
 }
 
@@ -69,8 +58,15 @@ function writeProject(layout: StandinLayout, mode: 'A_shared' | 'B_fast'): strin
  * file per mode), found by title, rendered detected from pixels only, the four seed workflows, Cold/Warm,
  * interleaved repeats.
  */
-export function standinConfigFor(home: string, layout: StandinLayout = defaultStandinLayout(home), repeats = 3, inlines = 100): FastbenchConfigInput {
-  const viewer = path.join(__dirname, 'standin-viewer.js');
+export function standinConfigFor(
+  home: string,
+  layout: StandinLayout = defaultStandinLayout(home),
+  repeats = 3,
+  inlines = 100,
+  extra: { projects?: { A_shared: string; B_fast: string }; viewerScript?: string; azure?: FastbenchConfigInput['azure']; probe?: FastbenchConfigInput['probe'] } = {},
+): FastbenchConfigInput {
+  const viewer = path.resolve(extra.viewerScript ?? path.join(__dirname, 'standin-viewer.js'));
+  const projects = extra.projects ?? { A_shared: writeProject(layout, 'A_shared'), B_fast: writeProject(layout, 'B_fast') };
   return {
     version: 1,
     target: {
@@ -83,10 +79,10 @@ export function standinConfigFor(home: string, layout: StandinLayout = defaultSt
       close: { timeoutS: 10 },
     },
     modes: {
-      A_shared: { dataPath: layout.dataA, project: writeProject(layout, 'A_shared') },
+      A_shared: { dataPath: layout.dataA, project: projects.A_shared },
       B_fast: {
         dataPath: layout.dataB,
-        project: writeProject(layout, 'B_fast'),
+        project: projects.B_fast,
         cacheFolder: layout.cacheFolder,
         logPath: layout.logFile,
         logFormat: 'fastcache-v1',
@@ -96,6 +92,8 @@ export function standinConfigFor(home: string, layout: StandinLayout = defaultSt
     },
     campaign: { modes: ['A_shared', 'B_fast'], cachePolicies: ['Cold', 'Warm'], workflows: ['W_scrub100', 'W_attribute', 'W_horizon', 'W_export'], repeats, order: 'interleaved', seed: 1, warm: 'pass', warmupRuns: 0 },
     workflows: standinWorkflows(inlines),
+    ...(extra.azure ? { azure: extra.azure } : {}),
+    ...(extra.probe ? { probe: extra.probe } : {}),
     pathRules: [{ class: 'NAS', prefix: layout.nasPrefix }, ...layout.fastPrefixes.map((prefix) => ({ class: 'FAST_cache' as const, prefix }))],
     runsFolder: path.join(home, 'runs'),
   };

@@ -9,14 +9,14 @@ import path from 'node:path';
 import { startDelayProxy, type DelayProxy } from '../../core/netprofile/delayProxy';
 import { createWanNamespace, netemAvailable, type WanNamespace } from '../../core/netprofile/netns';
 import { netProfile, rtoMs, type NetProfile } from '../../core/netprofile/profiles';
-import { configSchema, type FastbenchConfigInput } from '../../shared/config';
+import { configSchema } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
-import { STATUS_PATCH } from '../../shared/standinStatus';
 import { startFastcache, type RunningFastcache } from '../../standin/fastcache/fastcacheProcess';
 import { blobUrlOf, sasFor, uploadVolume } from '../../standin/storage/volumeUpload';
 import { DEMO_SPEC, generateVolume, type VolumeSpec } from '../../standin/volume/generate';
 import { startAzurite, type RunningAzurite } from '../../standin/volume/localAzurite';
 import { DEFAULT_CONTAINER, standinPaths } from '../../standin/volume/standinPaths';
+import { layoutFromStack, standinConfigFor } from './standinConfig';
 import { cleanStaleStack, writeStackState, type StackState } from './stackState';
 import { startNasShare, type NasShare } from './sshNas';
 
@@ -199,28 +199,16 @@ export function writeStandinConfig(o: {
     return file;
   };
   const projects = { A_shared: project('A_shared', o.volumeA), B_fast: project('B_fast', o.volumeB) };
-  const config: FastbenchConfigInput = {
-    version: 1,
-    target: {
-      executable: process.execPath,
-      arguments: [path.resolve(o.viewerScript), '--project', '{project}'],
-      window: { titlePattern: STANDIN_TITLE_PATTERN },
-      attachTimeoutS: 60,
-      renderProbe: { x: STATUS_PATCH.x, y: STATUS_PATCH.y, width: STATUS_PATCH.width, height: STATUS_PATCH.height },
-    },
-    modes: {
-      A_shared: { dataPath: o.volumeA, project: projects.A_shared },
-      B_fast: { dataPath: o.volumeB, project: projects.B_fast, cacheFolder: o.cacheFolder, logPath: o.logFile, logFormat: 'fastcache-v1', keepRotated: 2 },
-    },
+  // One stand-in config everywhere (init, up, demo): the seed's four workflows and pixel-only render regions.
+  const layout = layoutFromStack(o.home, {
+    paths: { nasMount: path.dirname(o.volumeA), fastMount: path.dirname(o.volumeB), volumeA: o.volumeA, volumeB: o.volumeB, cacheFolder: o.cacheFolder, logFile: o.logFile },
+  });
+  const config = standinConfigFor(o.home, layout, 3, 100, {
+    projects,
+    viewerScript: o.viewerScript,
     azure: { accountUrl: o.accountUrl, container: DEFAULT_CONTAINER, blob: o.blob },
     probe: { nas: { host: '127.0.0.1', port: o.nasProbePort, testFile: o.volumeA, streams: 4 }, azure: { streams: [1, 2, 4, 8], rangeMiB: 4 }, tries: 20 },
-    pathRules: [
-      { class: 'NAS', prefix: path.dirname(o.volumeA) + path.sep },
-      { class: 'FAST_cache', prefix: path.dirname(o.volumeB) + path.sep },
-      { class: 'FAST_cache', prefix: o.cacheFolder + path.sep },
-    ],
-    runsFolder: 'runs',
-  };
+  });
   const checked = configSchema.safeParse(config);
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
