@@ -151,6 +151,34 @@ test('the same engine drives xterm, which knows nothing of FastBench: launch, at
   assert.match(String((manifest as { close?: string }).close), /closed/);
 });
 
+test('a recording is a workflow too: a replay run is a measured run with its own run folder and markers', { timeout: 120_000 }, () => {
+  // Typed into xterm: "echo hi" and Enter, a key every 50 ms; a marker half way.
+  const events: unknown[] = [];
+  let t = 0;
+  for (const key of ['e', 'c', 'h', 'o', 'Space', 'h', 'i', 'Enter']) {
+    events.push({ t_ms: t, type: 'key_down', key }, { t_ms: t + 20, type: 'key_up', key });
+    t += 50;
+    if (key === 'Space') events.push({ t_ms: t, type: 'marker', name: 'typed_echo' });
+  }
+  const recording = path.join(home, 'echo.fbrec.json');
+  writeFileSync(recording, JSON.stringify({ version: 2, target: { titlePattern: '^FBXterm' }, client: { width: 400, height: 200, dpiScale: 1 }, events }));
+  const config = xtermConfig('replay.json', {});
+  const c = JSON.parse(readFileSync(config, 'utf8'));
+  c.modes.A_shared.dataPath = path.join(home, 'nas', 'demo.fbvol');
+  c.campaign.workflows = [{ replay: 'echo.fbrec.json', name: 'W_echo_replay' }];
+  writeFileSync(config, JSON.stringify(c));
+  const r = cli(['campaign', '--config', config, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as Outcome;
+  const { manifest, markers } = checkRunFolder(out.runs[0]!.folder);
+  assert.equal(manifest.workflow, 'W_echo_replay');
+  assert.deepEqual(
+    markers.map((m) => m.name),
+    ['open_start', 'first_pixel', 'replay_start', 'typed_echo', 'replay_end', 'session_end'],
+  );
+  assert.match(markers.find((m) => m.name === 'replay_end')!.detail, /16 events sent/);
+});
+
 test('misbehaving targets fail their run with a clear reason and the campaign goes on', { timeout: 180_000 }, () => {
   const vol = path.join(home, 'nas', 'demo.fbvol');
   const cases = [

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parseMarkersTsv } from '../../extension/core/runs/markersFile';
+import { runManifestSchema } from '../../extension/shared/runManifest';
 import { REPO_ROOT } from './xHarness';
 
 // The README's main job, small: `fastbench standin demo` brings up the stand-in's NAS (sshfs behind a LAN link) and
@@ -21,17 +22,27 @@ const cli = (home: string, ...args: string[]) =>
   });
 
 type Attempt = { run_id: string; folder: string; status: string };
+type Entry = { index: number; mode: string; policy: string; workflow: { name: string } };
 
 test('the stand-in demo: a campaign over the emulated NAS and WAN ends in a verdict; B_fast Cold fetches from the cloud, Warm only hits', { timeout: 660_000 }, () => {
   const home = mkdtempSync(path.join(tmpdir(), 'fb-demo-'));
-  const demo = cli(home, 'standin', 'demo', '--size', '24', '--workflows', 'W_scrub100', '--repeats', '1', '--inlines', '70', '--profile', 'cross-region', '--xvfb', '--json');
+  // 2 modes × 2 cache policies × 2 workflows × 2 interleaved repeats.
+  const demo = cli(home, 'standin', 'demo', '--size', '24', '--workflows', 'W_scrub100,W_attribute', '--repeats', '2', '--inlines', '70', '--profile', 'cross-region', '--xvfb', '--json');
   assert.equal(demo.status, 0, demo.stderr);
   const out = JSON.parse(demo.stdout) as { campaign: string; complete: number; report: string; comparisons: { workflow: string; kpi: string; verdict: string }[] };
-  assert.equal(out.complete, 4);
+  assert.equal(out.complete, 16);
   assert.ok(existsSync(out.report), 'report.html written');
   assert.ok(out.comparisons.some((c) => c.workflow === 'W_scrub100' && c.kpi === 'scrub_time_s'), 'a scrub comparison with a verdict');
-  const state = JSON.parse(readFileSync(path.join(out.campaign, 'campaign.json'), 'utf8')) as { plan: { index: number; mode: string; policy: string }[]; runs: Record<string, Attempt[]> };
-  const folderOf = (mode: string, policy: string) => state.runs[String(state.plan.find((e) => e.mode === mode && e.policy === policy)!.index)]!.at(-1)!.folder;
+  const state = JSON.parse(readFileSync(path.join(out.campaign, 'campaign.json'), 'utf8')) as { plan: Entry[]; runs: Record<string, Attempt[]> };
+  for (const attempts of Object.values(state.runs)) {
+    const folder = attempts.at(-1)!.folder;
+    const manifest = runManifestSchema.parse(JSON.parse(readFileSync(path.join(folder, 'run.json'), 'utf8')));
+    assert.equal(manifest.status, 'complete');
+    const names = parseMarkersTsv('markers.tsv', readFileSync(path.join(folder, 'markers.tsv'), 'utf8')).map((m) => m.name);
+    assert.deepEqual([names[0], names[1], names.at(-1)], ['open_start', 'first_pixel', 'session_end'], folder);
+    assert.ok(names.includes(manifest.workflow === 'W_scrub100' ? 'scrub_end' : 'attr_end'), folder);
+  }
+  const folderOf = (mode: string, policy: string) => state.runs[String(state.plan.find((e) => e.mode === mode && e.policy === policy && e.workflow.name === 'W_scrub100')!.index)]!.at(-1)!.folder;
   // The FAST log of each run says what Cold means there: reads that missed and fetches across the WAN; Warm reads
   // only hit. (The step into a new brick row is hidden by FAST's read-ahead, so timing is printed, not asserted.)
   const fastLog = (folder: string) => {
