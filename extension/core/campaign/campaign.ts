@@ -15,7 +15,7 @@ export type CampaignProgress = {
   total: number;
   entry: PlanEntry;
   result?: RunResult;
-  /** Seconds left, from the median time per run so far (null until one run has finished). */
+  /** Seconds left, from the runs finished so far (null until one has). */
   etaS: number | null;
   message: string;
 };
@@ -60,10 +60,16 @@ export function describePlan(loaded: LoadedConfig): { plan: PlanEntry[]; estimat
   return { plan, estimateS: estimateSeconds(plan, loaded.config.workflows) };
 }
 
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
+/**
+ * Seconds left: each pending run at the mean time of the finished runs of its workflow (a scrub of 100 inlines
+ * takes many times a single attribute step), or of all finished runs when its workflow has none yet.
+ */
+function etaSeconds(pending: PlanEntry[], done: Map<string, number[]>): number | null {
+  const all = [...done.values()].flat();
+  if (!all.length) return null;
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  return pending.reduce((t, e) => t + mean(done.get(e.workflow.name) ?? all), 0);
+}
 
 /**
  * Runs a campaign: every plan entry that is not done yet, one at a time, through one driver. A run that fails
@@ -99,7 +105,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignOutcome> 
     if (problems.length) throw new PreflightError(problems);
   }
   const results: RunResult[] = [];
-  const durations: number[] = [];
+  const durations = new Map<string, number[]>();
   const driver = await o.startDriver();
   let interrupted = false;
   try {
@@ -110,7 +116,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignOutcome> 
         const prevAttempt = prevEntry ? state.last(prevEntry.index) : undefined;
         const total = state.plan.length;
         const done = state.plan.length - state.pending().length;
-        const etaS = durations.length ? median(durations) * state.pending().length : null;
+        const etaS = etaSeconds(state.pending(), durations);
         o.progress({ done, total, entry, etaS, message: `run ${entry.index + 1}/${total}: ${entry.mode} ${entry.policy} ${entry.workflow.name} #${entry.repeat}${entry.warmup ? ' (warm-up)' : ''}` });
         const result = await runOne(
           {
@@ -133,8 +139,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignOutcome> 
         );
         state.record(entry.index, { run_id: result.runId, folder: result.folder, status: result.status, ...(result.reason ? { reason: result.reason } : {}), seconds: result.seconds });
         results.push(result);
-        durations.push(result.seconds);
-        o.progress({ done: done + 1, total, entry, result, etaS: median(durations) * state.pending().length, message: `${result.status}${result.reason ? `: ${result.reason}` : ''}` });
+        durations.set(entry.workflow.name, [...(durations.get(entry.workflow.name) ?? []), result.seconds]);
+        o.progress({ done: done + 1, total, entry, result, etaS: etaSeconds(state.pending(), durations), message: `${result.status}${result.reason ? `: ${result.reason}` : ''}` });
         if (result.status === 'aborted') break;
       }
       if (o.signal.aborted) {
