@@ -90,6 +90,10 @@ test('a small campaign on the stand-in: 2 policies × 2 workflows × 2 interleav
     if (manifest.cache_policy === 'Warm') assert.ok((manifest as { warm?: { by_run?: string } }).warm?.by_run, 'a Warm run right after its Cold run is warmed by it');
     else assert.equal((manifest as { cache_policy_report?: { ok: boolean } }).cache_policy_report?.ok, true);
     assert.ok(existsSync(path.join(run.folder, 'metrics.csv')), 'metrics from the agent');
+    // Evidence of the storage read, even for runs shorter than the agent's tick (snapshots at first_pixel and at the end).
+    const openFiles = readFileSync(path.join(run.folder, 'open_files.tsv'), 'utf8').trim().split('\n');
+    for (const line of openFiles) assert.equal(line.split('\t').length, 3, `open_files.tsv line ${JSON.stringify(line)}`);
+    assert.ok(openFiles.some((l) => l.endsWith('\tNAS')), 'the NAS volume seen open');
   }
   const plan = JSON.parse(readFileSync(path.join(out.campaign, 'campaign.json'), 'utf8')) as { plan: { block: number }[] };
   assert.deepEqual(

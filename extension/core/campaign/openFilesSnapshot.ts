@@ -20,7 +20,7 @@ export function snapshotOpenFiles(folder: string, pid: number, rules: FastbenchC
   if (!rows.size) return 0;
   const out = new LineAppender(path.join(folder, 'open_files.tsv'), OPEN_FILE_COLUMNS.join('\t'));
   try {
-    for (const r of rows) out.append(r);
+    out.append([...rows].map((r) => r + '\n').join(''));
   } finally {
     out.close();
   }
