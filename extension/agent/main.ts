@@ -13,8 +13,7 @@ import { InputError, formatProblem } from '../core/validation/problems';
 // It stops cleanly — files closed, agent.json final — on {"type":"stop"} or EOF on stdin, SIGTERM/SIGINT,
 // or when its parent dies. Exit codes: 0 stopped, 1 failed, 2 bad arguments.
 
-const USAGE =
-  'usage: agent --out DIR [--pid PID] [--config FILE] [--rule CLASS=PREFIX]... [--interval-ms MS] [--sampler proc|typeperf|si] [--exit-with-target] [--no-open-files]';
+const USAGE = 'usage: agent --out DIR [--pid PID] [--config FILE] [--rule CLASS=PREFIX]... [--interval-ms MS] [--sampler proc|typeperf|si] [--exit-with-target] [--no-open-files]';
 const CLASSES: StorageClass[] = ['NAS', 'FAST_cache', 'local', 'other'];
 
 function fail(message: string, code = 2): never {

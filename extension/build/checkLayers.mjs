@@ -13,14 +13,16 @@ const isPackage = (file) => file.startsWith('node_modules/') || file.includes('/
 /** The rules, by the importing file's folder. Each returns a reason when an import breaks it. */
 const RULES = [
   (from, to, spec) => spec === 'vscode' && !under(from, 'extension/host/', 'test/vscode/suite/') && "'vscode' may only be imported under extension/host/",
-  (from, to, spec) =>
-    spec === 'koffi' && !under(from, 'extension/driver/', 'extension/standin/') && "'koffi' may only be imported under extension/driver/ and extension/standin/",
+  (from, to, spec) => spec === 'koffi' && !under(from, 'extension/driver/', 'extension/standin/') && "'koffi' may only be imported under extension/driver/ and extension/standin/",
   (from, to, spec) =>
     under(from, 'extension/shared/') &&
     (to ? !under(to, 'extension/shared/') && !isPackage(to) : isBuiltin(spec)) &&
     'extension/shared/ stays platform-free and imports only itself and packages (webviews and the stand-in import it)',
   (from, to) =>
-    under(from, 'extension/core/') && to && /^extension\/(host|cli|driver|agent|standin)\//.test(to) && `extension/core/ must not depend on ${to.split('/')[1]}/; pass a port instead`,
+    under(from, 'extension/core/') &&
+    to &&
+    /^extension\/(host|cli|driver|agent|standin)\//.test(to) &&
+    `extension/core/ must not depend on ${to.split('/')[1]}/; pass a port instead`,
   (from, to, spec) =>
     under(from, 'webviews/') &&
     (to ? !under(to, 'webviews/', 'extension/shared/') && !isPackage(to) : isBuiltin(spec)) &&

@@ -37,7 +37,10 @@ let nativeDir = path.join('node_modules', nativePkg);
 if (!existsSync(nativeDir)) {
   // Not installed for this OS: fetch exactly the version koffi expects from the npm registry.
   const tmp = mkdtempSync(path.join(tmpdir(), 'fastbench-koffi-'));
-  const tgz = execFileSync('npm', ['pack', `${nativePkg}@${koffiVersion}`, '--pack-destination', tmp, '--silent'], { encoding: 'utf8' }).trim().split('\n').pop();
+  const tgz = execFileSync('npm', ['pack', `${nativePkg}@${koffiVersion}`, '--pack-destination', tmp, '--silent'], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop();
   run('tar', ['-xzf', path.join(tmp, tgz), '-C', tmp]);
   nativeDir = path.join(tmp, 'package');
 }
@@ -46,12 +49,22 @@ cpSync(nativeDir, path.join(stage, nativePkg), { recursive: true });
 // @napi-rs/canvas (analysis PNG charts, loaded on first use by the CLI): its loader and the target's Skia binary.
 const canvasVersion = JSON.parse(readFileSync('node_modules/@napi-rs/canvas/package.json', 'utf8')).version;
 cpSync(path.join('node_modules', '@napi-rs', 'canvas'), path.join(stage, '@napi-rs', 'canvas'), { recursive: true, filter: (f) => !/\.(md|d\.ts)$/.test(f) });
-const canvasTriple = { 'win32-x64': 'win32-x64-msvc', 'win32-arm64': 'win32-arm64-msvc', 'linux-x64': 'linux-x64-gnu', 'linux-arm64': 'linux-arm64-gnu', 'darwin-x64': 'darwin-x64', 'darwin-arm64': 'darwin-arm64' }[target];
+const canvasTriple = {
+  'win32-x64': 'win32-x64-msvc',
+  'win32-arm64': 'win32-arm64-msvc',
+  'linux-x64': 'linux-x64-gnu',
+  'linux-arm64': 'linux-arm64-gnu',
+  'darwin-x64': 'darwin-x64',
+  'darwin-arm64': 'darwin-arm64',
+}[target];
 const canvasPkg = `@napi-rs/canvas-${canvasTriple}`;
 let canvasDir = path.join('node_modules', canvasPkg);
 if (!existsSync(canvasDir)) {
   const tmp = mkdtempSync(path.join(tmpdir(), 'fastbench-canvas-'));
-  const tgz = execFileSync('npm', ['pack', `${canvasPkg}@${canvasVersion}`, '--pack-destination', tmp, '--silent'], { encoding: 'utf8' }).trim().split('\n').pop();
+  const tgz = execFileSync('npm', ['pack', `${canvasPkg}@${canvasVersion}`, '--pack-destination', tmp, '--silent'], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop();
   run('tar', ['-xzf', path.join(tmp, tgz), '-C', tmp]);
   canvasDir = path.join(tmp, 'package');
 }
@@ -69,16 +82,7 @@ console.log(`THIRD-PARTY-NOTICES.txt: ${notices.count} packages`);
 
 const out = path.join('dist', `fastbench-${pkg.version}-${target}.vsix`);
 try {
-  run(process.execPath, [
-    'node_modules/@vscode/vsce/vsce',
-    'package',
-    '--target',
-    target,
-    '--no-dependencies',
-    '--allow-missing-repository',
-    '--out',
-    out,
-  ]);
+  run(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--target', target, '--no-dependencies', '--allow-missing-repository', '--out', out]);
 } finally {
   rmSync(stage, { recursive: true, force: true });
 }

@@ -48,7 +48,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   const found = findCommand(argv);
   if (!found) {
-    const typed = argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ');
+    const typed = argv
+      .filter((a) => !a.startsWith('-'))
+      .slice(0, 2)
+      .join(' ');
     const near = COMMANDS.filter((c) => c.words[0] === argv[0]).map((c) => c.words.join(' '));
     io.err(`fastbench: unknown command "${typed}".${near.length ? ` Did you mean: ${near.join(', ')}?` : ''} See "fastbench --help".`);
     return EXIT.badInput;

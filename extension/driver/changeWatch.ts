@@ -134,14 +134,7 @@ export class ChangeWatcher {
     }
   }
 
-  waitForChange(params: {
-    handle: string;
-    regions: ClientRegion[];
-    settleMs: number;
-    timeoutMs: number;
-    baseline: string;
-    until: Until;
-  }): Promise<ChangeWaitResult> {
+  waitForChange(params: { handle: string; regions: ClientRegion[]; settleMs: number; timeoutMs: number; baseline: string; until: Until }): Promise<ChangeWaitResult> {
     let base: Baseline;
     if (params.baseline === 'now') {
       const token = this.grabBaseline(params.handle, params.regions).baseline;

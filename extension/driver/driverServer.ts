@@ -1,13 +1,5 @@
 import type { z } from 'zod';
-import {
-  DRIVER_PROTOCOL_VERSION,
-  driverMethods,
-  requestSchema,
-  type DriverMethod,
-  type InputEvent,
-  type Rect,
-  type WindowInfo,
-} from '../shared/driverProtocol';
+import { DRIVER_PROTOCOL_VERSION, driverMethods, requestSchema, type DriverMethod, type InputEvent, type Rect, type WindowInfo } from '../shared/driverProtocol';
 import { DriverError, type DriverBackend, type Injection, type MouseButton, type RawInput } from './backend';
 import { ChangeWatcher } from './changeWatch';
 import { summarisePixels } from './pixelHash';
@@ -163,8 +155,15 @@ export class DriverServer {
         return found;
       }
       if (performance.now() >= deadline) {
-        const visible = this.backend.listWindows().filter((w) => w.visible && w.title).slice(0, 8).map((w) => `"${w.title}" (${w.processImage ?? '?'})`);
-        throw new DriverError('not_found', `no visible window matching ${describeMatch(params)} within ${params.timeoutMs / 1000} s; visible windows: ${visible.join(', ') || 'none'}`);
+        const visible = this.backend
+          .listWindows()
+          .filter((w) => w.visible && w.title)
+          .slice(0, 8)
+          .map((w) => `"${w.title}" (${w.processImage ?? '?'})`);
+        throw new DriverError(
+          'not_found',
+          `no visible window matching ${describeMatch(params)} within ${params.timeoutMs / 1000} s; visible windows: ${visible.join(', ') || 'none'}`,
+        );
       }
       await sleep(Math.min(250, Math.max(0, deadline - performance.now())));
     }

@@ -18,8 +18,7 @@ export function compileMatch(match: WindowMatch): (w: WindowInfo) => boolean {
     }
   }
   const image = match.processImage === undefined ? undefined : baseName(match.processImage);
-  return (w) =>
-    (image === undefined || (w.processImage !== null && baseName(w.processImage) === image)) && (title === undefined || title.test(w.title));
+  return (w) => (image === undefined || (w.processImage !== null && baseName(w.processImage) === image)) && (title === undefined || title.test(w.title));
 }
 
 /**

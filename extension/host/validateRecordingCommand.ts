@@ -21,11 +21,7 @@ function toDiagnostic(doc: vscode.TextDocument | undefined, p: Problem): vscode.
 }
 
 /** Validates a recording (the open document's text when it is open, so unsaved edits count). */
-export async function validateRecording(
-  uri: vscode.Uri,
-  diagnostics: vscode.DiagnosticCollection,
-  log: Logger,
-): Promise<RecordingValidation> {
+export async function validateRecording(uri: vscode.Uri, diagnostics: vscode.DiagnosticCollection, log: Logger): Promise<RecordingValidation> {
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   const text = doc ? doc.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
   const name = path.basename(uri.fsPath);
@@ -34,7 +30,10 @@ export async function validateRecording(
     diagnostics.delete(uri);
     return { file: uri.fsPath, ok: true, events: result.value.events.length, problems: [] };
   }
-  diagnostics.set(uri, result.problems.map((p) => toDiagnostic(doc, p)));
+  diagnostics.set(
+    uri,
+    result.problems.map((p) => toDiagnostic(doc, p)),
+  );
   for (const p of result.problems) log.warn(formatProblem(p));
   return { file: uri.fsPath, ok: false, events: 0, problems: result.problems };
 }

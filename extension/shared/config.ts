@@ -31,7 +31,10 @@ const windowMatch = strictObject({
 });
 
 const region = strictObject({
-  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'expected a region name of letters, digits, _ . -' }).optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, { error: 'expected a region name of letters, digits, _ . -' })
+    .optional(),
   x: z.int().nonnegative(),
   y: z.int().nonnegative(),
   width: z.int().positive(),
@@ -120,9 +123,18 @@ const workflow = z.union([
 ]);
 
 const campaign = strictObject({
-  modes: z.array(namedEnum(MODES, 'a mode')).min(1).default([...MODES]),
-  cachePolicies: z.array(namedEnum(CACHE_POLICIES, 'a cache policy')).min(1).default([...CACHE_POLICIES]),
-  workflows: z.array(workflow).min(1).default([...SCRIPTED_WORKFLOWS]),
+  modes: z
+    .array(namedEnum(MODES, 'a mode'))
+    .min(1)
+    .default([...MODES]),
+  cachePolicies: z
+    .array(namedEnum(CACHE_POLICIES, 'a cache policy'))
+    .min(1)
+    .default([...CACHE_POLICIES]),
+  workflows: z
+    .array(workflow)
+    .min(1)
+    .default([...SCRIPTED_WORKFLOWS]),
   repeats: z.int().min(1).max(100).default(3),
   order: namedEnum(['interleaved', 'blocked', 'shuffled'] as const, 'a run order')
     .default('interleaved')

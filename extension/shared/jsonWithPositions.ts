@@ -13,8 +13,7 @@ export type Position = { line: number; column: number; offset: number };
 export type JsonSyntaxError = { message: string; expected: string; found: string; position: Position };
 
 export type ParsedJson =
-  | { ok: true; value: unknown; valueAt(path: JsonPath): Position | undefined; keyAt(path: JsonPath): Position | undefined }
-  | { ok: false; error: JsonSyntaxError };
+  { ok: true; value: unknown; valueAt(path: JsonPath): Position | undefined; keyAt(path: JsonPath): Position | undefined } | { ok: false; error: JsonSyntaxError };
 
 // jsonc-parser's token kinds are a `const enum`, which isolated modules cannot read: its values, as published.
 const T = {
@@ -260,7 +259,5 @@ export function fmt(p: Position): string {
 /** `events[3].t_ms` style, as people write paths. */
 export function formatJsonPath(path: JsonPath): string {
   if (path.length === 0) return '(top level)';
-  return path
-    .map((p, idx) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? (idx ? `.${p}` : p) : `[${JSON.stringify(p)}]`))
-    .join('');
+  return path.map((p, idx) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? (idx ? `.${p}` : p) : `[${JSON.stringify(p)}]`)).join('');
 }

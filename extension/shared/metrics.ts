@@ -27,10 +27,7 @@ const cell = z.number().finite().nullable();
 
 export const metricsRowSchema = z.strictObject({
   t_unix_ms: z.int().nonnegative(),
-  ...(Object.fromEntries(METRICS_COLUMNS.slice(1).map((c) => [c, cell])) as Record<
-    Exclude<MetricsColumn, 't_unix_ms'>,
-    typeof cell
-  >),
+  ...(Object.fromEntries(METRICS_COLUMNS.slice(1).map((c) => [c, cell])) as Record<Exclude<MetricsColumn, 't_unix_ms'>, typeof cell>),
 });
 
 export type MetricsRow = z.infer<typeof metricsRowSchema>;

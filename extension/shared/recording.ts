@@ -52,10 +52,7 @@ export const recordingEventSchema = z.discriminatedUnion(
     z.looseObject({ type: z.literal('resume'), t_ms: ms }),
   ],
   {
-    error: (issue) =>
-      issue.code === 'invalid_union'
-        ? 'expected an event with "type" one of move, down, up, scroll, key_down, key_up, marker, pause, resume'
-        : undefined,
+    error: (issue) => (issue.code === 'invalid_union' ? 'expected an event with "type" one of move, down, up, scroll, key_down, key_up, marker, pause, resume' : undefined),
   },
 );
 
@@ -65,9 +62,7 @@ export const recordingSchema = z
     version: z.literal(RECORDING_VERSION, { error: `expected version ${RECORDING_VERSION}` }),
     createdAt: z.iso.datetime({ offset: true }).optional(),
     tool: z.string().optional(),
-    target: z
-      .looseObject({ processImage: z.string().optional(), titlePattern: z.string().optional() })
-      .describe('Which window the recording was made against.'),
+    target: z.looseObject({ processImage: z.string().optional(), titlePattern: z.string().optional() }).describe('Which window the recording was made against.'),
     client: z
       .looseObject({
         width: z.int().positive(),

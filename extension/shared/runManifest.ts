@@ -31,7 +31,10 @@ export const runManifestSchema = z.looseObject({
     .optional(),
   app: z.looseObject({ executable: z.string(), version: z.string().optional() }).optional(),
   tool: z.looseObject({ name: z.literal('fastbench'), version: z.string() }),
-  config_digest: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(),
+  config_digest: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{64}$/)
+    .optional(),
   // A warm-up run is measured like any other but never enters a comparison.
   warmup: z.boolean().optional(),
   campaign: z

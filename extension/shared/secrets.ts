@@ -5,8 +5,7 @@ import { isKnownKey } from './keys';
 
 export const SECRET_ENV_VAR = 'FASTBENCH_AZURE_SAS';
 export const SECRET_HOME =
-  'Secrets do not go in fastbench.json: in VS Code run "FastBench: Set Azure SAS" (kept in the OS secret store); ' +
-  `for the CLI set the ${SECRET_ENV_VAR} environment variable.`;
+  'Secrets do not go in fastbench.json: in VS Code run "FastBench: Set Azure SAS" (kept in the OS secret store); ' + `for the CLI set the ${SECRET_ENV_VAR} environment variable.`;
 
 const SAS_SIGNATURE = /([?&;]|^)sig=[^&\s"';]+/i;
 const ACCOUNT_KEY = /AccountKey=[^;\s"']+/i;

@@ -45,7 +45,14 @@ export type CsvTable = { header: string[]; rows: string[][]; text: string };
 export function readCsv(file: string, sep = ','): CsvTable {
   const text = readFileSync(file, 'utf8');
   const lines = text.split('\n');
-  return { header: lines[0]!.split(sep), rows: lines.slice(1).filter((l) => l !== '').map((l) => l.split(sep)), text };
+  return {
+    header: lines[0]!.split(sep),
+    rows: lines
+      .slice(1)
+      .filter((l) => l !== '')
+      .map((l) => l.split(sep)),
+    text,
+  };
 }
 
 export const column = (table: CsvTable, name: (typeof METRICS_COLUMNS)[number]) => table.rows.map((r) => r[table.header.indexOf(name)]!);

@@ -59,7 +59,10 @@ test(`a row every second with the documented columns (GPU ${HAS_NVIDIA_SMI ? 'nu
     // A loaded CI machine gives the busy loop less than a core, so compare with the kernel, not a constant.
     const agentMean = cpu.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, cpu.length - 1);
     assert.ok(truthPct > 10, `the target was busy (${truthPct.toFixed(1)} %)`);
-    assert.ok(Math.abs(agentMean - truthPct) < Math.max(12, truthPct * 0.25), `agent's proc_cpu_pct mean ${agentMean.toFixed(1)} vs /proc ${truthPct.toFixed(1)}: ${cpu.join(' ')}`);
+    assert.ok(
+      Math.abs(agentMean - truthPct) < Math.max(12, truthPct * 0.25),
+      `agent's proc_cpu_pct mean ${agentMean.toFixed(1)} vs /proc ${truthPct.toFixed(1)}: ${cpu.join(' ')}`,
+    );
     const read = column(csv, 'proc_read_bps').map(Number);
     assert.ok(read.filter((r) => r > 10e6).length >= t.length - 1, `the target reads > 10 MB/s: ${read.join(' ')}`);
     assert.ok(column(csv, 'proc_rss_mb').every((v) => Number(v) > 5));
@@ -67,8 +70,16 @@ test(`a row every second with the documented columns (GPU ${HAS_NVIDIA_SMI ? 'nu
     const gpu = [...column(csv, 'gpu_util_pct'), ...column(csv, 'gpu_mem_mb')];
     // nvidia-smi's first reading may come after the first tick.
     const afterFirst = [...column(csv, 'gpu_util_pct').slice(1), ...column(csv, 'gpu_mem_mb').slice(1)];
-    if (HAS_NVIDIA_SMI) assert.ok(afterFirst.every((v) => v !== '' && Number.isFinite(Number(v))), `nvidia-smi is here: GPU cells ${gpu.join(' ')}`);
-    else assert.ok(gpu.every((v) => v === ''), `no nvidia-smi here: GPU cells must be empty, got ${gpu.join(' ')}`);
+    if (HAS_NVIDIA_SMI)
+      assert.ok(
+        afterFirst.every((v) => v !== '' && Number.isFinite(Number(v))),
+        `nvidia-smi is here: GPU cells ${gpu.join(' ')}`,
+      );
+    else
+      assert.ok(
+        gpu.every((v) => v === ''),
+        `no nvidia-smi here: GPU cells must be empty, got ${gpu.join(' ')}`,
+      );
 
     const tsv = readCsv(path.join(out, 'open_files.tsv'), '\t');
     assert.deepEqual(tsv.header, [...OPEN_FILE_COLUMNS]);
@@ -76,7 +87,10 @@ test(`a row every second with the documented columns (GPU ${HAS_NVIDIA_SMI ? 'nu
     assert.equal(classOf.get(target.files.nas), 'NAS');
     assert.equal(classOf.get(target.files.fast), 'FAST_cache', 'the longest prefix wins');
     assert.equal(classOf.get(target.files.local), 'local', 'a tab in a path is escaped, not a column break');
-    assert.ok(tsv.rows.every((r) => r.length === 3 && t.includes(Number(r[0]))), 'open files carry the tick time of a metrics row');
+    assert.ok(
+      tsv.rows.every((r) => r.length === 3 && t.includes(Number(r[0]))),
+      'open files carry the tick time of a metrics row',
+    );
 
     const rep = report(out);
     assert.equal(rep.state, 'stopped');
@@ -146,7 +160,10 @@ test('the agent stops when its stdin closes, and when its parent dies with stdin
   const holder = spawn('sleep', ['30'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const parent = spawn(
     process.execPath,
-    ['-e', `const c = require('child_process').spawn(process.execPath, ${JSON.stringify([AGENT_JS, '--out', path.join(dir, 'b')])}, { stdio: ['inherit', 'ignore', 'inherit'] }); console.log(c.pid); setInterval(() => {}, 1000);`],
+    [
+      '-e',
+      `const c = require('child_process').spawn(process.execPath, ${JSON.stringify([AGENT_JS, '--out', path.join(dir, 'b')])}, { stdio: ['inherit', 'ignore', 'inherit'] }); console.log(c.pid); setInterval(() => {}, 1000);`,
+    ],
     { stdio: [holder.stdout!, 'pipe', 'inherit'] },
   );
   const agentPid = Number(await new Promise<string>((r) => parent.stdout!.once('data', (d) => r(String(d)))));
@@ -173,7 +190,10 @@ test('GPU cells come from a long-lived nvidia-smi when one exists', async () => 
   const dir = tempDir('fb-agent-gpu-');
   // Stands in for nvidia-smi's loop mode (there is no GPU here): same arguments, same output format.
   const fake = path.join(dir, 'nvidia-smi');
-  writeFileSync(fake, '#!/bin/sh\ncase "$*" in *--query-gpu=index,utilization.gpu,memory.used*) ;; *) exit 9;; esac\nwhile true; do echo "0, 37, 2048"; echo "1, 12, 1024"; sleep 1; done\n');
+  writeFileSync(
+    fake,
+    '#!/bin/sh\ncase "$*" in *--query-gpu=index,utilization.gpu,memory.used*) ;; *) exit 9;; esac\nwhile true; do echo "0, 37, 2048"; echo "1, 12, 1024"; sleep 1; done\n',
+  );
   chmodSync(fake, 0o755);
   const out = path.join(dir, 'run');
   const child = spawn(AGENT_COMMAND[0]!, [...AGENT_COMMAND.slice(1), '--out', out], { stdio: ['pipe', 'ignore', 'inherit'], env: { ...process.env, FASTBENCH_NVIDIA_SMI: fake } });

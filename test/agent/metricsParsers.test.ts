@@ -58,7 +58,10 @@ test('typeperf CSV: counter paths, quoted cells, blanks as missing, process by i
   const header = splitCsvLine(
     '"(PDH-CSV 4.0) (W. Europe Standard Time)(-60)","\\\\WS\\Processor(0)\\% Processor Time","\\\\WS\\Processor(1)\\% Processor Time","\\\\WS\\Processor(_Total)\\% Processor Time","\\\\WS\\Memory\\Available Bytes","\\\\WS\\Process V2(Petrel:4242)\\% Processor Time","\\\\WS\\Process V2(Petrel:4242)\\Working Set","\\\\WS\\Process V2(Petrel:4242)\\IO Read Bytes/sec","\\\\WS\\Process V2(Petrel:4242)\\IO Write Bytes/sec","\\\\WS\\PhysicalDisk(_Total)\\Disk Read Bytes/sec","\\\\WS\\PhysicalDisk(_Total)\\Disk Write Bytes/sec","\\\\WS\\Network Interface(Ethernet)\\Bytes Received/sec","\\\\WS\\Network Interface(Wi-Fi)\\Bytes Received/sec","\\\\WS\\Network Interface(Ethernet)\\Bytes Sent/sec"',
   );
-  const values = parseTypeperfRow(header, '"03/02/2025 10:00:01.123","80.5","20.5","50.5","4294967296","150.25","1073741824","25000000"," ","1000000","0","3000000","1000000","500000"');
+  const values = parseTypeperfRow(
+    header,
+    '"03/02/2025 10:00:01.123","80.5","20.5","50.5","4294967296","150.25","1073741824","25000000"," ","1000000","0","3000000","1000000","500000"',
+  );
   const row = rowFromTypeperf(1, values, 8 * 1024 ** 3, true);
   assert.equal(row.cpu_pct, 50.5);
   assert.equal(row.cpu_core_max_pct, 80.5);
@@ -85,7 +88,10 @@ test('ticks keep absolute deadlines: a slow tick does not shift the ones after i
   schedule.stop();
   const indexes = fired.map((f) => f.index);
   assert.equal(indexes[0], 0);
-  assert.ok(indexes.every((v, i) => i === 0 || v > indexes[i - 1]!), `never twice, never out of order: ${indexes.join(',')}`);
+  assert.ok(
+    indexes.every((v, i) => i === 0 || v > indexes[i - 1]!),
+    `never twice, never out of order: ${indexes.join(',')}`,
+  );
   assert.ok(!indexes.includes(3) && !indexes.includes(4), `overrun ticks skipped: ${indexes.join(',')}`);
   // skipped counts exactly the deadlines that passed without a tick: 3 and 4, more if this machine ran slow.
   assert.equal(schedule.skipped, indexes.at(-1)! + 1 - indexes.length, `skipped ${schedule.skipped}, fired ${indexes.join(',')}`);

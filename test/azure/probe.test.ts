@@ -109,7 +109,10 @@ test(`the real CLI probes machine, a local folder as the NAS and Azurite, and wr
   assert.equal(b.azure.sasSource, 'FASTBENCH_AZURE_SAS');
   assert.ok(!('error' in b.azure.requestRtt) && b.azure.requestRtt.n === 12);
   assert.ok(!('error' in b.azure.ttfb) && b.azure.ttfb.rangeBytes === 4 << 20);
-  assert.deepEqual(b.azure.sweep.map((s) => ('error' in s ? s.error : s.streams)), [1, 2, 4]);
+  assert.deepEqual(
+    b.azure.sweep.map((s) => ('error' in s ? s.error : s.streams)),
+    [1, 2, 4],
+  );
   for (const s of b.azure.sweep) assert.ok(!('error' in s) && s.MBps > 0 && s.bytes >= 4 << 20 && s.cpu.procCpuPct > 0);
   assert.ok(b.azure.best && b.azure.best.MBps === Math.max(...b.azure.sweep.map((s) => ('error' in s ? 0 : s.MBps))));
   assert.ok(b.azure.upload && !('error' in b.azure.upload) && b.azure.upload.bytes === 64 << 20);
@@ -163,7 +166,10 @@ test(`the real CLI probes machine, a local folder as the NAS and Azurite, and wr
       let own = 0;
       for (const p of s.points) {
         const [x, y] = [layout.px(p.x), layout.py(p.y)];
-        assert.ok(visible.some((c) => colourNear(x, y, c)), `${png}: ${s.name} drawn at (${p.x}, ${p.y}) → pixel (${x.toFixed(0)}, ${y.toFixed(0)}): ${rgbAt(Math.round(x), Math.round(y)).join(',')}`);
+        assert.ok(
+          visible.some((c) => colourNear(x, y, c)),
+          `${png}: ${s.name} drawn at (${p.x}, ${p.y}) → pixel (${x.toFixed(0)}, ${y.toFixed(0)}): ${rgbAt(Math.round(x), Math.round(y)).join(',')}`,
+        );
         if (colourNear(x, y, s.color)) own++;
       }
       assert.ok(own > 0, `${png}: ${s.name}'s own colour appears at its data`);
@@ -180,7 +186,10 @@ test('a bad SAS is a clear error naming the cause, never the SAS', async () => {
   const config = writeConfig('badsas.json', { nas: { testFile: undefined, writeTest: false } });
   const r = await cli(['probe', '--config', config, '--out', path.join(dir, 'out-bad'), '--step-seconds', '0.3'], { FASTBENCH_AZURE_SAS: tamperedSas(sas) });
   assert.equal(r.code, 1);
-  assert.match(r.out, /AZURE {4}FAILED: Azure refused the SAS \(403 (AuthenticationFailed|AuthorizationFailure)\) for http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/volumes\/seismic\/vol-64m\.bin: check that it has not expired/);
+  assert.match(
+    r.out,
+    /AZURE {4}FAILED: Azure refused the SAS \(403 (AuthenticationFailed|AuthorizationFailure)\) for http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/volumes\/seismic\/vol-64m\.bin: check that it has not expired/,
+  );
   const json = readFileSync(path.join(dir, 'out-bad', 'baseline.json'), 'utf8');
   assert.match(json, /"azure: Azure refused the SAS/);
   const tampered = new URLSearchParams(tamperedSas(sas)).get('sig')!;
@@ -189,11 +198,33 @@ test('a bad SAS is a clear error naming the cause, never the SAS', async () => {
 
 test('a missing blob, a missing container and a missing test file are named', async () => {
   const env = { FASTBENCH_AZURE_SAS: sas };
-  let r = await cli(['probe', '--config', writeConfig('noblob.json', { azure: { blob: 'nope.bin' }, nas: { testFile: 'nope.zgy', writeTest: false } }), '--out', path.join(dir, 'o1'), '--step-seconds', '0.3'], env);
+  let r = await cli(
+    [
+      'probe',
+      '--config',
+      writeConfig('noblob.json', { azure: { blob: 'nope.bin' }, nas: { testFile: 'nope.zgy', writeTest: false } }),
+      '--out',
+      path.join(dir, 'o1'),
+      '--step-seconds',
+      '0.3',
+    ],
+    env,
+  );
   assert.equal(r.code, 1);
   assert.match(r.out, /AZURE {4}FAILED: blob "nope\.bin" not found in container "volumes" at http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1 \(404 BlobNotFound\)/);
   assert.match(r.out, /1 stream: {2}FAILED: probe\.nas\.testFile .*nope\.zgy: expected a readable file, found no such file/);
-  r = await cli(['probe', '--config', writeConfig('nocont.json', { azure: { container: 'nocontainer' }, nas: { testFile: undefined } }), '--out', path.join(dir, 'o2'), '--step-seconds', '0.3'], env);
+  r = await cli(
+    [
+      'probe',
+      '--config',
+      writeConfig('nocont.json', { azure: { container: 'nocontainer' }, nas: { testFile: undefined } }),
+      '--out',
+      path.join(dir, 'o2'),
+      '--step-seconds',
+      '0.3',
+    ],
+    env,
+  );
   assert.equal(r.code, 1);
   // A container SAS for another container is refused before the container is even looked up.
   assert.match(r.out, /AZURE {4}FAILED: (container "nocontainer" not found|Azure refused the SAS \(403)/);

@@ -65,7 +65,8 @@ async function main(): Promise<void> {
     const p = proc!;
     // agent.json's figure covers every tick (warm-up included); the bench's above skips the first five.
     const report = JSON.parse(readFileSync(path.join(p.r.out, 'agent.json'), 'utf8')) as { lateMs: { n: number; p50: number; p99: number } | null };
-    if (report.lateMs) console.log(`agent.json (/proc) tick lateness, all ticks: p50 ${report.lateMs.p50.toFixed(2)} ms, p99 ${report.lateMs.p99.toFixed(2)} ms (n=${report.lateMs.n})`);
+    if (report.lateMs)
+      console.log(`agent.json (/proc) tick lateness, all ticks: p50 ${report.lateMs.p50.toFixed(2)} ms, p99 ${report.lateMs.p99.toFixed(2)} ms (n=${report.lateMs.n})`);
     console.log([goal('≤ 1 % CPU', p.cpuPct <= 1), goal('≤ 80 MB RSS', Math.max(...p.r.rss) <= 80), goal('tick lateness p99 ≤ 20 ms', percentile(p.r.late, 99) <= 20)].join('; '));
   } finally {
     for (const r of runs) if (r.client.child.exitCode === null) r.client.child.kill('SIGKILL');

@@ -67,14 +67,18 @@ async function main(): Promise<void> {
       });
     }
     const landed = await waitUntil('xev to log 50 clicks', () => {
-      const p = parseXev(xev.output()).filter((e) => e.type === 'ButtonPress').slice(before);
+      const p = parseXev(xev.output())
+        .filter((e) => e.type === 'ButtonPress')
+        .slice(before);
       return p.length >= points.length ? p : undefined;
     });
     const errors = points.map(([px, py], i) => {
       const e = landed[i] as { x: number; y: number };
       return Math.hypot(e.x - px, e.y - py);
     });
-    console.log(`injection position error over ${points.length} clicks: max ${Math.max(...errors)} px, mean ${(errors.reduce((a, b) => a + b, 0) / errors.length).toFixed(2)} px; ${goal('0 px', Math.max(...errors) === 0)}`);
+    console.log(
+      `injection position error over ${points.length} clicks: max ${Math.max(...errors)} px, mean ${(errors.reduce((a, b) => a + b, 0) / errors.length).toFixed(2)} px; ${goal('0 px', Math.max(...errors) === 0)}`,
+    );
     console.log('hook callback time: Win32 only (see the wine lane bench)');
     await injector.close();
     await capture.close();

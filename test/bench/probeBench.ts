@@ -59,8 +59,12 @@ async function main(): Promise<void> {
     }
     const best = rows.reduce((b, r) => (r.probe > b.probe ? r : b));
     const bestSdk = rows.reduce((b, r) => (r.sdk > b.sdk ? r : b));
-    console.log(`probe best ${best.probe.toFixed(1)} MB/s at ${best.streams} streams; downloadToBuffer at ${best.streams} streams ${best.sdk.toFixed(1)} MB/s: ratio ${(best.probe / best.sdk).toFixed(3)}; ${goal('≥ 0.9', best.probe / best.sdk >= 0.9)}`);
-    console.log(`(best of each side regardless of streams: probe ${best.probe.toFixed(1)} ÷ SDK ${bestSdk.sdk.toFixed(1)} at ${bestSdk.streams} = ${(best.probe / bestSdk.sdk).toFixed(3)})`);
+    console.log(
+      `probe best ${best.probe.toFixed(1)} MB/s at ${best.streams} streams; downloadToBuffer at ${best.streams} streams ${best.sdk.toFixed(1)} MB/s: ratio ${(best.probe / best.sdk).toFixed(3)}; ${goal('≥ 0.9', best.probe / best.sdk >= 0.9)}`,
+    );
+    console.log(
+      `(best of each side regardless of streams: probe ${best.probe.toFixed(1)} ÷ SDK ${bestSdk.sdk.toFixed(1)} at ${bestSdk.streams} = ${(best.probe / bestSdk.sdk).toFixed(3)})`,
+    );
   } finally {
     await azurite.stop();
   }

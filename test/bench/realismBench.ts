@@ -36,7 +36,14 @@ type Mode = 'A_shared' | 'B_fast';
 type Policy = 'Cold' | 'Warm';
 type Cell = { open: number[]; scrub: number[] };
 
-async function oneRun(o: { stack: StandinStack; driver: DriverClient; display: string | undefined; mode: Mode; policy: Policy; inlines: number }): Promise<{ openMs: number; scrubMs: number }> {
+async function oneRun(o: {
+  stack: StandinStack;
+  driver: DriverClient;
+  display: string | undefined;
+  mode: Mode;
+  policy: Policy;
+  inlines: number;
+}): Promise<{ openMs: number; scrubMs: number }> {
   const { stack } = o;
   if (o.policy === 'Cold') {
     const report =
@@ -61,7 +68,13 @@ async function oneRun(o: { stack: StandinStack; driver: DriverClient; display: s
               client.close();
             }
           })();
-    if (!report.ok) throw new Error(`Cold ${o.mode}: ${report.steps.filter((s) => !s.ok).map((s) => s.detail).join('; ')}`);
+    if (!report.ok)
+      throw new Error(
+        `Cold ${o.mode}: ${report.steps
+          .filter((s) => !s.ok)
+          .map((s) => s.detail)
+          .join('; ')}`,
+      );
   }
   const project = o.mode === 'A_shared' ? stack.projects.A_shared : stack.projects.B_fast;
   const t0 = systemClock.mono(); // the clock waitForColour stamps with
@@ -103,16 +116,31 @@ async function main(): Promise<void> {
   // Bricks each step touches: open shows inline 0 (brick row 0); the scrub reaches row ⌊inlines/64⌋.
   const openBricks = rowBricks;
   const scrubBricks = Math.floor(inlines / DEMO_SPEC.brickSize) * rowBricks;
-  console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  console.log(`volume ${DEMO_SPEC.dims.join('×')} int16, ${layout.brickCount} bricks of ${layout.brickBytes / 1024} KiB; open touches ${openBricks} bricks, scrub-${inlines} ${scrubBricks} more; NAS link ${nas.name} (${nas.rttMs} ms, ${nas.mbps} Mbit/s)`);
+  console.log(
+    `load average at start: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    `volume ${DEMO_SPEC.dims.join('×')} int16, ${layout.brickCount} bricks of ${layout.brickBytes / 1024} KiB; open touches ${openBricks} bricks, scrub-${inlines} ${scrubBricks} more; NAS link ${nas.name} (${nas.rttMs} ms, ${nas.mbps} Mbit/s)`,
+  );
   const io = { out: console.log, err: console.error, cwd: process.cwd(), env: process.env, signal: new AbortController().signal };
   const display = await ensureDisplay(io, !process.env.DISPLAY);
-  const driver = await DriverClient.start({ command: [process.execPath, path.join(REPO_ROOT, 'dist', 'driver.js')], env: { ...process.env, ...(display.display ? { DISPLAY: display.display } : {}) } });
+  const driver = await DriverClient.start({
+    command: [process.execPath, path.join(REPO_ROOT, 'dist', 'driver.js')],
+    env: { ...process.env, ...(display.display ? { DISPLAY: display.display } : {}) },
+  });
   try {
     for (const name of profiles) {
       const wan = netProfile(name);
       const t0 = performance.now();
-      const stack = await startStandinStack({ home, profile: name, nasProfile: nas.name, viewerScript: path.join(REPO_ROOT, 'dist', 'standin-viewer.js'), logger: { debug() {}, info() {}, warn: console.error, error: console.error } });
+      const stack = await startStandinStack({
+        home,
+        profile: name,
+        nasProfile: nas.name,
+        viewerScript: path.join(REPO_ROOT, 'dist', 'standin-viewer.js'),
+        logger: { debug() {}, info() {}, warn: console.error, error: console.error },
+      });
       const cells = new Map<string, Cell>();
       try {
         for (let r = 0; r < repeats; r++) {
@@ -130,11 +158,15 @@ async function main(): Promise<void> {
         await stack.stop();
       }
       const m = (mode: Mode, policy: Policy, k: keyof Cell) => median(cells.get(`${mode} ${policy}`)![k]);
-      console.log(`\nprofile ${wan.name}: WAN ${wan.rttMs} ms, ${wan.mbps} Mbit/s (${stack.netem.mechanism}); ${repeats} repeat(s) interleaved, medians; ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      console.log(
+        `\nprofile ${wan.name}: WAN ${wan.rttMs} ms, ${wan.mbps} Mbit/s (${stack.netem.mechanism}); ${repeats} repeat(s) interleaved, medians; ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+      );
       for (const k of ['open', 'scrub'] as const) {
         const bricks = k === 'open' ? openBricks : scrubBricks;
         for (const mode of ['A_shared', 'B_fast'] as const) {
-          console.log(`  ${k.padEnd(5)} ${mode.padEnd(8)} Cold ${(m(mode, 'Cold', k) / 1000).toFixed(2)} s, Warm ${(m(mode, 'Warm', k) / 1000).toFixed(2)} s (n=${cells.get(`${mode} Cold`)![k].length}+${cells.get(`${mode} Warm`)![k].length}), Cold/Warm ${(m(mode, 'Cold', k) / m(mode, 'Warm', k)).toFixed(2)}`);
+          console.log(
+            `  ${k.padEnd(5)} ${mode.padEnd(8)} Cold ${(m(mode, 'Cold', k) / 1000).toFixed(2)} s, Warm ${(m(mode, 'Warm', k) / 1000).toFixed(2)} s (n=${cells.get(`${mode} Cold`)![k].length}+${cells.get(`${mode} Warm`)![k].length}), Cold/Warm ${(m(mode, 'Cold', k) / m(mode, 'Warm', k)).toFixed(2)}`,
+          );
           const model = standinModeCost({ mode, policy: 'Cold', computeMs: m(mode, 'Warm', k), bricks, brickBytes: layout.brickBytes, nas, wan });
           console.log(`    ${explainCost(`${mode} Cold ${k}`, model, m(mode, 'Cold', k))}`);
         }
@@ -151,7 +183,11 @@ async function main(): Promise<void> {
     display.stop();
     rmSync(home, { recursive: true, force: true });
   }
-  console.log(`\nload average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `\nload average at end: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 main().catch((e: Error) => {

@@ -28,7 +28,11 @@ function main(): void {
   const repeats = arg('repeats', 3);
   const home = mkdtempSync(path.join(tmpdir(), 'fb-scrub-bench-'));
   try {
-    console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(
+      `load average at start: ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
     cli(home, 'standin', 'data');
     const report = JSON.parse(cli(home, 'standin', 'demo', '--repeats', String(repeats), '--xvfb', '--json')) as {
       campaign: string;
@@ -61,7 +65,11 @@ function main(): void {
     const m = (k: string) => median(groups.get(k)?.scrub ?? []);
     console.log(`scrub-100 Cold/Warm: A_shared ${(m('A_shared Cold') / m('A_shared Warm')).toFixed(2)}, B_fast ${(m('B_fast Cold') / m('B_fast Warm')).toFixed(2)}`);
     console.log(`scrub-100 B_fast/A_shared: Cold ${(m('B_fast Cold') / m('A_shared Cold')).toFixed(2)}, Warm ${(m('B_fast Warm') / m('A_shared Warm')).toFixed(2)}`);
-    console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(
+      `load average at end: ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

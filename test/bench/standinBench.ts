@@ -60,7 +60,24 @@ async function plainRangedGet(url: string, sas: string, bytes: number): Promise<
 async function fastcacheCold(dir: string, url: string, n: number, prefetch: string, pattern: 'rows' | 'all' = 'rows'): Promise<Run> {
   const cacheFolder = path.join(dir, `cache-${prefetch}-${n}`);
   const daemon = await startFastcache(
-    ['--blob', url, '--cache-folder', cacheFolder, '--log', path.join(dir, 'fastcache.log'), '--endpoint', path.join(dir, 'fc.sock'), '--mount', path.join(dir, 'mnt', 'fast'), '--streams', String(STREAMS), '--range-mib', String(RANGE_MIB), '--prefetch', prefetch],
+    [
+      '--blob',
+      url,
+      '--cache-folder',
+      cacheFolder,
+      '--log',
+      path.join(dir, 'fastcache.log'),
+      '--endpoint',
+      path.join(dir, 'fc.sock'),
+      '--mount',
+      path.join(dir, 'mnt', 'fast'),
+      '--streams',
+      String(STREAMS),
+      '--range-mib',
+      String(RANGE_MIB),
+      '--prefetch',
+      prefetch,
+    ],
     { script: DAEMON_SCRIPT },
   );
   // The viewer's way in: the volume's file on the FUSE mount.
@@ -132,7 +149,8 @@ async function freshOpenLatencies(file: string, brickCount: number, width: numbe
         const bricks = Array.from({ length: width }, (_, k) => b + k);
         const t0 = performance.now();
         await src.readBricks(bricks);
-        if (warm > 0) warm--; // the first reads warm up the JIT
+        if (warm > 0)
+          warm--; // the first reads warm up the JIT
         else out.push(performance.now() - t0);
       }
     } finally {
@@ -149,13 +167,19 @@ async function main(): Promise<void> {
     const mib = process.env.FASTBENCH_BENCH_MIB ? Number(process.env.FASTBENCH_BENCH_MIB) : undefined;
     const spec = mib ? { ...DEMO_SPEC, dims: dimsForSize(mib, 'int16') } : DEMO_SPEC;
     // Other work on the machine moves every figure here; the load says how much to trust them.
-    console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${require('node:os').cpus().length} cores)`);
+    console.log(
+      `load average at start: ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')} (${require('node:os').cpus().length} cores)`,
+    );
     const gen = await generateVolume(path.join(dir, 'nas', 'bench.fbvol'), spec);
-    console.log(`volume: ${spec.dims.join('×')} int16, ${(gen.bytes / MiB).toFixed(0)} MiB, ${(gen.bytes - 4096) / (512 * 1024)} bricks of 512 KiB; generated in ${gen.seconds.toFixed(1)} s (${((gen.bytes / MiB) / gen.seconds).toFixed(0)} MiB/s)`);
+    console.log(
+      `volume: ${spec.dims.join('×')} int16, ${(gen.bytes / MiB).toFixed(0)} MiB, ${(gen.bytes - 4096) / (512 * 1024)} bricks of 512 KiB; generated in ${gen.seconds.toFixed(1)} s (${(gen.bytes / MiB / gen.seconds).toFixed(0)} MiB/s)`,
+    );
     const location = { accountUrl: azurite.accountUrl, container: 'seismic', blob: 'bench.fbvol' };
     const sas = sasFor(location, undefined);
     const up = await uploadVolume({ file: gen.file, location, sas, sha256: gen.sha256 });
-    console.log(`upload to Azurite: ${up.seconds.toFixed(1)} s (${((gen.bytes / MiB) / up.seconds).toFixed(0)} MiB/s)`);
+    console.log(`upload to Azurite: ${up.seconds.toFixed(1)} s (${(gen.bytes / MiB / up.seconds).toFixed(0)} MiB/s)`);
     const url = blobUrlOf(location);
 
     // BENCH_PART=warm skips the cold-fill part (the warm-hit figures alone take about a minute).
@@ -181,7 +205,9 @@ async function main(): Promise<void> {
         const ratios = xs.map((x, i) => x.mibps / plain[i]!.mibps);
         console.log(
           `${label}: median ${median(xs.map((x) => x.mibps)).toFixed(0)} MiB/s` +
-            (name === 'plain' ? ` (${xs.map((x) => x.mibps.toFixed(0)).join(', ')})` : `, ratio to plain ${median(ratios).toFixed(2)} (${ratios.map((x) => x.toFixed(2)).join(', ')})${goal}`) +
+            (name === 'plain'
+              ? ` (${xs.map((x) => x.mibps.toFixed(0)).join(', ')})`
+              : `, ratio to plain ${median(ratios).toFixed(2)} (${ratios.map((x) => x.toFixed(2)).join(', ')})${goal}`) +
             `; client CPU ${median(xs.map((x) => x.clientCpuMsPerMiB)).toFixed(2)} ms/MiB`,
         );
       };
@@ -238,14 +264,20 @@ async function main(): Promise<void> {
       // → bytes in FUSE's buffer), apart from the kernel round trip and the reader's scheduling.
       const hits = parseFastLogText(readFileSync(path.join(dir, 'warm.log'), 'utf8')).records.filter((r) => r.kind === 'read' && r.result === 'hit');
       const ms = hits.map((r) => r.latencyMs);
-      console.log(`fastcache's own service time per FUSE read on a hit (its log): p50 ${percentile(ms, 50).toFixed(3)} ms, p99 ${percentile(ms, 99).toFixed(3)} ms, max ${Math.max(...ms).toFixed(3)} ms (n=${ms.length})`);
+      console.log(
+        `fastcache's own service time per FUSE read on a hit (its log): p50 ${percentile(ms, 50).toFixed(3)} ms, p99 ${percentile(ms, 99).toFixed(3)} ms, max ${Math.max(...ms).toFixed(3)} ms (n=${ms.length})`,
+      );
     } finally {
       await local.close();
       await nas.close();
       await share.stop();
       await daemon.stop();
     }
-    console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(
+      `load average at end: ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     await azurite.stop();
     rmSync(dir, { recursive: true, force: true });

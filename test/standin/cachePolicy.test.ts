@@ -29,13 +29,19 @@ test('Cold A_shared: the volume leaves the page cache (mincore says ~0), and the
   assert.ok(before!.residentBytes > 30 * MiB, `resident before: ${before!.residentBytes}`);
   const report = await applyCachePolicy({ policy: 'Cold', mode: 'A_shared', dataFiles: [file] });
   assert.equal(report.ok, true, JSON.stringify(report.steps));
-  assert.deepEqual(report.steps.map((s) => s.step), ['evict', 'verify-residency']);
+  assert.deepEqual(
+    report.steps.map((s) => s.step),
+    ['evict', 'verify-residency'],
+  );
   assert.equal(report.residency[0]!.residentBefore, before!.residentBytes);
   assert.ok(report.residency[0]!.residentAfter <= RESIDENT_TOLERANCE(32 * MiB));
   const [after] = await residency([file]);
   assert.ok(after!.residentBytes <= RESIDENT_TOLERANCE(32 * MiB), `resident after: ${after!.residentBytes}`);
   const warm = await applyCachePolicy({ policy: 'Warm', mode: 'A_shared', dataFiles: [file] });
-  assert.deepEqual(warm.steps.map((s) => s.step), ['warm']);
+  assert.deepEqual(
+    warm.steps.map((s) => s.step),
+    ['warm'],
+  );
   assert.equal(warm.residency.length, 1);
 });
 
@@ -44,13 +50,17 @@ test('rotation: renames with a UTC timestamp, keeps the newest K, never touches 
   const cache = path.join(root, 'FastCache');
   mkdirSync(cache);
   writeFileSync(path.join(cache, 'demo.fbcache'), 'bricks');
-  for (const n of ['FastCache.rotated-20200101T000000Z', 'FastCache.rotated-20210101T000000Z', 'FastCache.rotated-manual', 'FastCacheX.rotated-20200101T000000Z', 'Other']) mkdirSync(path.join(root, n));
+  for (const n of ['FastCache.rotated-20200101T000000Z', 'FastCache.rotated-20210101T000000Z', 'FastCache.rotated-manual', 'FastCacheX.rotated-20200101T000000Z', 'Other'])
+    mkdirSync(path.join(root, n));
   const plan = await rotateCacheFolder(cache, 1, { whatIf: true, now: new Date('2024-05-01T12:00:00Z') });
   assert.equal(plan.rotatedTo, `${cache}.rotated-20240501T120000Z`);
   assert.equal(readdirSync(root).length, 6, 'what-if changes nothing');
   const r = await rotateCacheFolder(cache, 1, { now: new Date('2024-05-01T12:00:00Z') });
   assert.deepEqual(r.kept, [`${cache}.rotated-20240501T120000Z`]);
-  assert.deepEqual(r.removed.map((p) => path.basename(p)), ['FastCache.rotated-20210101T000000Z', 'FastCache.rotated-20200101T000000Z']);
+  assert.deepEqual(
+    r.removed.map((p) => path.basename(p)),
+    ['FastCache.rotated-20210101T000000Z', 'FastCache.rotated-20200101T000000Z'],
+  );
   assert.deepEqual(readdirSync(cache), []);
   assert.deepEqual(readdirSync(root).sort(), ['FastCache', 'FastCache.rotated-20240501T120000Z', 'FastCache.rotated-manual', 'FastCacheX.rotated-20200101T000000Z', 'Other']);
   assert.equal(readFileSync(path.join(root, 'FastCache.rotated-20240501T120000Z', 'demo.fbcache'), 'utf8'), 'bricks');
@@ -91,7 +101,10 @@ test('cache clear --mode B_fast: the daemon is suspended, the cache rotated, res
     const r = await cli(['cache', 'clear', '--mode', 'B_fast', '--config', config, '--fastcache', daemon.endpoint, '--json'], { cwd: w.dir });
     assert.equal(r.code, 0, r.out + r.err);
     const report = JSON.parse(r.out);
-    assert.deepEqual(report.steps.map((s: { step: string }) => s.step), ['stop-service', 'evict', 'rotate-cache', 'verify-residency', 'start-service']);
+    assert.deepEqual(
+      report.steps.map((s: { step: string }) => s.step),
+      ['stop-service', 'evict', 'rotate-cache', 'verify-residency', 'start-service'],
+    );
     const cached = report.residency.find((x: { file: string }) => x.file === cacheFile);
     assert.ok(cached.residentBefore > 0 && cached.residentAfter <= RESIDENT_TOLERANCE(cached.bytes), JSON.stringify(cached));
     const rotated = readdirSync(w.dir).filter((n) => n.startsWith('fastcache.rotated-'));

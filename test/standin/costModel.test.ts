@@ -31,5 +31,8 @@ test('stand-in modes: A_shared pays the NAS link per brick, B_fast the WAN per r
   assert.equal(b.requests, 10);
   assert.ok(b.totalMs / a.totalMs > 1.5, `intercontinental B_fast Cold is clearly slower: ${b.totalMs} vs ${a.totalMs}`);
   assert.equal(standinModeCost({ ...o, mode: 'B_fast', policy: 'Warm' }).totalMs, 1000);
-  assert.match(explainCost('B_fast Cold open', b, 3000), /^B_fast Cold open: measured 3\.00 s, model 2\.86 s = compute 1\.00 s \+ 2 wave\(s\) of 10 request\(s\) × RTT 180 ms \+ transfer 1\.68 s \(\+5 %\)$/);
+  assert.match(
+    explainCost('B_fast Cold open', b, 3000),
+    /^B_fast Cold open: measured 3\.00 s, model 2\.86 s = compute 1\.00 s \+ 2 wave\(s\) of 10 request\(s\) × RTT 180 ms \+ transfer 1\.68 s \(\+5 %\)$/,
+  );
 });

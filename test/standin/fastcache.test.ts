@@ -129,11 +129,18 @@ test('read-ahead fetches the next brick row before it is asked for', async () =>
     await daemon.stop();
   }
   const prefetched = parseFastLogText(readFileSync(path.join(w.dir, 'ahead.log'), 'utf8')).records.filter((r) => r.kind === 'prefetch' && r.result === 'ok');
-  for (const b of layout.inlineBricks(32)) assert.ok(prefetched.some((r) => r.firstBrick! <= b && b <= r.lastBrick!), `brick ${b} came by a prefetch GET`);
+  for (const b of layout.inlineBricks(32))
+    assert.ok(
+      prefetched.some((r) => r.firstBrick! <= b && b <= r.lastBrick!),
+      `brick ${b} came by a prefetch GET`,
+    );
 });
 
 test('bad inputs give clear errors: missing blob, wrong header, truncated volume, bad brick; Azurite down is EIO for the reader and a logged error', async () => {
-  await assert.rejects(startDaemon(w, [], w.blobUrl.replace('tiny.fbvol', 'nothere.fbvol')), /nothere\.fbvol: reading properties: no such blob \(upload it with "fastbench standin data"\)/);
+  await assert.rejects(
+    startDaemon(w, [], w.blobUrl.replace('tiny.fbvol', 'nothere.fbvol')),
+    /nothere\.fbvol: reading properties: no such blob \(upload it with "fastbench standin data"\)/,
+  );
   assert.equal(mountsUnder(path.join(w.dir, 'mnt')).length, 0, 'nothing mounted when the start fails');
 
   const bogus = path.join(w.dir, 'bogus.fbvol');

@@ -9,7 +9,17 @@ import { tempDir } from './harness';
 test('fastcache-v1: lines written by the formatter parse back to the same records', () => {
   const records = [
     { tUnixMs: 1714564800123.456, kind: 'read' as const, request: 17, firstBrick: 640, lastBrick: 655, bytes: 8388608, result: 'miss' as const, latencyMs: 12.345 },
-    { tUnixMs: 1714564800125.1, kind: 'fetch' as const, request: 17, firstBrick: 640, lastBrick: 647, bytes: 4194304, result: 'error' as const, latencyMs: 3, detail: 'GET failed:\ttab\nnewline' },
+    {
+      tUnixMs: 1714564800125.1,
+      kind: 'fetch' as const,
+      request: 17,
+      firstBrick: 640,
+      lastBrick: 647,
+      bytes: 4194304,
+      result: 'error' as const,
+      latencyMs: 3,
+      detail: 'GET failed:\ttab\nnewline',
+    },
   ];
   const text = [FASTCACHE_LOG_HEADER, '# start pid 1', ...records.map(formatFastcacheLine)].join('\n') + '\n';
   const log = parseFastLogText(text);
@@ -50,7 +60,15 @@ test('a real FAST log can be read with a regex format once its layout is known',
   // An invented layout standing in for whatever Bluware FAST writes; only the pattern is configuration.
   const format = String.raw`regex:^(?<time>\S+) \[IO\] read offset=\d+ len=(?<bytes>\d+) (?<result>HIT|MISS) took (?<latency_us>\d+)us$`;
   const file = path.join(tempDir('fastlog'), 'fast.log');
-  writeFileSync(file, ['FAST 4.2 starting', '2024-05-01T12:00:00.000Z [IO] read offset=0 len=1048576 MISS took 45000us', '2024-05-01T12:00:00.100Z [IO] read offset=0 len=1048576 HIT took 350us', '2024-05-01T12:00:01.000Z [IO] read offset=0 len=x HIT took 1us'].join('\r\n'));
+  writeFileSync(
+    file,
+    [
+      'FAST 4.2 starting',
+      '2024-05-01T12:00:00.000Z [IO] read offset=0 len=1048576 MISS took 45000us',
+      '2024-05-01T12:00:00.100Z [IO] read offset=0 len=1048576 HIT took 350us',
+      '2024-05-01T12:00:01.000Z [IO] read offset=0 len=x HIT took 1us',
+    ].join('\r\n'),
+  );
   const log = await readFastLog(file, format);
   assert.deepEqual(
     log.records.map((r) => [r.tUnixMs, r.bytes, r.result, r.latencyMs, r.kind]),

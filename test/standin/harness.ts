@@ -81,11 +81,16 @@ export async function world(name: string, spec: VolumeSpec = TINY): Promise<Worl
 
 export function daemonArgs(w: World, extra: string[] = [], blobUrl = w.blobUrl): string[] {
   return [
-    '--blob', blobUrl,
-    '--cache-folder', path.join(w.dir, 'fastcache'),
-    '--log', path.join(w.dir, 'logs', 'fastcache.log'),
-    '--endpoint', path.join(w.dir, 'fc.sock'),
-    '--mount', path.join(w.dir, 'mnt', 'fast'),
+    '--blob',
+    blobUrl,
+    '--cache-folder',
+    path.join(w.dir, 'fastcache'),
+    '--log',
+    path.join(w.dir, 'logs', 'fastcache.log'),
+    '--endpoint',
+    path.join(w.dir, 'fc.sock'),
+    '--mount',
+    path.join(w.dir, 'mnt', 'fast'),
     ...extra,
   ];
 }

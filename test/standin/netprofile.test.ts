@@ -20,7 +20,10 @@ after(async () => {
 });
 
 test('profiles: the documented names, and RTT/rate for a site of its own', () => {
-  assert.deepEqual(NET_PROFILES.map((p) => p.name), ['lan', 'same-region', 'site-expressroute', 'cross-region', 'intercontinental']);
+  assert.deepEqual(
+    NET_PROFILES.map((p) => p.name),
+    ['lan', 'same-region', 'site-expressroute', 'cross-region', 'intercontinental'],
+  );
   assert.deepEqual(netProfile('25ms/300mbit'), { name: '25ms/300mbit', rttMs: 25, mbps: 300, description: 'custom' });
   assert.throws(() => netProfile('moon'), /network profile "moon": expected one of lan, same-region, .* or RTTms\/RATEmbit like 25ms\/300mbit/);
 });
@@ -45,7 +48,7 @@ test('the delay proxy adds the profile RTT to every request and caps the rate', 
     assert.ok(wan1 >= 40 && wan1 < 40 + direct1 + 60, `one request, one RTT: ${wan1.toFixed(1)} ms (direct ${direct1.toFixed(1)} ms)`);
     const size = 1_048_576;
     const t = await time(() => wan.readRange(4096, size, Buffer.alloc(size)));
-    const floor = 40 + (size * 8) / 100e6 * 1000; // RTT + 1 MiB at 100 Mbit/s ≈ 124 ms
+    const floor = 40 + ((size * 8) / 100e6) * 1000; // RTT + 1 MiB at 100 Mbit/s ≈ 124 ms
     assert.ok(t >= floor * 0.95 && t < floor + 300, `1 MiB GET: ${t.toFixed(0)} ms, expected ≥ ${floor.toFixed(0)} ms`);
   } finally {
     direct.close();
@@ -69,21 +72,30 @@ test('fastcache behind the WAN: every cold miss shows at least one RTT in its lo
   const misses = reads.filter((r) => r.result === 'miss');
   const hits = reads.filter((r) => r.result === 'hit' && r.firstBrick !== undefined);
   assert.ok(misses.length > 0 && hits.length > 0, reads.map((r) => r.result).join(','));
-  assert.ok(misses.every((r) => r.latencyMs >= 30), `every miss ≥ the 30 ms RTT: ${misses.map((r) => r.latencyMs.toFixed(1)).join(', ')}`);
+  assert.ok(
+    misses.every((r) => r.latencyMs >= 30),
+    `every miss ≥ the 30 ms RTT: ${misses.map((r) => r.latencyMs.toFixed(1)).join(', ')}`,
+  );
   // A hit never crosses the link: a ratio to the fastest miss holds on a loaded machine, where a fixed few ms need not.
   const fastestMiss = Math.min(...misses.map((r) => r.latencyMs));
-  assert.ok(hits.every((r) => r.latencyMs * 3 < fastestMiss), `hits ${hits.map((r) => r.latencyMs.toFixed(1)).join(', ')} vs fastest miss ${fastestMiss.toFixed(1)} ms`);
+  assert.ok(
+    hits.every((r) => r.latencyMs * 3 < fastestMiss),
+    `hits ${hits.map((r) => r.latencyMs.toFixed(1)).join(', ')} vs fastest miss ${fastestMiss.toFixed(1)} ms`,
+  );
 });
 
 test('kernel WAN (netns + tc netem): where the kernel has no netem, it says clearly why it is off', async (t) => {
   const available = await netemAvailable();
   if (available.ok) return t.skip('this kernel has netem: the next test runs the WAN namespace');
   assert.match(available.why, /netem|root|Linux-only|veth/);
-  await assert.rejects(createWanNamespace(netProfile('cross-region'), 'fbwantest'), new RegExp(`WAN emulation \\(netns \\+ tc netem\\) is off: .*use the userspace delay proxy instead`));
+  await assert.rejects(
+    createWanNamespace(netProfile('cross-region'), 'fbwantest'),
+    new RegExp(`WAN emulation \\(netns \\+ tc netem\\) is off: .*use the userspace delay proxy instead`),
+  );
   if (process.platform === 'linux') assert.doesNotMatch(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }), /fbwantest/, 'nothing left behind');
 });
 
-test('kernel WAN (netns + tc netem): a namespace with the profile\'s delay and rate', async (t) => {
+test("kernel WAN (netns + tc netem): a namespace with the profile's delay and rate", async (t) => {
   const available = await netemAvailable();
   if (!available.ok) return t.skip(`netem unavailable here: ${available.why}`);
   const ns = await createWanNamespace(netProfile('30ms/500mbit'), 'fbwantest', '10.213.7');

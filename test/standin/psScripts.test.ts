@@ -33,14 +33,20 @@ before(async () => {
 function syntaxErrors(source: string): string[] {
   const out: string[] = [];
   const walk = (n: TsNode) => {
-    if (n.type === 'ERROR' || n.isMissing) out.push(`${n.startPosition.row + 1}:${n.startPosition.column + 1}: ${n.isMissing ? `missing ${n.type}` : `unexpected ${JSON.stringify(n.text.slice(0, 50))}`}`);
+    if (n.type === 'ERROR' || n.isMissing)
+      out.push(`${n.startPosition.row + 1}:${n.startPosition.column + 1}: ${n.isMissing ? `missing ${n.type}` : `unexpected ${JSON.stringify(n.text.slice(0, 50))}`}`);
     else if (n.hasError) n.children.forEach(walk);
   };
   walk(parse(source));
   return out;
 }
 
-const scripts = [...readdirSync(PS).filter((f) => f.endsWith('.ps1')).map((f) => path.join(PS, f)), ...readdirSync(path.join(PS, 'tests')).map((f) => path.join(PS, 'tests', f))];
+const scripts = [
+  ...readdirSync(PS)
+    .filter((f) => f.endsWith('.ps1'))
+    .map((f) => path.join(PS, f)),
+  ...readdirSync(path.join(PS, 'tests')).map((f) => path.join(PS, 'tests', f)),
+];
 
 test('every script and Pester test under ps/ parses as PowerShell (and the check does catch errors)', () => {
   assert.ok(scripts.length >= 4, scripts.join(', '));
@@ -49,7 +55,7 @@ test('every script and Pester test under ps/ parses as PowerShell (and the check
   assert.notDeepEqual(syntaxErrors('$a = @{ x = 1 \n'), [], 'an unclosed hashtable is flagged');
 });
 
-test('lint of the scripts\' source (no pwsh here; their behaviour is Pester-tested in .github/workflows/windows.yml): help, -WhatIf, one JSON print with ok/did/couldNot/whatIf, junctions refused', () => {
+test("lint of the scripts' source (no pwsh here; their behaviour is Pester-tested in .github/workflows/windows.yml): help, -WhatIf, one JSON print with ok/did/couldNot/whatIf, junctions refused", () => {
   for (const name of ['Clear-WindowsCache.ps1', 'Rotate-FastCache.ps1']) {
     const text = readFileSync(path.join(PS, name), 'utf8');
     assert.match(text, /^<#\s*\n\.SYNOPSIS/m, `${name}: comment-based help`);
@@ -67,7 +73,10 @@ test('lint of the scripts\' source (no pwsh here; their behaviour is Pester-test
 /** A stand-in for powershell.exe: records its arguments, prints what the test asks for. */
 function fakePowerShell(dir: string, body: string): string {
   const exe = path.join(dir, 'fake-powershell');
-  writeFileSync(exe, `#!${process.execPath}\nconst args = process.argv.slice(2);\nrequire('fs').appendFileSync(${JSON.stringify(path.join(dir, 'calls.jsonl'))}, JSON.stringify(args) + '\\n');\n${body}\n`);
+  writeFileSync(
+    exe,
+    `#!${process.execPath}\nconst args = process.argv.slice(2);\nrequire('fs').appendFileSync(${JSON.stringify(path.join(dir, 'calls.jsonl'))}, JSON.stringify(args) + '\\n');\n${body}\n`,
+  );
   chmodSync(exe, 0o755);
   return exe;
 }
@@ -77,7 +86,19 @@ test('runPsScript: builds -File and -Name value arguments, reads the last stdout
   const exe = fakePowerShell(dir, `console.log('WARNING: something chatty'); console.log(JSON.stringify({ ok: true, did: ['x'], couldNot: [], echo: args }));`);
   const r = await runPsScript('Rotate-FastCache.ps1', { CacheFolder: 'D:\\Fast Cache', Keep: 2, ServiceName: undefined, WhatIf: true }, { exe, scriptsFolder: PS });
   assert.equal(r.ok, true);
-  assert.deepEqual(r.echo, ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', path.join(PS, 'Rotate-FastCache.ps1'), '-CacheFolder', 'D:\\Fast Cache', '-Keep', '2', '-WhatIf']);
+  assert.deepEqual(r.echo, [
+    '-NoProfile',
+    '-NonInteractive',
+    '-ExecutionPolicy',
+    'Bypass',
+    '-File',
+    path.join(PS, 'Rotate-FastCache.ps1'),
+    '-CacheFolder',
+    'D:\\Fast Cache',
+    '-Keep',
+    '2',
+    '-WhatIf',
+  ]);
   assert.deepEqual(psArguments({ A: false, B: true, C: 0 }), ['-B', '-C', '0']);
 });
 
@@ -115,8 +136,14 @@ process.exit(rotate ? 0 : 1);`,
     platform: 'win32',
     ps: { exe, scriptsFolder: PS },
   });
-  const calls = readFileSync(path.join(dir, 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
-  assert.deepEqual(calls.map((c) => path.basename(c[5]!)), ['Rotate-FastCache.ps1', 'Clear-WindowsCache.ps1']);
+  const calls = readFileSync(path.join(dir, 'calls.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as string[]);
+  assert.deepEqual(
+    calls.map((c) => path.basename(c[5]!)),
+    ['Rotate-FastCache.ps1', 'Clear-WindowsCache.ps1'],
+  );
   assert.deepEqual(calls[0]!.slice(6), ['-CacheFolder', 'D:\\FastCache', '-Keep', '3', '-ServiceName', 'FAST']);
   assert.equal(report.ok, false);
   assert.deepEqual(report.steps, [

@@ -50,7 +50,13 @@ async function timedRead(file: string, bricks: number[]): Promise<number> {
 
 test('the stack: a valid config on both mounts; uncached reads pay the RTT, cached ones do not; Cold makes them miss again; stop leaves nothing', async () => {
   const home = tempDir('stack');
-  const stack = await startStandinStack({ home, profile: `${WAN_RTT}ms/200mbit`, nasProfile: `${NAS_RTT}ms/1000mbit`, spec: SMALL, viewerScript: path.join(REPO_ROOT, 'dist', 'standin-viewer.js') });
+  const stack = await startStandinStack({
+    home,
+    profile: `${WAN_RTT}ms/200mbit`,
+    nasProfile: `${NAS_RTT}ms/1000mbit`,
+    spec: SMALL,
+    viewerScript: path.join(REPO_ROOT, 'dist', 'standin-viewer.js'),
+  });
   const state = readStackState(path.join(home, 'stack.json'))!;
   const config = readFileSync(stack.configFile, 'utf8');
   let pids: number[] = [];
@@ -60,7 +66,10 @@ test('the stack: a valid config on both mounts; uncached reads pay the RTT, cach
     assert.equal(c.modes.B_fast!.dataPath, path.join(home, 'mnt', 'fast', 'demo.fbvol'));
     assert.equal(c.modes.B_fast!.logFormat, 'fastcache-v1');
     assert.deepEqual(c.target.arguments, [path.join(REPO_ROOT, 'dist', 'standin-viewer.js'), '--project', '{project}']);
-    assert.deepEqual(c.pathRules.map((r) => r.class), ['NAS', 'FAST_cache', 'FAST_cache']);
+    assert.deepEqual(
+      c.pathRules.map((r) => r.class),
+      ['NAS', 'FAST_cache', 'FAST_cache'],
+    );
     assert.equal(JSON.parse(readFileSync(c.modes.B_fast!.project!, 'utf8')).volume, stack.paths.volumeB);
     assert.equal(stack.netem.mechanism, 'userspace-proxy', 'this kernel has no netem');
     assert.match(stack.netem.why ?? '', /netem/);
@@ -91,7 +100,13 @@ test('the stack: a valid config on both mounts; uncached reads pay the RTT, cach
       if (r.code !== 0) throw new Error(r.err);
       return r.out;
     };
-    const coldB = await applyCachePolicy({ policy: 'Cold', mode: 'B_fast', dataFiles: [stack.paths.volumeB], cacheFolder: stack.paths.cacheFolder, service: { name: 'fastcache', stop: cli('suspend'), start: cli('resume') } });
+    const coldB = await applyCachePolicy({
+      policy: 'Cold',
+      mode: 'B_fast',
+      dataFiles: [stack.paths.volumeB],
+      cacheFolder: stack.paths.cacheFolder,
+      service: { name: 'fastcache', stop: cli('suspend'), start: cli('resume') },
+    });
     assert.ok(coldB.ok, JSON.stringify(coldB.steps));
     const skip = readLines(logFile).length;
     const coldMs = await timedRead(stack.paths.volumeB, [3]);

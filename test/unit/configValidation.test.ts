@@ -53,9 +53,7 @@ test('a campaign mode that is not configured is named', () => {
   assert.deepEqual(r.value.campaign.modes, ['A_shared']);
   // Written explicitly, an unconfigured mode is named at its position.
   const asked = only.replace('"repeats": 2', '"repeats": 2, "modes": ["A_shared", "B_fast"]');
-  assert.deepEqual(problemsOf(asked), [
-    'fastbench.json:14:53: campaign.modes[1]: expected a mode configured under "modes" (configured: A_shared), found "B_fast"',
-  ]);
+  assert.deepEqual(problemsOf(asked), ['fastbench.json:14:53: campaign.modes[1]: expected a mode configured under "modes" (configured: A_shared), found "B_fast"']);
   assert.match(problemsOf(fixture.replace('"^Petrel"', '"(Petrel"'))[0]!, /target\.window\.titlePattern: expected a valid JavaScript regular expression, found "\(Petrel"/);
 });
 

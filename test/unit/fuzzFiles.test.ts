@@ -50,7 +50,16 @@ test('markers.tsv: rows with any cells give their line and what was wrong, never
   const mutated = fc.oneof(
     fc.tuple(fc.nat(), fc.string({ unit: 'binary', maxLength: 60 })).map(([i, s]) => lines.map((l, k) => (k === i % lines.length ? s : l)).join('\n')),
     fc.tuple(fc.nat(), fc.nat(), fc.string({ maxLength: 20 })).map(([i, c, s]) =>
-      lines.map((l, k) => (k === i % lines.length ? l.split('\t').map((cell, j, all) => (j === c % all.length ? s : cell)).join('\t') : l)).join('\n'),
+      lines
+        .map((l, k) =>
+          k === i % lines.length
+            ? l
+                .split('\t')
+                .map((cell, j, all) => (j === c % all.length ? s : cell))
+                .join('\t')
+            : l,
+        )
+        .join('\n'),
     ),
     fc.nat({ max: valid.length }).map((n) => valid.slice(0, n)),
     arbitraryText('\t\n\r0123456789.-eE abc'),
@@ -77,7 +86,16 @@ test('FAST logs (fastcache-v1, regex formats, auto): bad lines become line error
   const formats = fc.constantFrom('auto', 'fastcache-v1', 'regex:^(?<t_unix_ms>\\d+) (?<kind>\\w+) (?<bytes>\\d+) (?<result>\\w+) (?<latency_ms>[\\d.]+)');
   const text = fc.oneof(
     fc.tuple(fc.nat(), fc.nat(), fc.string({ unit: 'binary', maxLength: 20 })).map(([i, c, s]) =>
-      lines.map((l, k) => (k === i % lines.length ? l.split('\t').map((cell, j, all) => (j === c % all.length ? s : cell)).join('\t') : l)).join('\n'),
+      lines
+        .map((l, k) =>
+          k === i % lines.length
+            ? l
+                .split('\t')
+                .map((cell, j, all) => (j === c % all.length ? s : cell))
+                .join('\t')
+            : l,
+        )
+        .join('\n'),
     ),
     fc.nat({ max: valid.length }).map((n) => valid.slice(0, n)),
     arbitraryText('\t\n0123456789.-# readfetchprefetchhitmissokerror'),

@@ -46,13 +46,29 @@ export function mutatedJson(valid: unknown): fc.Arbitrary<string> {
   const paths = pathsOf(valid);
   const text = JSON.stringify(valid, null, 2);
   return fc.oneof(
-    fc.tuple(fc.nat(), fc.jsonValue()).map(([i, v]) => JSON.stringify(edit(valid, paths[i % paths.length]!, (p, k) => (p[k] = v)), null, 2)),
-    fc.nat().map((i) => JSON.stringify(edit(valid, paths[i % paths.length]!, (p, k) => (Array.isArray(p) ? p.splice(Number(k), 1) : delete p[k])), null, 2)),
+    fc.tuple(fc.nat(), fc.jsonValue()).map(([i, v]) =>
+      JSON.stringify(
+        edit(valid, paths[i % paths.length]!, (p, k) => (p[k] = v)),
+        null,
+        2,
+      ),
+    ),
+    fc.nat().map((i) =>
+      JSON.stringify(
+        edit(valid, paths[i % paths.length]!, (p, k) => (Array.isArray(p) ? p.splice(Number(k), 1) : delete p[k])),
+        null,
+        2,
+      ),
+    ),
     fc.tuple(fc.nat(), fc.string(), fc.jsonValue()).map(([i, key, v]) => {
       const target = paths[i % paths.length]!;
-      return JSON.stringify(edit(valid, [...target, key], (p, k) => {
-        if (p !== null && typeof p === 'object' && !Array.isArray(p)) p[k] = v;
-      }), null, 2);
+      return JSON.stringify(
+        edit(valid, [...target, key], (p, k) => {
+          if (p !== null && typeof p === 'object' && !Array.isArray(p)) p[k] = v;
+        }),
+        null,
+        2,
+      );
     }),
     fc.nat({ max: text.length }).map((n) => text.slice(0, n)),
     fc.tuple(fc.nat({ max: text.length }), fc.string({ unit: 'binary', maxLength: 8 })).map(([n, s]) => text.slice(0, n) + s + text.slice(n)),
@@ -62,8 +78,5 @@ export function mutatedJson(valid: unknown): fc.Arbitrary<string> {
 
 /** Any text at all, and text made of the characters a parser cares about. */
 export function arbitraryText(special: string): fc.Arbitrary<string> {
-  return fc.oneof(
-    fc.string({ unit: 'binary', maxLength: 300 }),
-    fc.string({ unit: fc.constantFrom(...special.split('')), maxLength: 300 }),
-  );
+  return fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: fc.constantFrom(...special.split('')), maxLength: 300 }));
 }

@@ -46,7 +46,11 @@ test('driver lines: the client handles any line (mutated or arbitrary) without t
   fc.assert(
     fc.property(line, (l) => {
       log.lines.length = 0;
-      onLine(l, () => {}, (e) => assertClearMessage(e.message, 'hello'));
+      onLine(
+        l,
+        () => {},
+        (e) => assertClearMessage(e.message, 'hello'),
+      );
       for (const m of log.lines) assertClearMessage(m, l);
       let raw: unknown;
       try {
@@ -93,8 +97,19 @@ test('agent lines: the client handles any line without throwing; refusals are lo
 });
 
 test('webview messages: any value posted either way is accepted or refused with zod issues, never a throw', () => {
-  const show = { type: 'run/show', folder: '/runs/r1', manifest: null, manifestError: 'missing', markers: [{ t_unix_ms: 1, t_run_ms: 0, name: 'open/start', detail: '' }], markersError: null };
-  const message = fc.oneof(fc.jsonValue(), mutatedJson(show).map((t) => safeJson(t)), mutatedJson({ type: 'view/ready' }).map((t) => safeJson(t)));
+  const show = {
+    type: 'run/show',
+    folder: '/runs/r1',
+    manifest: null,
+    manifestError: 'missing',
+    markers: [{ t_unix_ms: 1, t_run_ms: 0, name: 'open/start', detail: '' }],
+    markersError: null,
+  };
+  const message = fc.oneof(
+    fc.jsonValue(),
+    mutatedJson(show).map((t) => safeJson(t)),
+    mutatedJson({ type: 'view/ready' }).map((t) => safeJson(t)),
+  );
   fc.assert(
     fc.property(message, (m) => {
       assertRefusedClearly(toViewSchema, m);

@@ -12,7 +12,9 @@ test('each layer rule flags its crossing, with the importing file and the reason
   const { violations } = layerViolations([
     {
       inputs: {
-        'extension/core/a.ts': { imports: [imp('extension/host/b.ts', { original: '../host/b' }), imp('vscode', { external: true }), imp('extension/cli/c.ts', { kind: 'dynamic-import' })] },
+        'extension/core/a.ts': {
+          imports: [imp('extension/host/b.ts', { original: '../host/b' }), imp('vscode', { external: true }), imp('extension/cli/c.ts', { kind: 'dynamic-import' })],
+        },
         'extension/shared/c.ts': { imports: [imp('node:fs', { external: true }), imp('path', { external: true }), imp('extension/core/d.ts')] },
         'extension/standin/viewer/e.ts': { imports: [imp('extension/driver/win32/user32.ts', { kind: 'require-call' }), imp('extension/core/f.ts')] },
         'webviews/x/main.ts': { imports: [imp('extension/core/g.ts'), imp('node:os', { external: true })] },

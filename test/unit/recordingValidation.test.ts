@@ -35,9 +35,10 @@ test('a typo in an enum suggests the nearest value', () => {
 
 test('time going backwards is refused with both values', () => {
   const text = sample.replace('"t_ms": 960', '"t_ms": 100');
-  assert.deepEqual(problemsOf(text).map((p) => p.replace(/^[^ ]+ /, '')), [
-    'events[5].t_ms: expected a number ≥ previous event (900), got 100',
-  ]);
+  assert.deepEqual(
+    problemsOf(text).map((p) => p.replace(/^[^ ]+ /, '')),
+    ['events[5].t_ms: expected a number ≥ previous event (900), got 100'],
+  );
 });
 
 test('truncated and empty files are syntax problems with a position', () => {

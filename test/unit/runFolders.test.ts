@@ -31,7 +31,10 @@ test('a missing runs folder is an empty list', async () => {
 test('markers.tsv parses, and a bad row is reported with its line', () => {
   const file = path.join(WORKSPACE, 'runs', '2026-11-30T10-00-00Z_A_shared_Cold_W_scrub100_r1', 'markers.tsv');
   const rows = parseMarkersTsv('markers.tsv', readFileSync(file, 'utf8'));
-  assert.deepEqual(rows.map((r) => r.name), ['open_start', 'first_pixel', 'scrub_start', 'scrub_end', 'session_end']);
+  assert.deepEqual(
+    rows.map((r) => r.name),
+    ['open_start', 'first_pixel', 'scrub_start', 'scrub_end', 'session_end'],
+  );
   assert.equal(rows[3]!.t_run_ms, 71000.5);
   try {
     parseMarkersTsv('markers.tsv', 't_unix_ms\tt_run_ms\tname\tdetail\n1\t2\tok\t\n1\tx\tbad\t\n');

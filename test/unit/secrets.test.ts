@@ -12,7 +12,13 @@ test('SAS signatures and account keys are redacted from text', () => {
 
 test('secrets are found by value and by key name, with their paths', () => {
   const found = findSecrets({ a: { url: 'https://x/?sv=1&sig=abcdef' }, list: ['ok', { password: 'p' }], key: '' });
-  assert.deepEqual(found.map((f) => f.path), [['a', 'url'], ['list', 1, 'password']]);
+  assert.deepEqual(
+    found.map((f) => f.path),
+    [
+      ['a', 'url'],
+      ['list', 1, 'password'],
+    ],
+  );
   assert.equal(secretKindOf('plain text'), undefined);
   assert.ok(secretKindOf('A'.repeat(86) + '=='));
 });

@@ -82,8 +82,7 @@ async function main(): Promise<void> {
       console.log(`clock calibration (Linux CLOCK_MONOTONIC -> QPC): offset ${clock.offset.toFixed(3)} ms, error <= ${clock.error.toFixed(3)} ms`);
       if (!(await x.focus(target.title))) throw new Error('xdotool could not focus the target');
       await d.request('input/captureStart', { handle: w.handle });
-      const seen = (from: number, match: (e: InputEventData) => boolean) =>
-        d.until(() => d.inputs().slice(from).some(match), 5000, 'captured event');
+      const seen = (from: number, match: (e: InputEventData) => boolean) => d.until(() => d.inputs().slice(from).some(match), 5000, 'captured event');
 
       const moveLatency: number[] = [];
       const moveToTarget: number[] = [];

@@ -140,7 +140,7 @@ describe('the campaign engine through the Win32 path: launch -> attach -> workfl
     return close;
   }
 
-  test('two Warm runs of W_paint: both complete, markers in order, each paint step timed against the target\'s own paint log', { timeout: 180_000 }, async (tc) => {
+  test("two Warm runs of W_paint: both complete, markers in order, each paint step timed against the target's own paint log", { timeout: 180_000 }, async (tc) => {
     // hrtime (QueryPerformanceCounter) minus the wall clock, to put markers.tsv's t_unix_ms on the target's clock.
     // Taken before and after the campaign and interpolated, so a slewed wall clock cannot shift the markers.
     const sample = () => {
@@ -158,9 +158,12 @@ describe('the campaign engine through the Win32 path: launch -> attach -> workfl
       ['complete', 'complete'],
       `both runs complete (${summary}); log: ${problems.slice(-5).join(' | ')}`,
     );
-    assert.ok(progress.some((p) => /run 2\/2: A_shared Warm W_paint #2/.test(p.message)), 'a progress line per run');
+    assert.ok(
+      progress.some((p) => /run 2\/2: A_shared Warm W_paint #2/.test(p.message)),
+      'a progress line per run',
+    );
     const perSession = sessions(logPath);
-    assert.equal(perSession.length, 2, 'one target session per run in the target\'s log');
+    assert.equal(perSession.length, 2, "one target session per run in the target's log");
 
     outcome.results.forEach((run, i) => {
       const what = `run ${i + 1}`;
@@ -174,7 +177,10 @@ describe('the campaign engine through the Win32 path: launch -> attach -> workfl
         ['open_start', 'first_pixel', 'paint_start', 'paint', 'paint', 'paint', 'paint_end', 'session_end'],
         `${what}: markers in order`,
       );
-      assert.ok(markers.every((m, k) => k === 0 || m.t_run_ms >= markers[k - 1]!.t_run_ms), `${what}: marker times never go back`);
+      assert.ok(
+        markers.every((m, k) => k === 0 || m.t_run_ms >= markers[k - 1]!.t_run_ms),
+        `${what}: marker times never go back`,
+      );
       const session = perSession[i]!;
       const ready = session.find((l) => l.kind === 'ready');
       assert.ok(ready, `${what}: the target logged ready`);
@@ -222,9 +228,14 @@ describe('the campaign engine through the Win32 path: launch -> attach -> workfl
       const header = rows[0]!.split(',');
       for (const [c, col] of header.entries()) {
         if (col === 't_unix_ms' || !/^none/.test(agent.sources[col] ?? 'none')) continue;
-        assert.ok(rows.slice(1).every((r) => r.split(',')[c] === ''), `${what}: ${col} has no source (${agent.sources[col] ?? 'not named'}), so its cells are empty`);
+        assert.ok(
+          rows.slice(1).every((r) => r.split(',')[c] === ''),
+          `${what}: ${col} has no source (${agent.sources[col] ?? 'not named'}), so its cells are empty`,
+        );
       }
-      tc.diagnostic(`${what}: ${report.join('; ')}; close: ${close} in ${manifest.close_ms} ms; agent ${agent.sampler}, ${agent.rows} rows, cpu_pct from ${agent.sources.cpu_pct ?? 'nothing'}`);
+      tc.diagnostic(
+        `${what}: ${report.join('; ')}; close: ${close} in ${manifest.close_ms} ms; agent ${agent.sampler}, ${agent.rows} rows, cpu_pct from ${agent.sources.cpu_pct ?? 'nothing'}`,
+      );
     });
   });
 
@@ -248,8 +259,15 @@ describe('the campaign engine through the Win32 path: launch -> attach -> workfl
       assert.equal(manifest.status, r.status);
       if (r.status === 'failed') {
         assert.equal(manifest.reason, r.reason);
-        assert.deepEqual(markers.map((m) => m.name), ['open_start', 'first_pixel'], 'the failed run stops at the step');
-        assert.ok(perSession[i]!.some((l) => l.kind === 'key_down' && Number(l.f.vk) === 0x41), 'the key did reach the target');
+        assert.deepEqual(
+          markers.map((m) => m.name),
+          ['open_start', 'first_pixel'],
+          'the failed run stops at the step',
+        );
+        assert.ok(
+          perSession[i]!.some((l) => l.kind === 'key_down' && Number(l.f.vk) === 0x41),
+          'the key did reach the target',
+        );
       }
       assertClosed(manifest, perSession[i]!, `${manifest.workflow} run`);
     });
@@ -267,11 +285,17 @@ describe('the campaign engine through the Win32 path: launch -> attach -> workfl
     );
     const perSession = sessions(logPath);
     outcome.results.forEach((r, i) => {
-      assert.match(r.reason ?? '', /^no window matching title \/\^No Such Window\$\/ from the launched process \(pid \d+\) stayed up for 300 ms within 2 s \(target\.attachTimeoutS\)$/);
+      assert.match(
+        r.reason ?? '',
+        /^no window matching title \/\^No Such Window\$\/ from the launched process \(pid \d+\) stayed up for 300 ms within 2 s \(target\.attachTimeoutS\)$/,
+      );
       const { manifest, markers } = readRun(r.folder);
       assert.equal(manifest.status, 'failed');
       assert.equal(manifest.reason, r.reason);
-      assert.deepEqual(markers.map((m) => m.name), ['open_start']);
+      assert.deepEqual(
+        markers.map((m) => m.name),
+        ['open_start'],
+      );
       assert.ok(perSession[i], `the target of run ${i + 1} did start`);
       assertClosed(manifest, perSession[i]!, `run ${i + 1}`);
     });
@@ -287,7 +311,10 @@ describe('the campaign engine through the Win32 path: launch -> attach -> workfl
     while (!sessions(logPath).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.equal(sessions(logPath).length, 1, 'the target logged ready');
     const how = await closeTarget(t, { timeoutMs: 1 });
-    assert.match(how, /^killed after 0 s \(taskkill \/PID \d+ \/T \/F; asked first with taskkill \/PID \d+ \/T\)$|^killed after 0 s \(taskkill \/PID \d+ \/F \(this taskkill refused \/T: the root process only\); asked first with taskkill \/PID \d+ \(this taskkill refused \/T: the root process only\)\)$/);
+    assert.match(
+      how,
+      /^killed after 0 s \(taskkill \/PID \d+ \/T \/F; asked first with taskkill \/PID \d+ \/T\)$|^killed after 0 s \(taskkill \/PID \d+ \/F \(this taskkill refused \/T: the root process only\); asked first with taskkill \/PID \d+ \(this taskkill refused \/T: the root process only\)\)$/,
+    );
     assert.ok(t.exitReason(), `the process has exited (${how})`);
     assert.ok(!pidAlive(t.pid), `process ${t.pid} is gone after: ${how}`);
     assert.ok(!sessions(logPath)[0]!.some((l) => l.kind === 'exit'), 'killed, so it never reached WM_DESTROY');

@@ -43,7 +43,15 @@ describe('Win32 driver: hooks do not outlive the driver', { skip }, () => {
     await d.request('input/captureStart', { handle: w.handle });
     const from = d.inputs().length;
     await personClicks(x, y);
-    await d.until(() => d.inputs().slice(from).some((e) => e.kind === 'down' && e.x === x && e.y === y), 5000, `capture of the click at ${x},${y}`);
+    await d.until(
+      () =>
+        d
+          .inputs()
+          .slice(from)
+          .some((e) => e.kind === 'down' && e.x === x && e.y === y),
+      5000,
+      `capture of the click at ${x},${y}`,
+    );
   }
 
   test('killed mid-capture: input still flows, and a new driver captures again', async (t) => {
@@ -92,7 +100,15 @@ describe('Win32 driver: hooks do not outlive the driver', { skip }, () => {
       await new Promise((r) => setTimeout(r, 3000));
       const from = d.inputs().length;
       await personClicks(45, 55);
-      await d.until(() => d.inputs().slice(from).some((e) => e.kind === 'down' && e.x === 45 && e.y === 55), 5000, 'capture after idling');
+      await d.until(
+        () =>
+          d
+            .inputs()
+            .slice(from)
+            .some((e) => e.kind === 'down' && e.x === 45 && e.y === 55),
+        5000,
+        'capture after idling',
+      );
       await d.request('input/captureStop', {});
     } finally {
       assert.equal(await d.shutdown(), 0);
@@ -103,7 +119,7 @@ describe('Win32 driver: hooks do not outlive the driver', { skip }, () => {
     assert.ok(stats[1]!.taggedIgnored >= 2, `watchdog probes seen by the hook: ${stats[1]!.taggedIgnored}`);
   });
 
-  test('hooks removed behind the driver\'s back (as Windows does on a timeout) are noticed and installed again', async (t) => {
+  test("hooks removed behind the driver's back (as Windows does on a timeout) are noticed and installed again", async (t) => {
     if (typeof ext === 'string') return t.skip(ext);
     // Test switch: the hook thread unhooks itself after 2 reported events but keeps running, like a silent removal.
     const d = await DriverClient.start(lane.driver, { FASTBENCH_DRIVER_DEBUG: '1', FASTBENCH_HOOK_WATCHDOG_MS: '500', FASTBENCH_HOOK_TEST_DROP_AFTER: '2' });
@@ -113,7 +129,15 @@ describe('Win32 driver: hooks do not outlive the driver', { skip }, () => {
       await d.until(() => /input hooks installed again \(restart 1\)/.test(logsOf(d)), 10_000, 'the hooks to be installed again');
       const from = d.inputs().length;
       await personClicks(25, 35);
-      await d.until(() => d.inputs().slice(from).some((e) => e.kind === 'down' && e.x === 25 && e.y === 35), 5000, 'capture after the reinstall');
+      await d.until(
+        () =>
+          d
+            .inputs()
+            .slice(from)
+            .some((e) => e.kind === 'down' && e.x === 25 && e.y === 35),
+        5000,
+        'capture after the reinstall',
+      );
     } finally {
       assert.equal(await d.shutdown(), 0);
     }

@@ -2,13 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Server, Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import {
-  driverOutputSchema,
-  type DriverMethod,
-  type DriverOutput,
-  type DriverParams,
-  type DriverResult,
-} from '../../extension/shared/driverProtocol';
+import { driverOutputSchema, type DriverMethod, type DriverOutput, type DriverParams, type DriverResult } from '../../extension/shared/driverProtocol';
 
 // A test client of the real driver process: spawns `node dist/driver.js`, speaks its JSON-lines protocol over
 // stdio, validates every line it receives against the protocol schemas, and keeps events for assertions.
@@ -75,10 +69,7 @@ export class DriverClient {
     const t0 = performance.now();
     const connected = new Promise<Socket>((resolve) => server.once('connection', resolve));
     launch();
-    const socket = await Promise.race([
-      connected,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no driver connected within ${timeoutMs} ms`)), timeoutMs)),
-    ]);
+    const socket = await Promise.race([connected, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no driver connected within ${timeoutMs} ms`)), timeoutMs))]);
     socket.setNoDelay(true);
     const exited = new Promise<number | null>((resolve) => socket.once('close', () => resolve(null)));
     const client = new DriverClient(socket, socket, exited, () => socket.destroy());
@@ -151,10 +142,7 @@ export class DriverClient {
         if (check()) finish();
       };
       const timer = setInterval(test, 50);
-      const deadline = setTimeout(
-        () => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; driver stderr: ${this.stderr.slice(-400)}`)),
-        timeoutMs,
-      );
+      const deadline = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; driver stderr: ${this.stderr.slice(-400)}`)), timeoutMs);
       this.waiters.add(test);
     });
   }

@@ -16,8 +16,7 @@ export function hostPath(p: string): string {
 
 export const isWindowsHost = process.platform === 'win32';
 /** Under Wine: run.sh says so, and Wine's own programs are there. */
-export const isWine =
-  isWindowsHost && (process.env.FASTBENCH_WINE === '1' || existsSync('C:\\windows\\system32\\winecfg.exe') || existsSync('C:\\windows\\syswow64\\winecfg.exe'));
+export const isWine = isWindowsHost && (process.env.FASTBENCH_WINE === '1' || existsSync('C:\\windows\\system32\\winecfg.exe') || existsSync('C:\\windows\\syswow64\\winecfg.exe'));
 export const isRealWindows = isWindowsHost && !isWine;
 
 const repo = path.resolve(__dirname, '../../..');
@@ -77,7 +76,20 @@ export class Target {
     const n = ++targets;
     const title = opts.title ?? `FastBench Target ${process.pid}-${n}`;
     const logPath = path.join(lane.work, `target-${process.pid}-${n}.log`);
-    const args = [logPath, '--title', title, '--x', String(opts.x ?? 100), '--y', String(opts.y ?? 100), '--w', String(opts.w ?? 640), '--h', String(opts.h ?? 480), ...(opts.extra ?? [])];
+    const args = [
+      logPath,
+      '--title',
+      title,
+      '--x',
+      String(opts.x ?? 100),
+      '--y',
+      String(opts.y ?? 100),
+      '--w',
+      String(opts.w ?? 640),
+      '--h',
+      String(opts.h ?? 480),
+      ...(opts.extra ?? []),
+    ];
     const proc = spawn(lane.target, args, { stdio: 'ignore' });
     const target = new Target(proc, logPath, title);
     await waitFor(() => target.lines().find((l) => l.kind === 'ready'), 20_000, `target "${title}" to log ready`);
@@ -98,7 +110,10 @@ export class Target {
   get ready(): { pid: number; hwnd: string; client: Rect; window: Rect; dpi: number } {
     const r = this.lines().find((l) => l.kind === 'ready');
     if (!r) throw new Error('target not ready');
-    const moved = this.lines().filter((l) => l.kind === 'moved').at(-1) ?? r;
+    const moved =
+      this.lines()
+        .filter((l) => l.kind === 'moved')
+        .at(-1) ?? r;
     return { pid: Number(r.f.pid), hwnd: r.f.hwnd!, client: parseRect(moved.f.client), window: parseRect(moved.f.window), dpi: Number(moved.f.dpi) };
   }
 

@@ -12,7 +12,7 @@ import { lane, laneUnavailable, targetHelper, waitFor } from './lane';
 const skip = laneUnavailable();
 
 type KeyEvent = { kind: 'key_down' | 'key_up'; key: string };
-const SHIFTED: Record<string, string> = { '!': '1', '@': '2', '#': '3', ':': ';', '?': '/', '"': "'", '_': '-', '+': '=' };
+const SHIFTED: Record<string, string> = { '!': '1', '@': '2', '#': '3', ':': ';', '?': '/', '"': "'", _: '-', '+': '=' };
 
 /** Key events that type `text` on a US layout (Shift for capitals and shifted punctuation). */
 function typing(text: string): KeyEvent[] {

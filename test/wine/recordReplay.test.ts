@@ -156,14 +156,20 @@ describe('record and replay through the Win32 backend (core Recorder, Replayer a
     assert.equal(markers.length, 1);
     const marker = markers[0]!;
     assert.ok(marker.type === 'marker' && marker.name === 'F6' && marker.checkpoint?.hash, 'F6 marker with a checkpoint');
-    assert.deepEqual(marker.checkpoint.meanRgb, [40, 120, 200], 'the checkpoint saw the target\'s painted background');
+    assert.deepEqual(marker.checkpoint.meanRgb, [40, 120, 200], "the checkpoint saw the target's painted background");
     const idx = (pred: (e: (typeof ev)[number]) => boolean) => ev.findIndex(pred);
     assert.ok(
       idx((e) => e.type === 'key_up' && e.key === 'Shift') < idx((e) => e.type === 'marker') && idx((e) => e.type === 'marker') < idx((e) => e.type === 'scroll'),
       'the marker sits between the keys and the wheel',
     );
-    assert.ok(ev.every((e, i) => i === 0 || e.t_ms >= ev[i - 1]!.t_ms), 'times never go back');
-    assert.ok(ev.every((e) => !('outside' in e && e.outside)), 'everything happened inside the client area');
+    assert.ok(
+      ev.every((e, i) => i === 0 || e.t_ms >= ev[i - 1]!.t_ms),
+      'times never go back',
+    );
+    assert.ok(
+      ev.every((e) => !('outside' in e && e.outside)),
+      'everything happened inside the client area',
+    );
     await t.stop();
   });
 
@@ -313,7 +319,12 @@ describe('record and replay through the Win32 backend (core Recorder, Replayer a
     // The intruder is on top, not only in the foreground: a guarded move to the target's client area is refused
     // as obscured (nothing is sent).
     await assert.rejects(
-      driver.request('input/inject', { handle: win.handle, coordinates: 'client', guard: { foreground: false, clientRect: win.clientRect }, events: [{ kind: 'move', x: 50, y: 50 }] }),
+      driver.request('input/inject', {
+        handle: win.handle,
+        coordinates: 'client',
+        guard: { foreground: false, clientRect: win.clientRect },
+        events: [{ kind: 'move', x: 50, y: 50 }],
+      }),
       (e: Error) => e.message.includes(`is on window ${intruder.handle}`),
     );
     await sleep(300);
@@ -354,9 +365,16 @@ describe('record and replay through the Win32 backend (core Recorder, Replayer a
       assert.ok(result.eventsSent < recordingOf.events.length);
       await sleep(300);
       const downs = t.since(from, 'down');
-      assert.ok(downs.every((l) => l.t < t0 + took), 'no click after the abort');
+      assert.ok(
+        downs.every((l) => l.t < t0 + took),
+        'no click after the abort',
+      );
       assert.equal(t.since(from, 'up').length, downs.length, 'every button the replay pressed was released');
-      if (trigger === 'key Escape') assert.ok(t.since(from, 'key_down').some((l) => Number(l.f.vk) === VK.Escape), 'the Esc was a real key press');
+      if (trigger === 'key Escape')
+        assert.ok(
+          t.since(from, 'key_down').some((l) => Number(l.f.vk) === VK.Escape),
+          'the Esc was a real key press',
+        );
     }
     await t.stop();
   });

@@ -35,7 +35,10 @@ async function screenshot(name: string): Promise<void> {
 test('stand-in viewer: virtual keys get the names the app reads; mouse lParam gives signed client coordinates', () => {
   assert.equal(viewerKeyName(0x22, true), 'Next'); // VK_NEXT (PageDown): X's keysym name, which the app reads
   assert.equal(viewerKeyName(0x21, true), 'Prior');
-  assert.deepEqual(['A', 'H', 'E'].map((c) => viewerKeyName(c.charCodeAt(0), false)), ['a', 'h', 'e']);
+  assert.deepEqual(
+    ['A', 'H', 'E'].map((c) => viewerKeyName(c.charCodeAt(0), false)),
+    ['a', 'h', 'e'],
+  );
   assert.equal(viewerKeyName(0x0d, true), 'NumpadEnter');
   assert.deepEqual(pointOfLParam(0x00c8_00f0), { x: 240, y: 200 });
   assert.deepEqual(pointOfLParam(0xfffe_ffff), { x: -1, y: -2 }, 'left of / above the client (mouse capture)');
@@ -66,14 +69,30 @@ describe('stand-in viewer: its Win32 window driven through the real driver', { s
     }
   };
   const key = (k: string) =>
-    d.request('input/inject', { handle: win.handle, coordinates: 'client', events: [{ kind: 'key_down', key: k }, { kind: 'key_up', key: k }] });
+    d.request('input/inject', {
+      handle: win.handle,
+      coordinates: 'client',
+      events: [
+        { kind: 'key_down', key: k },
+        { kind: 'key_up', key: k },
+      ],
+    });
 
   before(async () => {
     mkdirSync(dir, { recursive: true });
     await generateVolume(volume, { dims: DIMS, sampleFormat: 'int16', brickSize: 64, seed: 7 });
     writeFileSync(
       path.join(dir, 'a.fbproj.json'),
-      JSON.stringify({ name: 'tiny', mode: 'A_shared', volume, exportFolder: 'export', readLog: 'reads.tsv', stepLog: 'steps.tsv', startInline: 62, window: { width: 480, height: 360 } }),
+      JSON.stringify({
+        name: 'tiny',
+        mode: 'A_shared',
+        volume,
+        exportFolder: 'export',
+        readLog: 'reads.tsv',
+        stepLog: 'steps.tsv',
+        startInline: 62,
+        window: { width: 480, height: 360 },
+      }),
     );
     // Windows node.exe runs the viewer bundle; koffi resolves through the lane's NODE_PATH.
     viewer = spawn(process.execPath, [viewerJs, '--project', path.join(dir, 'a.fbproj.json')], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -112,7 +131,10 @@ describe('stand-in viewer: its Win32 window driven through the real driver', { s
     await waitColour('inline', 2);
     const rows = readFileSync(path.join(dir, 'reads.tsv'), 'utf8').trim().split(/\r?\n/).slice(1);
     const newBricks = rows.slice(readsBefore - 1).map((r) => Number(r.split('\t')[1]));
-    assert.deepEqual(newBricks.sort((a, b) => a - b), layout.inlineBricks(64));
+    assert.deepEqual(
+      newBricks.sort((a, b) => a - b),
+      layout.inlineBricks(64),
+    );
     assert.ok(rows.every((r) => r.split('\t')[3] === 'file' && Number(r.split('\t')[2]) === layout.brickBytes));
     const now = await d.request('window/info', { handle: win.handle });
     assert.match(now.title, /^FastBench Stand-in — tiny \(A_shared\) — inline 64$/, 'SetWindowTextW follows the inline');

@@ -37,7 +37,7 @@ describe('Win32 driver: a real window, its own log as the oracle', { skip }, () 
   test('hello names the win32 backend and the protocol version; the driver is per-monitor DPI aware', async () => {
     assert.equal(d.hello?.backend, 'win32');
     assert.equal(d.hello?.protocol, 1);
-    await d.until(() => /win32 backend, DPI awareness/.test(d.stderr), 5000, 'the backend\'s debug line');
+    await d.until(() => /win32 backend, DPI awareness/.test(d.stderr), 5000, "the backend's debug line");
     assert.match(d.stderr, /DPI awareness per-monitor/);
   });
 
@@ -259,7 +259,7 @@ describe('Win32 driver: a real window, its own log as the oracle', { skip }, () 
     await assert.rejects(d.request('input/inject', { handle: w.handle, coordinates: 'client', events: [{ kind: 'key_down', key: 'Hyper' }] }), /bad_request: unknown key "Hyper"/);
   });
 
-  test('capture sees a person\'s input at the right client coordinates, and never the driver\'s own', async (t) => {
+  test("capture sees a person's input at the right client coordinates, and never the driver's own", async (t) => {
     if (typeof ext === 'string') return t.skip(ext);
     const input = ext;
     const client = (await d.request('window/info', { handle: w.handle })).clientRect;
@@ -303,10 +303,14 @@ describe('Win32 driver: a real window, its own log as the oracle', { skip }, () 
           return `${e.kind} ${e.button} at ${e.x},${e.y}${e.outside ? ' outside' : ''}`;
       }
     };
-    assert.deepEqual(notMove.map(describe), ['down left at 123,77', 'up left at 123,77', 'key_down a scan=30', 'key_up a scan=30', 'scroll 0,1 at 123,77'], `captured (${input.how})`);
+    assert.deepEqual(
+      notMove.map(describe),
+      ['down left at 123,77', 'up left at 123,77', 'key_down a scan=30', 'key_up a scan=30', 'scroll 0,1 at 123,77'],
+      `captured (${input.how})`,
+    );
     // Moves are reported (the pointer travelled to the click) and none of them is the driver's (300,200).
     assert.ok(captured.some((e) => describe(e) === 'move at 123,77'));
-    assert.ok(!captured.some((e) => describe(e).endsWith(' at 300,200')), 'the driver\'s own click was reported');
+    assert.ok(!captured.some((e) => describe(e).endsWith(' at 300,200')), "the driver's own click was reported");
     // The hook's timestamps are on the clock the target (QueryPerformanceCounter) uses: hook first, target after.
     const down = notMove[0]!;
     const targetDown = targetSaw.find((l) => l.kind === 'down' && l.f.x === '123')!;
@@ -315,7 +319,7 @@ describe('Win32 driver: a real window, its own log as the oracle', { skip }, () 
     assert.match(d.stderr, /driver-stats .*"taggedIgnored":([1-9]\d*)/, 'the hooks saw (and ignored) the tagged input');
   });
 
-  test('pixels/probe reads the target\'s painted colours', async () => {
+  test("pixels/probe reads the target's painted colours", async () => {
     const block = await d.request('pixels/probe', { handle: w.handle, region: { x: 10, y: 10, width: 40, height: 30 } });
     assert.deepEqual(block.meanRgb, [200, 60, 40]);
     const bg = await d.request('pixels/probe', { handle: w.handle, region: { x: 100, y: 100, width: 20, height: 20 } });

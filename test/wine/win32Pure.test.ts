@@ -35,7 +35,14 @@ describe('SendInput absolute coordinates', () => {
 
   test('a virtual desktop with a negative origin (monitor left of / above the primary)', () => {
     const desk = { x: -1920, y: -300, width: 1920 + 2560, height: 1440 + 300 };
-    for (const [x, y] of [[-1920, -300], [-1, -1], [0, 0], [2559, 1439], [-960, 500], [1280, 720]] as const) {
+    for (const [x, y] of [
+      [-1920, -300],
+      [-1, -1],
+      [0, 0],
+      [2559, 1439],
+      [-960, 500],
+      [1280, 720],
+    ] as const) {
       assert.equal(fromAbsolute(toAbsolute(x, desk.x, desk.width), desk.x, desk.width), x);
       assert.equal(fromAbsolute(toAbsolute(y, desk.y, desk.height), desk.y, desk.height), y);
     }

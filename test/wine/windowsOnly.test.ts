@@ -118,7 +118,7 @@ describe('Windows only: DPI scaling', { skip }, () => {
       primary = monitors().find((m) => m.primary)!;
     }
     const d = await DriverClient.start(lane.driver, { FASTBENCH_DRIVER_DEBUG: '1' });
-    await d.until(() => /DPI awareness/.test(d.stderr), 5000, 'the backend\'s debug line');
+    await d.until(() => /DPI awareness/.test(d.stderr), 5000, "the backend's debug line");
     assert.match(d.stderr, /DPI awareness per-monitor-v2/, 'node.exe has no DPI manifest: the driver gets per-monitor v2');
     const aware = await Target.start({ x: primary.x + 40, y: primary.y + 40, w: 500, h: 350, title: `FastBench DPI aware ${process.pid}` });
     const unaware = await Target.start({ x: primary.x + 60, y: primary.y + 60, w: 400, h: 300, title: `FastBench DPI unaware ${process.pid}`, extra: ['--dpi-unaware'] });
@@ -178,7 +178,15 @@ describe('Windows only: monitors at negative coordinates', { skip }, () => {
       await d.request('input/captureStart', { handle: w.handle });
       const c = d.inputs().length;
       targetHelper(['--inject', 'click', String(w.clientRect.x + 55), String(w.clientRect.y + 44)]);
-      await d.until(() => d.inputs().slice(c).some((e) => e.kind === 'down' && e.x === 55 && e.y === 44 && !e.outside), 5000, 'captured click at 55,44');
+      await d.until(
+        () =>
+          d
+            .inputs()
+            .slice(c)
+            .some((e) => e.kind === 'down' && e.x === 55 && e.y === 44 && !e.outside),
+        5000,
+        'captured click at 55,44',
+      );
     } finally {
       await d.shutdown();
       await target.stop();
@@ -201,7 +209,12 @@ describe('Windows only: silent removal of a slow hook', { skip }, () => {
       await waitFor(
         () => {
           targetHelper(['--inject', 'click', String(c.x + 200), String(c.y + 150)]);
-          return d.inputs().slice(from).some((e) => e.kind === 'down' && e.x === 200 && e.y === 150) ? true : undefined;
+          return d
+            .inputs()
+            .slice(from)
+            .some((e) => e.kind === 'down' && e.x === 200 && e.y === 150)
+            ? true
+            : undefined;
         },
         20_000,
         () => `capture to see clicks again; driver stderr: ${d.stderr}`,

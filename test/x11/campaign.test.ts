@@ -93,7 +93,10 @@ test('a small campaign on the stand-in: 2 policies × 2 workflows × 2 interleav
     // Evidence of the storage read, even for runs shorter than the agent's tick (snapshots at first_pixel and at the end).
     const openFiles = readFileSync(path.join(run.folder, 'open_files.tsv'), 'utf8').trim().split('\n');
     for (const line of openFiles) assert.equal(line.split('\t').length, 3, `open_files.tsv line ${JSON.stringify(line)}`);
-    assert.ok(openFiles.some((l) => l.endsWith('\tNAS')), 'the NAS volume seen open');
+    assert.ok(
+      openFiles.some((l) => l.endsWith('\tNAS')),
+      'the NAS volume seen open',
+    );
   }
   const plan = JSON.parse(readFileSync(path.join(out.campaign, 'campaign.json'), 'utf8')) as { plan: { block: number }[] };
   assert.deepEqual(
@@ -109,7 +112,11 @@ test('a bad workflow definition is refused before anything launches, with file:l
   const r = cli(['campaign', '--config', config]);
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /bad\.json:\d+:\d+: workflows\.W_attribute\.steps\[1\]/);
-  assert.ok(!existsSync(path.join(home, 'runs')) || !readdirSync(path.join(home, 'runs')).some((d) => readFileSync(path.join(home, 'runs', d, 'campaign.json'), 'utf8').includes('bad.json')), 'no campaign folder for a refused config');
+  assert.ok(
+    !existsSync(path.join(home, 'runs')) ||
+      !readdirSync(path.join(home, 'runs')).some((d) => readFileSync(path.join(home, 'runs', d, 'campaign.json'), 'utf8').includes('bad.json')),
+    'no campaign folder for a refused config',
+  );
 });
 
 /** A config for a third-party program: the engine knows nothing of it but its window and pixels. */
@@ -130,7 +137,17 @@ function xtermConfig(name: string, extra: { executable?: string; arguments?: str
       },
       modes: { A_shared: { dataPath: path.join(home, 'nas') } },
       campaign: { modes: ['A_shared'], cachePolicies: ['Warm'], workflows: ['W_echo'], repeats: 1, warm: 'preread' },
-      workflows: { W_echo: { steps: extra.steps ?? [{ marker: 'echo_start' }, { type: 'echo hello', render: true, label: 'typed' }, { key: 'Enter', render: true, label: 'echoed' }, { marker: 'echo_end' }], stepTimeoutS: 3 } },
+      workflows: {
+        W_echo: {
+          steps: extra.steps ?? [
+            { marker: 'echo_start' },
+            { type: 'echo hello', render: true, label: 'typed' },
+            { key: 'Enter', render: true, label: 'echoed' },
+            { marker: 'echo_end' },
+          ],
+          stepTimeoutS: 3,
+        },
+      },
       runsFolder: 'runs-xterm',
     }),
   );
@@ -186,7 +203,11 @@ test('a recording is a workflow too: a replay run is a measured run with its own
 test('misbehaving targets fail their run with a clear reason and the campaign goes on', { timeout: 180_000 }, () => {
   const vol = path.join(home, 'nas', 'demo.fbvol');
   const cases = [
-    { name: 'no-window.json', config: { executable: '/bin/sleep', arguments: ['30'], attachTimeoutS: 2 }, reason: /no window matching title \/\^FBXterm\/ from the launched process/ },
+    {
+      name: 'no-window.json',
+      config: { executable: '/bin/sleep', arguments: ['30'], attachTimeoutS: 2 },
+      reason: /no window matching title \/\^FBXterm\/ from the launched process/,
+    },
     { name: 'exits.json', config: { executable: '/bin/false', arguments: [] }, reason: /the target exited \(exit code 1\) before it showed a matching window/ },
     { name: 'never-renders.json', config: { steps: [{ key: 'Shift', render: true, label: 'nothing' }] }, reason: /step steps\[0\] \(key Shift, nothing #1\): never changed/ },
     {
@@ -239,7 +260,10 @@ test('kill -9 of the CLI mid-campaign, then --resume: no run lost or duplicated,
   assert.equal(after.plan.length, 4);
   for (let i = 0; i < 4; i++) assert.equal(after.runs[String(i)]!.at(-1)!.status, 'complete', `plan entry ${i}`);
   assert.equal(after.runs['0']!.length, 1, 'the complete run was not repeated');
-  assert.deepEqual(after.runs['1']!.map((a) => a.status), ['aborted', 'complete']);
+  assert.deepEqual(
+    after.runs['1']!.map((a) => a.status),
+    ['aborted', 'complete'],
+  );
   const aborted = checkRunFolder(after.runs['1']![0]!.folder).manifest;
   assert.equal(aborted.status, 'aborted');
   assert.match(aborted.reason ?? '', /interrupted: the campaign process stopped/);

@@ -68,11 +68,17 @@ test('a session made with xdotool is recorded in client coordinates, control key
   const kinds = recording.events.map((e) => e.type);
   assert.ok(!recording.events.some((e) => 'key' in e && ['F9', 'F12', 'F6'].includes(String(e.key)) && e.type !== 'marker'), 'control keys are not input');
   const downs = recording.events.filter((e) => e.type === 'down');
-  assert.deepEqual(downs.map((e) => 'button' in e && [e.button, e.x, e.y]), [
-    ['left', 120, 100],
-    ['right', 300, 250],
-  ]);
-  assert.deepEqual(recording.events.filter((e) => e.type === 'key_down').map((e) => 'key' in e && e.key), ['a', 'PageDown']);
+  assert.deepEqual(
+    downs.map((e) => 'button' in e && [e.button, e.x, e.y]),
+    [
+      ['left', 120, 100],
+      ['right', 300, 250],
+    ],
+  );
+  assert.deepEqual(
+    recording.events.filter((e) => e.type === 'key_down').map((e) => 'key' in e && e.key),
+    ['a', 'PageDown'],
+  );
   const marker = recording.events.find((e) => e.type === 'marker');
   assert.ok(marker && marker.type === 'marker' && marker.name === 'F6' && marker.checkpoint?.hash, 'F6 marker with a checkpoint');
   assert.ok(kinds.includes('scroll'));
@@ -151,7 +157,10 @@ test('focus guard: a window raised over the target gets no input, and the replay
 test('failsafe: Esc, or the pointer in the top-left corner, aborts within 50 ms', async () => {
   const target = xevAt('Failsafe', '400x300+50+60');
   const win = await driver.request('window/attach', { titlePattern: '^Failsafe$', timeoutMs: 10_000 });
-  for (const trigger of [['key', 'Escape'], ['mousemove', '0', '0']]) {
+  for (const trigger of [
+    ['key', 'Escape'],
+    ['mousemove', '0', '0'],
+  ]) {
     const replayer = new Replayer({ driver, recording: clicks(10), window: win, log: silentLogger });
     const run = replayer.run();
     await sleep(400);

@@ -27,12 +27,31 @@ type Entry = { index: number; mode: string; policy: string; workflow: { name: st
 test('the stand-in demo: a campaign over the emulated NAS and WAN ends in a verdict; B_fast Cold fetches from the cloud, Warm only hits', { timeout: 660_000 }, () => {
   const home = mkdtempSync(path.join(tmpdir(), 'fb-demo-'));
   // 2 modes × 2 cache policies × 2 workflows × 2 interleaved repeats.
-  const demo = cli(home, 'standin', 'demo', '--size', '24', '--workflows', 'W_scrub100,W_attribute', '--repeats', '2', '--inlines', '70', '--profile', 'cross-region', '--xvfb', '--json');
+  const demo = cli(
+    home,
+    'standin',
+    'demo',
+    '--size',
+    '24',
+    '--workflows',
+    'W_scrub100,W_attribute',
+    '--repeats',
+    '2',
+    '--inlines',
+    '70',
+    '--profile',
+    'cross-region',
+    '--xvfb',
+    '--json',
+  );
   assert.equal(demo.status, 0, demo.stderr);
   const out = JSON.parse(demo.stdout) as { campaign: string; complete: number; report: string; comparisons: { workflow: string; kpi: string; verdict: string }[] };
   assert.equal(out.complete, 16);
   assert.ok(existsSync(out.report), 'report.html written');
-  assert.ok(out.comparisons.some((c) => c.workflow === 'W_scrub100' && c.kpi === 'scrub_time_s'), 'a scrub comparison with a verdict');
+  assert.ok(
+    out.comparisons.some((c) => c.workflow === 'W_scrub100' && c.kpi === 'scrub_time_s'),
+    'a scrub comparison with a verdict',
+  );
   const state = JSON.parse(readFileSync(path.join(out.campaign, 'campaign.json'), 'utf8')) as { plan: Entry[]; runs: Record<string, Attempt[]> };
   for (const attempts of Object.values(state.runs)) {
     const folder = attempts.at(-1)!.folder;
@@ -42,12 +61,21 @@ test('the stand-in demo: a campaign over the emulated NAS and WAN ends in a verd
     assert.deepEqual([names[0], names[1], names.at(-1)], ['open_start', 'first_pixel', 'session_end'], folder);
     assert.ok(names.includes(manifest.workflow === 'W_scrub100' ? 'scrub_end' : 'attr_end'), folder);
   }
-  const folderOf = (mode: string, policy: string) => state.runs[String(state.plan.find((e) => e.mode === mode && e.policy === policy && e.workflow.name === 'W_scrub100')!.index)]!.at(-1)!.folder;
+  const folderOf = (mode: string, policy: string) =>
+    state.runs[String(state.plan.find((e) => e.mode === mode && e.policy === policy && e.workflow.name === 'W_scrub100')!.index)]!.at(-1)!.folder;
   // The FAST log of each run says what Cold means there: reads that missed and fetches across the WAN; Warm reads
   // only hit. (The step into a new brick row is hidden by FAST's read-ahead, so timing is printed, not asserted.)
   const fastLog = (folder: string) => {
-    const rows = readFileSync(path.join(folder, 'fast_log.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
-    return { misses: rows.filter((r) => r[1] === 'read' && r[5] === 'miss').length, hits: rows.filter((r) => r[1] === 'read' && r[5] === 'hit').length, fetches: rows.filter((r) => r[1] !== 'read').length };
+    const rows = readFileSync(path.join(folder, 'fast_log.tsv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split('\t'));
+    return {
+      misses: rows.filter((r) => r[1] === 'read' && r[5] === 'miss').length,
+      hits: rows.filter((r) => r[1] === 'read' && r[5] === 'hit').length,
+      fetches: rows.filter((r) => r[1] !== 'read').length,
+    };
   };
   const cold = fastLog(folderOf('B_fast', 'Cold'));
   const warm = fastLog(folderOf('B_fast', 'Warm'));
@@ -59,8 +87,12 @@ test('the stand-in demo: a campaign over the emulated NAS and WAN ends in a verd
     parseMarkersTsv('markers.tsv', readFileSync(path.join(folder, 'markers.tsv'), 'utf8'))
       .filter((m) => m.name === 'inline')
       .map((m) => Number(m.detail.split(' ')[1]));
-  console.log(`B_fast inline steps: Cold max ${Math.max(...stepMs(folderOf('B_fast', 'Cold'))).toFixed(1)} ms, Warm max ${Math.max(...stepMs(folderOf('B_fast', 'Warm'))).toFixed(1)} ms`);
-  const kpis = readFileSync(path.join(out.campaign, 'analysis', 'kpis.csv'), 'utf8').trim().split('\n');
+  console.log(
+    `B_fast inline steps: Cold max ${Math.max(...stepMs(folderOf('B_fast', 'Cold'))).toFixed(1)} ms, Warm max ${Math.max(...stepMs(folderOf('B_fast', 'Warm'))).toFixed(1)} ms`,
+  );
+  const kpis = readFileSync(path.join(out.campaign, 'analysis', 'kpis.csv'), 'utf8')
+    .trim()
+    .split('\n');
   const header = kpis[0]!.split(',');
   const col = (row: string, name: string) => row.split(',')[header.indexOf(name)];
   for (const row of kpis.slice(1)) {

@@ -28,7 +28,16 @@ before(async () => {
   await generateVolume(volume, { dims: [130, 96, 128], sampleFormat: 'int16', brickSize: 64, seed: 7 });
   writeFileSync(
     path.join(dir, 'a.fbproj.json'),
-    JSON.stringify({ name: 'tiny', mode: 'A_shared', volume, exportFolder: 'export', readLog: 'reads.tsv', stepLog: 'steps.tsv', startInline: 62, window: { width: 480, height: 360 } }),
+    JSON.stringify({
+      name: 'tiny',
+      mode: 'A_shared',
+      volume,
+      exportFolder: 'export',
+      readLog: 'reads.tsv',
+      stepLog: 'steps.tsv',
+      startInline: 62,
+      window: { width: 480, height: 360 },
+    }),
   );
   viewer = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'standin-viewer.js'), '--project', path.join(dir, 'a.fbproj.json')], {
     env: { ...process.env, DISPLAY: x.display },
@@ -48,7 +57,14 @@ after(async () => {
 
 const patch = { ...STATUS_PATCH };
 const key = (k: string) =>
-  driver.request('input/inject', { handle: win.handle, coordinates: 'client', events: [{ kind: 'key_down', key: k }, { kind: 'key_up', key: k }] });
+  driver.request('input/inject', {
+    handle: win.handle,
+    coordinates: 'client',
+    events: [
+      { kind: 'key_down', key: k },
+      { kind: 'key_up', key: k },
+    ],
+  });
 
 test('the viewer opens: its window belongs to its process and the status patch says "open, 1"', async () => {
   assert.equal(win.pid, viewer.pid);
@@ -66,7 +82,10 @@ test('PageDown crossing a brick boundary reads the next brick row; the read log 
   await waitForColour(driver, win.handle, patch, statusRgb('inline', 2));
   const rows = readFileSync(path.join(dir, 'reads.tsv'), 'utf8').trim().split('\n').slice(1);
   const newBricks = rows.slice(readsBefore - 1).map((r) => Number(r.split('\t')[1]));
-  assert.deepEqual(newBricks.sort((a, b) => a - b), layout.inlineBricks(64));
+  assert.deepEqual(
+    newBricks.sort((a, b) => a - b),
+    layout.inlineBricks(64),
+  );
   assert.ok(rows.every((r) => r.split('\t')[3] === 'file' && Number(r.split('\t')[2]) === layout.brickBytes));
 });
 

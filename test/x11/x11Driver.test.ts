@@ -116,7 +116,10 @@ test('injected keys and wheel arrive as the right keysyms and buttons', async ()
     return presses(e).length >= 3 ? e : undefined;
   });
   assert.deepEqual(keys(got, 'KeyPress'), ['a', 'Next', 'F9', 'Shift_L', 'Z']);
-  assert.deepEqual(presses(got).map((p) => p.button), [5, 5, 4]);
+  assert.deepEqual(
+    presses(got).map((p) => p.button),
+    [5, 5, 4],
+  );
 });
 
 test('capture reports xdotool input in client coordinates, and never the driver’s own input', async () => {
@@ -159,7 +162,10 @@ test('capture reports xdotool input in client coordinates, and never the driver�
   assert.deepEqual([scroll.dy, scroll.x, scroll.y, scroll.outside], [-1, c.width + 20, -5, true]);
   assert.ok(!inputs.some((e) => 'key' in e && e.key === 'q'), 'the driver’s own key was not captured');
   assert.ok(!inputs.some((e) => 'button' in e && e.button === 'right'), 'the driver’s own click was not captured');
-  assert.ok(inputs.every((e, i) => i === 0 || e.t_mono_ms >= inputs[i - 1]!.t_mono_ms), 'monotonic timestamps');
+  assert.ok(
+    inputs.every((e, i) => i === 0 || e.t_mono_ms >= inputs[i - 1]!.t_mono_ms),
+    'monotonic timestamps',
+  );
   assert.equal(stop.events, inputs.length);
 });
 
@@ -207,7 +213,14 @@ test('SIGTERM mid-capture releases the keys the driver held and exits 0', async 
   const own = await startDriver(x.display);
   await own.request('input/captureStart', { handle: win.handle });
   const before = xevEvents().length;
-  await own.request('input/inject', { handle: win.handle, coordinates: 'client', events: [{ kind: 'move', x: 200, y: 200 }, { kind: 'key_down', key: 'Control' }] });
+  await own.request('input/inject', {
+    handle: win.handle,
+    coordinates: 'client',
+    events: [
+      { kind: 'move', x: 200, y: 200 },
+      { kind: 'key_down', key: 'Control' },
+    ],
+  });
   await waitUntil('Control pressed', () => (keys(xevEvents().slice(before), 'KeyPress').includes('Control_L') ? true : undefined));
   const child = (own as unknown as { child: import('node:child_process').ChildProcess }).child;
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -222,7 +235,14 @@ test('a driver killed mid-capture is restarted, its held key released, and captu
   const events = collect(own);
   await own.request('input/captureStart', { handle: win.handle });
   const before = xevEvents().length;
-  await own.request('input/inject', { handle: win.handle, coordinates: 'client', events: [{ kind: 'move', x: 200, y: 200 }, { kind: 'key_down', key: 'Shift' }] });
+  await own.request('input/inject', {
+    handle: win.handle,
+    coordinates: 'client',
+    events: [
+      { kind: 'move', x: 200, y: 200 },
+      { kind: 'key_down', key: 'Shift' },
+    ],
+  });
   await waitUntil('Shift pressed', () => (keys(xevEvents().slice(before), 'KeyPress').includes('Shift_L') ? true : undefined));
   const firstPid = own.pid;
   (own as unknown as { child: import('node:child_process').ChildProcess }).child.kill('SIGKILL');

@@ -13,7 +13,10 @@ import { EXIT, JSON_OPTION, type CliIo, type Command } from '../command';
 const fmtS = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 90 ? `${Math.round(s / 60)} min` : `${Math.round(s)} s`);
 
 export function planLines(plan: PlanEntry[]): string[] {
-  return plan.map((e) => `${String(e.index + 1).padStart(4)}  block ${e.block}  ${e.mode.padEnd(8)} ${e.policy.padEnd(4)}  ${e.workflow.name}${e.workflow.replay ? ` (replay ${e.workflow.replay})` : ''}  #${e.repeat}${e.warmup ? '  warm-up' : ''}`);
+  return plan.map(
+    (e) =>
+      `${String(e.index + 1).padStart(4)}  block ${e.block}  ${e.mode.padEnd(8)} ${e.policy.padEnd(4)}  ${e.workflow.name}${e.workflow.replay ? ` (replay ${e.workflow.replay})` : ''}  #${e.repeat}${e.warmup ? '  warm-up' : ''}`,
+  );
 }
 
 function progressPrinter(io: CliIo): (p: CampaignProgress) => void {
@@ -22,7 +25,9 @@ function progressPrinter(io: CliIo): (p: CampaignProgress) => void {
     if (!p.result) io.err(`[${p.done}/${p.total}${eta}] ${p.message}`);
     else {
       const r = p.result;
-      io.err(`  ${r.status} in ${r.seconds.toFixed(1)} s (close, cache policy, launch and attach: ${(r.overheadMs / 1000).toFixed(1)} s)${r.reason ? `: ${r.reason}` : ''}  ${r.folder}`);
+      io.err(
+        `  ${r.status} in ${r.seconds.toFixed(1)} s (close, cache policy, launch and attach: ${(r.overheadMs / 1000).toFixed(1)} s)${r.reason ? `: ${r.reason}` : ''}  ${r.folder}`,
+      );
     }
   };
 }
@@ -58,12 +63,14 @@ function badOption(io: CliIo, message: string): number {
 }
 
 /** A campaign refused before launch: every problem on its own line, exit 2 (bad input). */
-export const refused = (io: CliIo) => (e: unknown): number => {
-  if (!(e instanceof PreflightError)) throw e;
-  for (const p of e.problems) io.err(p);
-  io.err('nothing was launched');
-  return EXIT.badInput;
-};
+export const refused =
+  (io: CliIo) =>
+  (e: unknown): number => {
+    if (!(e instanceof PreflightError)) throw e;
+    for (const p of e.problems) io.err(p);
+    io.err('nothing was launched');
+    return EXIT.badInput;
+  };
 
 function summary(outcome: CampaignOutcome, io: CliIo, json: boolean): number {
   const counts = { complete: 0, failed: 0, aborted: 0 };
@@ -72,7 +79,9 @@ function summary(outcome: CampaignOutcome, io: CliIo, json: boolean): number {
   const medOverhead = overhead.length ? overhead[Math.floor((overhead.length - 1) / 2)]! : 0;
   if (json) io.out(JSON.stringify({ campaign: outcome.folder, id: outcome.id, interrupted: outcome.interrupted, ...counts, runs: outcome.results }, null, 2));
   else {
-    io.out(`campaign ${outcome.folder}: ${counts.complete} complete, ${counts.failed} failed, ${counts.aborted} aborted${outcome.interrupted ? ' (interrupted: resume with --resume)' : ''}`);
+    io.out(
+      `campaign ${outcome.folder}: ${counts.complete} complete, ${counts.failed} failed, ${counts.aborted} aborted${outcome.interrupted ? ' (interrupted: resume with --resume)' : ''}`,
+    );
     if (overhead.length) io.out(`between-run overhead (close, cache policy, launch, attach): median ${medOverhead.toFixed(1)} s, max ${overhead.at(-1)!.toFixed(1)} s per run`);
     for (const r of outcome.results.filter((x) => x.status !== 'complete')) io.out(`  ${r.status}: ${r.runId}: ${r.reason ?? ''}`);
     io.out(`analyse with: fastbench analyze ${outcome.folder}`);
@@ -123,7 +132,9 @@ The target inherits this environment plus target.env, FASTBENCH_RUN_DIR (its run
       }
       if (args.values.json) io.out(JSON.stringify({ config: loaded.file, runs: plan.length, estimateS, plan }, null, 2));
       else {
-        io.out(`${loaded.file}: valid; ${plan.length} runs, roughly ${fmtS(estimateS)} (launch and close ~10 s per run, 0.25 s per render wait; Warm runs that need their own warm-up pass count twice)`);
+        io.out(
+          `${loaded.file}: valid; ${plan.length} runs, roughly ${fmtS(estimateS)} (launch and close ~10 s per run, 0.25 s per render wait; Warm runs that need their own warm-up pass count twice)`,
+        );
         for (const line of planLines(plan)) io.out(line);
       }
       return EXIT.ok;
@@ -134,7 +145,8 @@ The target inherits this environment plus target.env, FASTBENCH_RUN_DIR (its run
       const width = Number(widthText.replace(/%$/, '')) / (widthText.endsWith('%') ? 100 : 1);
       const max = args.values['max-repeats'] === undefined ? 10 : Number(args.values['max-repeats']);
       if (!(width > 0 && width < 10)) return badOption(io, `--ci-width: expected a width such as 10% or 0.1, found ${JSON.stringify(widthText)}`);
-      if (!Number.isInteger(max) || max < 1 || max > 1000) return badOption(io, `--max-repeats: expected an integer from 1 to 1000, found ${JSON.stringify(args.values['max-repeats'])}`);
+      if (!Number.isInteger(max) || max < 1 || max > 1000)
+        return badOption(io, `--max-repeats: expected an integer from 1 to 1000, found ${JSON.stringify(args.values['max-repeats'])}`);
       afterBlock = untilDecided(loaded.config, { ciWidth: width, maxBlocks: max, onDecision: (d) => io.err(d.message) });
     } else if (args.values['ci-width'] !== undefined || args.values['max-repeats'] !== undefined) {
       return badOption(io, '--ci-width and --max-repeats go with --until-decided');
@@ -147,7 +159,8 @@ The target inherits this environment plus target.env, FASTBENCH_RUN_DIR (its run
 };
 
 function pick<T extends string>(raw: unknown, allowed: readonly T[], name: string): T {
-  if (typeof raw !== 'string' || !(allowed as readonly string[]).includes(raw)) throw new Error(`--${name}: expected ${allowed.join(' or ')}, found ${raw === undefined ? 'nothing' : JSON.stringify(raw)}`);
+  if (typeof raw !== 'string' || !(allowed as readonly string[]).includes(raw))
+    throw new Error(`--${name}: expected ${allowed.join(' or ')}, found ${raw === undefined ? 'nothing' : JSON.stringify(raw)}`);
   return raw as T;
 }
 
@@ -156,7 +169,15 @@ export const runCommand: Command = {
   summary: 'One measured run (or N repeats) of a workflow in a mode and cache policy, as a campaign of its own',
   usage: 'fastbench run --mode A_shared|B_fast --policy Cold|Warm --workflow NAME [--repeat N] [--config FILE] [--out DIR] [--json]',
   details: 'The same engine as "fastbench campaign" with a plan of one mode, one policy and one workflow (see its --help).',
-  options: { ...JSON_OPTION, config: { type: 'string' }, out: { type: 'string' }, mode: { type: 'string' }, policy: { type: 'string' }, workflow: { type: 'string' }, repeat: { type: 'string' } },
+  options: {
+    ...JSON_OPTION,
+    config: { type: 'string' },
+    out: { type: 'string' },
+    mode: { type: 'string' },
+    policy: { type: 'string' },
+    workflow: { type: 'string' },
+    repeat: { type: 'string' },
+  },
   positionals: { min: 0, max: 0 },
   run: async (args, io) => {
     let mode: Mode, policy: CachePolicy, repeats: number;
@@ -173,7 +194,9 @@ export const runCommand: Command = {
     const { loaded, text } = await loadCampaignConfig(args.values.config as string | undefined, io);
     const workflow = args.values.workflow as string;
     if (!loaded.config.workflows[workflow]) {
-      io.err(`fastbench run: --workflow: ${JSON.stringify(workflow)} is not defined under "workflows" in ${loaded.file} (defined: ${Object.keys(loaded.config.workflows).join(', ') || 'none'})`);
+      io.err(
+        `fastbench run: --workflow: ${JSON.stringify(workflow)} is not defined under "workflows" in ${loaded.file} (defined: ${Object.keys(loaded.config.workflows).join(', ') || 'none'})`,
+      );
       return EXIT.badInput;
     }
     if (!loaded.config.modes[mode]) {

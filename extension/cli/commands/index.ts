@@ -14,4 +14,23 @@ import { configValidate, recordingValidate } from './validateCommands';
 import { attachWindow, windowsList } from './windowCommands';
 
 /** Only commands that work are listed; `--help` is generated from this table. */
-export const COMMANDS: Command[] = [initCommand, campaignCommand, runCommand, analyzeCommand, configValidate, recordingValidate, runsList, runsPush, windowsList, attachWindow, recordCommand, replayCommand, probeRun, standinData, standinFastcache, standinUp, standinDemo, cacheClear];
+export const COMMANDS: Command[] = [
+  initCommand,
+  campaignCommand,
+  runCommand,
+  analyzeCommand,
+  configValidate,
+  recordingValidate,
+  runsList,
+  runsPush,
+  windowsList,
+  attachWindow,
+  recordCommand,
+  replayCommand,
+  probeRun,
+  standinData,
+  standinFastcache,
+  standinUp,
+  standinDemo,
+  cacheClear,
+];

@@ -7,7 +7,7 @@ import { EXIT, JSON_OPTION, type Command } from '../command';
 
 export const probeRun: Command = {
   words: ['probe'],
-  summary: 'Measure the machine, the NAS and Azure: RTTs, throughput by streams, the probe\'s own CPU',
+  summary: "Measure the machine, the NAS and Azure: RTTs, throughput by streams, the probe's own CPU",
   usage: 'fastbench probe [--config FILE] [--out DIR] [--step-seconds N] [--json]',
   details: `Reads probe settings, the NAS host and test file, and the Azure blob from --config (default ./${CONFIG_FILE_NAME}).
 The SAS comes from ${SECRET_ENV_VAR}; it is never printed or saved.
@@ -41,7 +41,11 @@ to --out (default: "baseline" beside the config). --step-seconds sets each throu
     else {
       io.out(baselineSummary(baseline).trimEnd());
       io.out('');
-      io.out(`written to ${outDir}: ${Object.values(files).map((f) => path.basename(f)).join(', ')}`);
+      io.out(
+        `written to ${outDir}: ${Object.values(files)
+          .map((f) => path.basename(f))
+          .join(', ')}`,
+      );
     }
     return baseline.problems.length ? EXIT.failed : EXIT.ok;
   },

@@ -145,7 +145,11 @@ in the screen's top-left corner, aborts at once. Exit code 1 when the replay abo
         if (args.values.json) io.out(JSON.stringify(plan, null, 2));
         else {
           io.out(`${file}: valid; would replay ${recording.events.length} events over ${fmtMs(plan.durationMs)} into "${window.title}"`);
-          io.out(`  ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}; scale ${plan.scale.x.toFixed(3)} x ${plan.scale.y.toFixed(3)}`);
+          io.out(
+            `  ${Object.entries(counts)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')}; scale ${plan.scale.x.toFixed(3)} x ${plan.scale.y.toFixed(3)}`,
+          );
         }
         return EXIT.ok;
       }
@@ -166,7 +170,9 @@ in the screen's top-left corner, aborts at once. Exit code 1 when the replay abo
       if (args.values.json) io.out(JSON.stringify(result, null, 2));
       else {
         const l = result.lateness;
-        io.out(`${result.aborted ? `aborted: ${result.aborted}` : 'replay complete'}: ${result.eventsSent} events sent, ${result.eventsSkipped} skipped (outside the window), ${fmtMs(result.durationMs)}`);
+        io.out(
+          `${result.aborted ? `aborted: ${result.aborted}` : 'replay complete'}: ${result.eventsSent} events sent, ${result.eventsSkipped} skipped (outside the window), ${fmtMs(result.durationMs)}`,
+        );
         if (l) io.out(`  lateness p50 ${l.p50.toFixed(2)} ms, p95 ${l.p95.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, max ${l.max.toFixed(2)} ms`);
         io.out(`  checkpoints: ${result.checkpoints.met} met, ${result.checkpoints.missed} missed, ${result.checkpoints.skipped} skipped`);
       }

@@ -63,7 +63,8 @@ async function uploadTarget(values: Record<string, unknown>, io: CliIo, volumeNa
 export const standinData: Command = {
   words: ['standin', 'data'],
   summary: 'Generate the synthetic test volume (.fbvol) and upload it as a block blob',
-  usage: 'fastbench standin data [--out FILE] [--size MIB | --dims IxJxK] [--format int8|int16] [--seed N] [--brick 64] [--blob URL | --config FILE] [--no-upload] [--force] [--json]',
+  usage:
+    'fastbench standin data [--out FILE] [--size MIB | --dims IxJxK] [--format int8|int16] [--seed N] [--brick 64] [--blob URL | --config FILE] [--no-upload] [--force] [--json]',
   details: `The volume is laid out like ZGY (64³-sample bricks; see extension/standin/volume/volumeFormat.ts): dipping,
 gently folded layers with a strong reflector every fifth layer (trackable as a horizon), two normal faults,
 a Ricker wavelet and 8 % noise. The same seed gives the same bytes; a sha256 sidecar (FILE.sha256) names them.
@@ -210,7 +211,9 @@ async function controlFastcache(action: string, values: Record<string, unknown>,
   const endpoint = (values.endpoint as string | undefined) ?? standinPaths(standinHome(io.env)).endpoint;
   const timeoutS = values['timeout-s'] === undefined ? 120 : Number(values['timeout-s']);
   if (!['suspend', 'resume', 'stats'].includes(action) || !Number.isFinite(timeoutS) || timeoutS <= 0) {
-    io.err(`fastbench standin fastcache: ${!['suspend', 'resume', 'stats'].includes(action) ? `expected suspend, resume or stats, found ${JSON.stringify(action)}` : `--timeout-s: expected seconds > 0, found ${JSON.stringify(values['timeout-s'])}`}`);
+    io.err(
+      `fastbench standin fastcache: ${!['suspend', 'resume', 'stats'].includes(action) ? `expected suspend, resume or stats, found ${JSON.stringify(action)}` : `--timeout-s: expected seconds > 0, found ${JSON.stringify(values['timeout-s'])}`}`,
+    );
     return EXIT.badInput;
   }
   const client = await FastcacheClient.connect(endpoint);
@@ -224,7 +227,13 @@ async function controlFastcache(action: string, values: Record<string, unknown>,
       result = { action, ok: true, endpoint, cacheFile: r.cacheFile, detail: `fastcache at ${endpoint} resumed with ${r.cacheFile}` };
     } else {
       const stats = await client.stats();
-      result = { action, ok: true, endpoint, stats, detail: `requests ${stats.requests}, hit bricks ${stats.hitBricks}, miss bricks ${stats.missBricks}, fetches ${stats.fetches}, present ${stats.presentBricks}/${stats.brickCount}${stats.suspended ? ', suspended' : ''}` };
+      result = {
+        action,
+        ok: true,
+        endpoint,
+        stats,
+        detail: `requests ${stats.requests}, hit bricks ${stats.hitBricks}, miss bricks ${stats.missBricks}, fetches ${stats.fetches}, present ${stats.presentBricks}/${stats.brickCount}${stats.suspended ? ', suspended' : ''}`,
+      };
     }
     io.out(values.json ? JSON.stringify(result) : String(result.detail));
     return EXIT.ok;

@@ -63,8 +63,15 @@ private Xvfb.`,
       // 3 vs 3 runs cannot reach p < 0.05 in a two-sided Mann-Whitney test (its smallest p is 0.1); 5 vs 5 can (0.008).
       repeats = positiveInt(args.values.repeats, 'repeats', 50, 5);
       inlines = positiveInt(args.values.inlines, 'inlines', 10_000, 100);
-      workflows = args.values.workflows === undefined ? [...SCRIPTED_WORKFLOWS] : String(args.values.workflows).split(',').map((w) => w.trim());
-      for (const w of workflows) if (!(SCRIPTED_WORKFLOWS as readonly string[]).includes(w)) throw new Error(`--workflows: expected a comma list of ${SCRIPTED_WORKFLOWS.join(', ')}, found ${JSON.stringify(w)}`);
+      workflows =
+        args.values.workflows === undefined
+          ? [...SCRIPTED_WORKFLOWS]
+          : String(args.values.workflows)
+              .split(',')
+              .map((w) => w.trim());
+      for (const w of workflows)
+        if (!(SCRIPTED_WORKFLOWS as readonly string[]).includes(w))
+          throw new Error(`--workflows: expected a comma list of ${SCRIPTED_WORKFLOWS.join(', ')}, found ${JSON.stringify(w)}`);
       if (args.values.size !== undefined) spec = { ...DEMO_SPEC, dims: dimsForSize(positiveInt(args.values.size, 'size', 65536, 320), DEMO_SPEC.sampleFormat) };
     } catch (e) {
       io.err(`fastbench standin demo: ${(e as Error).message}\nUsage: ${standinDemo.usage}`);
@@ -83,8 +90,13 @@ private Xvfb.`,
         writeFileSync(stack.configFile, JSON.stringify(config, null, 2) + '\n');
         const loaded = await loadConfig(stack.configFile);
         const text = JSON.stringify(config, null, 2) + '\n';
-        io.err(`campaign: ${loaded.config.campaign.modes.join(' vs ')} × ${loaded.config.campaign.cachePolicies.join('/')} × ${workflows.join(', ')} × ${repeats} repeats (WAN ${stack.netem.wan.name} by ${stack.netem.mechanism}, NAS ${stack.netem.nas.name})`);
-        const outcome = await executeCampaign({ loaded, text, runsRoot: path.resolve(loaded.dir, loaded.config.runsFolder), ...(display.display ? { xvfbDisplay: display.display } : {}) }, io).catch(refused(io));
+        io.err(
+          `campaign: ${loaded.config.campaign.modes.join(' vs ')} × ${loaded.config.campaign.cachePolicies.join('/')} × ${workflows.join(', ')} × ${repeats} repeats (WAN ${stack.netem.wan.name} by ${stack.netem.mechanism}, NAS ${stack.netem.nas.name})`,
+        );
+        const outcome = await executeCampaign(
+          { loaded, text, runsRoot: path.resolve(loaded.dir, loaded.config.runsFolder), ...(display.display ? { xvfbDisplay: display.display } : {}) },
+          io,
+        ).catch(refused(io));
         if (typeof outcome === 'number') return outcome;
         // The network the runs went through belongs in every run.json's story; the campaign folder keeps it once.
         writeFileSync(path.join(outcome.folder, 'standin.json'), JSON.stringify({ netem: stack.netem, paths: stack.paths }, null, 2) + '\n');
@@ -93,7 +105,20 @@ private Xvfb.`,
         const written = await writeAnalysisOutputs(result, outDir);
         const counts = { complete: 0, failed: 0, aborted: 0 };
         for (const r of outcome.results) counts[r.status]++;
-        if (args.values.json) io.out(JSON.stringify({ campaign: outcome.folder, ...counts, netem: stack.netem, report: path.join(outDir, 'report.html'), comparisons: result.comparisons.map(({ values_A_shared: _a, values_B_fast: _b, ...c }) => c) }, null, 2));
+        if (args.values.json)
+          io.out(
+            JSON.stringify(
+              {
+                campaign: outcome.folder,
+                ...counts,
+                netem: stack.netem,
+                report: path.join(outDir, 'report.html'),
+                comparisons: result.comparisons.map(({ values_A_shared: _a, values_B_fast: _b, ...c }) => c),
+              },
+              null,
+              2,
+            ),
+          );
         else {
           io.out(`campaign ${outcome.folder}: ${counts.complete} complete, ${counts.failed} failed, ${counts.aborted} aborted`);
           printVerdicts(result, io.out);

@@ -28,8 +28,7 @@ export const configValidate: Command = {
 A config holding a SAS token or account key is refused: secrets live in VS Code's secret store or FASTBENCH_AZURE_SAS.`,
   options: { ...JSON_OPTION },
   positionals: { min: 0, max: 1 },
-  run: (args, io) =>
-    report(io, args, args.positionals[0] ?? CONFIG_FILE_NAME, validateConfigText, 'FastBench config'),
+  run: (args, io) => report(io, args, args.positionals[0] ?? CONFIG_FILE_NAME, validateConfigText, 'FastBench config'),
 };
 
 export const recordingValidate: Command = {

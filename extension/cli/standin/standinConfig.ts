@@ -25,12 +25,22 @@ export function defaultStandinLayout(home: string): StandinLayout {
   const p = standinPaths(home);
   const volume = path.basename(p.volume);
   return layoutFromStack(home, {
-    paths: { nasMount: p.nasMount, fastMount: p.fastMount, volumeA: path.join(p.nasMount, volume), volumeB: path.join(p.fastMount, volume), cacheFolder: p.cacheFolder, logFile: p.logFile },
+    paths: {
+      nasMount: p.nasMount,
+      fastMount: p.fastMount,
+      volumeA: path.join(p.nasMount, volume),
+      volumeB: path.join(p.fastMount, volume),
+      cacheFolder: p.cacheFolder,
+      logFile: p.logFile,
+    },
   });
 }
 
 /** The layout of a running stand-in stack: A_shared reads the sshfs mount, B_fast the FUSE mount. */
-export function layoutFromStack(home: string, stack: { paths: { nasMount: string; fastMount: string; volumeA: string; volumeB: string; cacheFolder: string; logFile: string } }): StandinLayout {
+export function layoutFromStack(
+  home: string,
+  stack: { paths: { nasMount: string; fastMount: string; volumeA: string; volumeB: string; cacheFolder: string; logFile: string } },
+): StandinLayout {
   const cli = path.join(__dirname, 'cli.js');
   return {
     home,
@@ -49,7 +59,11 @@ function writeProject(layout: StandinLayout, mode: 'A_shared' | 'B_fast'): strin
   const folder = path.join(layout.home, 'projects');
   mkdirSync(folder, { recursive: true });
   const file = path.join(folder, `campaign_${mode}.fbproj.json`);
-  writeFileSync(file, JSON.stringify({ name: 'campaign', mode, volume: mode === 'A_shared' ? layout.dataA : layout.dataB, exportFolder: path.join(layout.home, 'export'), window: WINDOW }, null, 2) + '\n');
+  writeFileSync(
+    file,
+    JSON.stringify({ name: 'campaign', mode, volume: mode === 'A_shared' ? layout.dataA : layout.dataB, exportFolder: path.join(layout.home, 'export'), window: WINDOW }, null, 2) +
+      '\n',
+  );
   return file;
 }
 
@@ -90,7 +104,16 @@ export function standinConfigFor(
         ...(layout.serviceControl ? { serviceControl: layout.serviceControl } : {}),
       },
     },
-    campaign: { modes: ['A_shared', 'B_fast'], cachePolicies: ['Cold', 'Warm'], workflows: ['W_scrub100', 'W_attribute', 'W_horizon', 'W_export'], repeats, order: 'interleaved', seed: 1, warm: 'pass', warmupRuns: 0 },
+    campaign: {
+      modes: ['A_shared', 'B_fast'],
+      cachePolicies: ['Cold', 'Warm'],
+      workflows: ['W_scrub100', 'W_attribute', 'W_horizon', 'W_export'],
+      repeats,
+      order: 'interleaved',
+      seed: 1,
+      warm: 'pass',
+      warmupRuns: 0,
+    },
     workflows: standinWorkflows(inlines),
     ...(extra.azure ? { azure: extra.azure } : {}),
     ...(extra.probe ? { probe: extra.probe } : {}),

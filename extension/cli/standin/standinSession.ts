@@ -34,4 +34,3 @@ export function launchViewer(projectFile: string, display: string | undefined, e
     stdio: ['ignore', 'ignore', 'pipe'],
   });
 }
-

@@ -129,7 +129,20 @@ export async function startStandinStack(o: StandinStackOptions): Promise<Standin
     // FAST: fastcache with its FUSE mount, filling from the cloud through the WAN.
     const blobUrl = blobUrlOf({ ...location, accountUrl: wanAccountUrl });
     const fastcache: RunningFastcache = await startFastcache(
-      ['--blob', blobUrl, '--cache-folder', paths.cacheFolder, '--log', paths.logFile, '--endpoint', paths.endpoint, '--mount', paths.fastMount, '--prefetch', o.prefetch ?? 'readahead'],
+      [
+        '--blob',
+        blobUrl,
+        '--cache-folder',
+        paths.cacheFolder,
+        '--log',
+        paths.logFile,
+        '--endpoint',
+        paths.endpoint,
+        '--mount',
+        paths.fastMount,
+        '--prefetch',
+        o.prefetch ?? 'readahead',
+      ],
       { detached: true },
     );
     stops.push(() => fastcache.stop());

@@ -125,7 +125,9 @@ async function coldLinux(req: PolicyRequest, step: (s: PolicyStep) => void, repo
     step({
       step: 'evict',
       ok: failures.length === 0,
-      detail: failures.length ? failures.join('; ') : `fdatasync + fadvise DONTNEED on ${files.length} file(s), ${mib(before.reduce((s, r) => s + r.residentBytes, 0))} were resident`,
+      detail: failures.length
+        ? failures.join('; ')
+        : `fdatasync + fadvise DONTNEED on ${files.length} file(s), ${mib(before.reduce((s, r) => s + r.residentBytes, 0))} were resident`,
     });
     let renamed = new Map<string, string>();
     if (req.mode === 'B_fast' && req.cacheFolder) {
@@ -177,11 +179,7 @@ async function coldWindows(req: PolicyRequest, step: (s: PolicyStep) => void): P
   // empty one; then the purge, which cannot drop pages of files still open. Petrel is closed between runs.
   if (req.mode === 'B_fast' && req.cacheFolder) {
     try {
-      const r = await runPsScript(
-        'Rotate-FastCache.ps1',
-        { CacheFolder: req.cacheFolder, Keep: req.keepRotated ?? 2, ServiceName: req.serviceName, WhatIf: req.whatIf },
-        req.ps,
-      );
+      const r = await runPsScript('Rotate-FastCache.ps1', { CacheFolder: req.cacheFolder, Keep: req.keepRotated ?? 2, ServiceName: req.serviceName, WhatIf: req.whatIf }, req.ps);
       step({ step: 'rotate-cache', ok: r.ok, detail: describePs(r) });
     } catch (e) {
       step({ step: 'rotate-cache', ok: false, detail: (e as Error).message });

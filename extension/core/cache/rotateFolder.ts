@@ -19,7 +19,10 @@ export type RotationReport = {
 const STAMP = /^\d{8}T\d{6}Z(-\d+)?$/;
 
 export function rotationName(folder: string, when: Date): string {
-  const stamp = when.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = when
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return `${folder}.rotated-${stamp}`;
 }
 
@@ -61,9 +64,7 @@ export async function rotateCacheFolder(folder: string, keep: number, options: {
 
   const parent = path.dirname(resolved);
   const prefix = `${path.basename(resolved)}.rotated-`;
-  const rotations = (await readdir(parent))
-    .filter((n) => n.startsWith(prefix) && STAMP.test(n.slice(prefix.length)))
-    .map((n) => path.join(parent, n));
+  const rotations = (await readdir(parent)).filter((n) => n.startsWith(prefix) && STAMP.test(n.slice(prefix.length))).map((n) => path.join(parent, n));
   if (whatIf && report.rotatedTo && !rotations.includes(report.rotatedTo)) rotations.push(report.rotatedTo);
   // Timestamps sort as text; the "-N" suffix of same-second rotations sorts after its base.
   rotations.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));

@@ -52,7 +52,9 @@ export function runPsScript(script: string, params: Record<string, string | numb
         if (typeof parsed !== 'object' || parsed === null || typeof parsed.ok !== 'boolean') throw new Error('shape');
       } catch {
         const tail = (stderr || stdout).trim().split(/\r?\n/).slice(-3).join(' | ');
-        return reject(new Error(`${script}: expected one JSON object with "ok" on stdout, found ${JSON.stringify(last.slice(0, 200))}${tail ? ` (output: ${tail.slice(0, 300)})` : ''}`));
+        return reject(
+          new Error(`${script}: expected one JSON object with "ok" on stdout, found ${JSON.stringify(last.slice(0, 200))}${tail ? ` (output: ${tail.slice(0, 300)})` : ''}`),
+        );
       }
       if (error && parsed.ok) parsed = { ...parsed, ok: false, exitCode: error.code };
       resolve(parsed);

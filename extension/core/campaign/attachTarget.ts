@@ -39,7 +39,9 @@ export async function attachToLaunched(driver: DriverClient, target: LaunchedTar
     } else candidate = undefined;
     if (now > deadline) {
       const what = [spec.processImage && `process ${spec.processImage}`, spec.titlePattern && `title /${spec.titlePattern}/`].filter(Boolean).join(' and ');
-      throw new Error(`no window matching ${what} from the launched process (pid ${target.pid}) stayed up for ${spec.stableMs} ms within ${spec.timeoutMs / 1000} s (target.attachTimeoutS)`);
+      throw new Error(
+        `no window matching ${what} from the launched process (pid ${target.pid}) stayed up for ${spec.stableMs} ms within ${spec.timeoutMs / 1000} s (target.attachTimeoutS)`,
+      );
     }
     await new Promise((r) => setTimeout(r, spec.pollMs ?? 50));
   }

@@ -82,7 +82,9 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignOutcome> 
   if (o.resume) {
     state = CampaignState.load(o.resume);
     if (state.digest !== digest) {
-      throw new Error(`${o.resume}: the campaign was planned with another fastbench.json (digest ${state.digest.slice(7, 19)}…, now ${digest.slice(7, 19)}…); runs would not be comparable — start a new campaign`);
+      throw new Error(
+        `${o.resume}: the campaign was planned with another fastbench.json (digest ${state.digest.slice(7, 19)}…, now ${digest.slice(7, 19)}…); runs would not be comparable — start a new campaign`,
+      );
     }
     for (const { entry, attempt } of state.interrupted()) {
       const reason = 'interrupted: the campaign process stopped during this run (killed, crashed or rebooted); run again on resume';
@@ -117,7 +119,13 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignOutcome> 
         const total = state.plan.length;
         const done = state.plan.length - state.pending().length;
         const etaS = etaSeconds(state.pending(), durations);
-        o.progress({ done, total, entry, etaS, message: `run ${entry.index + 1}/${total}: ${entry.mode} ${entry.policy} ${entry.workflow.name} #${entry.repeat}${entry.warmup ? ' (warm-up)' : ''}` });
+        o.progress({
+          done,
+          total,
+          entry,
+          etaS,
+          message: `run ${entry.index + 1}/${total}: ${entry.mode} ${entry.policy} ${entry.workflow.name} #${entry.repeat}${entry.warmup ? ' (warm-up)' : ''}`,
+        });
         const result = await runOne(
           {
             config: o.loaded.config,
@@ -137,7 +145,13 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignOutcome> 
           entry,
           (started) => state.record(entry.index, { run_id: started.runId, folder: started.folder, status: 'running' }),
         );
-        state.record(entry.index, { run_id: result.runId, folder: result.folder, status: result.status, ...(result.reason ? { reason: result.reason } : {}), seconds: result.seconds });
+        state.record(entry.index, {
+          run_id: result.runId,
+          folder: result.folder,
+          status: result.status,
+          ...(result.reason ? { reason: result.reason } : {}),
+          seconds: result.seconds,
+        });
         results.push(result);
         durations.set(entry.workflow.name, [...(durations.get(entry.workflow.name) ?? []), result.seconds]);
         o.progress({ done: done + 1, total, entry, result, etaS: etaSeconds(state.pending(), durations), message: `${result.status}${result.reason ? `: ${result.reason}` : ''}` });

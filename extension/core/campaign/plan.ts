@@ -18,7 +18,9 @@ export type PlanEntry = {
 };
 
 export function workflowRefs(config: FastbenchConfig): WorkflowRef[] {
-  return config.campaign.workflows.map((w) => (typeof w === 'string' ? { name: w } : { name: w.name ?? w.replay.replace(/^.*[\\/]/, '').replace(/\.fbrec\.json$/, ''), replay: w.replay }));
+  return config.campaign.workflows.map((w) =>
+    typeof w === 'string' ? { name: w } : { name: w.name ?? w.replay.replace(/^.*[\\/]/, '').replace(/\.fbrec\.json$/, ''), replay: w.replay },
+  );
 }
 
 type Unit = { mode: Mode; workflow: WorkflowRef };

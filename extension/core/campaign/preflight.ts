@@ -24,7 +24,8 @@ export async function preflight(loaded: LoadedConfig, plan: PlanEntry[]): Promis
       const v = modeValues(config, dir, mode);
       if (!existsSync(v.dataPath)) problems.push(`${file}: modes.${mode}.dataPath: ${v.dataPath} is not reachable from here (is the share mounted / FAST running?)`);
       if (v.project && !existsSync(v.project)) problems.push(`${file}: project for ${mode}: ${v.project} does not exist`);
-      if (config.target.arguments.some((a) => a.includes('{project}')) && !v.project) problems.push(`${file}: target.arguments uses {project} but neither target.project nor modes.${mode}.project is set`);
+      if (config.target.arguments.some((a) => a.includes('{project}')) && !v.project)
+        problems.push(`${file}: target.arguments uses {project} but neither target.project nor modes.${mode}.project is set`);
     } catch (e) {
       problems.push(`${file}: ${(e as Error).message}`);
     }

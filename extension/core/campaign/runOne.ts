@@ -154,12 +154,7 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
       });
       notes.agent_started_after_launch_ms = Date.now() - t0;
     }
-    window = await attachToLaunched(
-      driver,
-      target,
-      { ...config.target.window, timeoutMs: config.target.attachTimeoutS * 1000, stableMs: config.target.stableMs },
-      signal,
-    );
+    window = await attachToLaunched(driver, target, { ...config.target.window, timeoutMs: config.target.attachTimeoutS * 1000, stableMs: config.target.stableMs }, signal);
     const fg = await driver.request('window/foreground', { handle: window.handle });
     if (!fg.ok) throw new Error(`cannot bring the target window to the front: ${fg.reason ?? 'refused'}`);
     notes.window = { title: window.title, pid: window.pid, client: window.clientRect, dpiScale: window.dpiScale };
@@ -242,7 +237,13 @@ export async function runOne(ctx: RunContext, entry: PlanEntry, onStarted?: (run
     if (entry.policy === 'Cold') {
       const report = await applyPolicyFor(ctx, entry.mode);
       rf.note({ cache_policy_report: report });
-      if (!report.ok) throw new Error(`the Cold policy failed: ${report.steps.filter((x) => !x.ok).map((x) => x.detail).join('; ')}`);
+      if (!report.ok)
+        throw new Error(
+          `the Cold policy failed: ${report.steps
+            .filter((x) => !x.ok)
+            .map((x) => x.detail)
+            .join('; ')}`,
+        );
     } else if (config.campaign.warm === 'preread') {
       rf.note({ warm: { method: 'preread', detail: await preread(values.dataPath) } });
     } else {

@@ -44,9 +44,7 @@ export function launchTarget(executable: string, args: string[], env: NodeJS.Pro
   );
   return new Promise((resolve, reject) => {
     child.once('error', (e) => reject(new Error(`cannot start ${executable}: ${e.message}`)));
-    child.once('spawn', () =>
-      resolve({ child, pid: child.pid!, exitReason: () => reason, exited, stderrTail: () => stderr.trim().split('\n').slice(-5).join(' | ') }),
-    );
+    child.once('spawn', () => resolve({ child, pid: child.pid!, exitReason: () => reason, exited, stderrTail: () => stderr.trim().split('\n').slice(-5).join(' | ') }));
   });
 }
 
@@ -66,7 +64,7 @@ export function processTree(root: number): number[] {
     }
   }
   const tree = new Set([root]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [pid, ppid] of parentOf) {
       if (!tree.has(pid) && tree.has(ppid)) {

@@ -82,10 +82,19 @@ export function petrelTemplate(): FastbenchConfigInput {
         serviceName: 'FASTService',
       },
     },
-    campaign: { modes: ['A_shared', 'B_fast'], cachePolicies: ['Cold', 'Warm'], workflows: ['W_scrub100', 'W_attribute', 'W_horizon', 'W_export'], repeats: 5, order: 'interleaved', seed: 1, warm: 'pass', warmupRuns: 1 },
+    campaign: {
+      modes: ['A_shared', 'B_fast'],
+      cachePolicies: ['Cold', 'Warm'],
+      workflows: ['W_scrub100', 'W_attribute', 'W_horizon', 'W_export'],
+      repeats: 5,
+      order: 'interleaved',
+      seed: 1,
+      warm: 'pass',
+      warmupRuns: 1,
+    },
     workflows: {
       W_scrub100: {
-        description: 'FILL IN: the inline slider must have the keyboard focus (click it first); PageDown steps one inline in Petrel\'s default layout.',
+        description: "FILL IN: the inline slider must have the keyboard focus (click it first); PageDown steps one inline in Petrel's default layout.",
         steps: [{ click: { fx: 0.5, fy: 0.5 } }, { marker: 'scrub_start' }, { repeat: 100, steps: [{ key: 'PageDown', render: true, label: 'inline' }] }, { marker: 'scrub_end' }],
         stepTimeoutS: 120,
       },
@@ -96,12 +105,21 @@ export function petrelTemplate(): FastbenchConfigInput {
       },
       W_horizon: {
         description: 'FILL IN: click a seed on the section, then your autotrack shortcut; the view redraws when tracking ends.',
-        steps: [{ click: { fx: 0.5, fy: 0.5 } }, { marker: 'horizon_start' }, { key: 'a', modifiers: ['Shift'], render: { regions: ['view'] }, label: 'horizon' }, { marker: 'horizon_end' }],
+        steps: [
+          { click: { fx: 0.5, fy: 0.5 } },
+          { marker: 'horizon_start' },
+          { key: 'a', modifiers: ['Shift'], render: { regions: ['view'] }, label: 'horizon' },
+          { marker: 'horizon_end' },
+        ],
         stepTimeoutS: 1800,
       },
       W_export: {
         description: 'FILL IN: the export shortcut; the status bar shows progress until the export has been written.',
-        steps: [{ marker: 'export_start' }, { key: 'e', modifiers: ['Control', 'Shift'], render: { regions: ['status'], until: 'restored' }, label: 'export' }, { marker: 'export_end' }],
+        steps: [
+          { marker: 'export_start' },
+          { key: 'e', modifiers: ['Control', 'Shift'], render: { regions: ['status'], until: 'restored' }, label: 'export' },
+          { marker: 'export_end' },
+        ],
         stepTimeoutS: 3600,
       },
     },

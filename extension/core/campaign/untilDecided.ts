@@ -15,7 +15,9 @@ export function untilDecided(config: FastbenchConfig, o: { ciWidth: number; maxB
   return async (state: CampaignState, block: number): Promise<PlanEntry[] | undefined> => {
     const { result } = await analyzeRuns([new LocalRunStore(state.folder)], {});
     const rows = result.comparisons.filter((c) => c.kpi.endsWith('_time_s'));
-    const undecided = rows.filter((c) => c.ci95_low === null || c.ci95_high === null || c.ci95_high - c.ci95_low > o.ciWidth).map((c) => `${c.workflow} ${c.cache_policy} ${c.kpi} (${c.ci95_low === null ? 'n < 3' : `CI ${c.ci95_low.toFixed(2)}–${c.ci95_high!.toFixed(2)}`})`);
+    const undecided = rows
+      .filter((c) => c.ci95_low === null || c.ci95_high === null || c.ci95_high - c.ci95_low > o.ciWidth)
+      .map((c) => `${c.workflow} ${c.cache_policy} ${c.kpi} (${c.ci95_low === null ? 'n < 3' : `CI ${c.ci95_low.toFixed(2)}–${c.ci95_high!.toFixed(2)}`})`);
     const decided = rows.length > 0 && undecided.length === 0;
     const width = `${Math.round(o.ciWidth * 100)} %`;
     if (decided) {
@@ -23,7 +25,12 @@ export function untilDecided(config: FastbenchConfig, o: { ciWidth: number; maxB
       return undefined;
     }
     if (block >= o.maxBlocks) {
-      o.onDecision({ decided, blocks: block, undecided, message: `stopped at the maximum of ${o.maxBlocks} block(s) with ${undecided.length} KPI(s) still wider than ${width}: ${undecided.join('; ')}` });
+      o.onDecision({
+        decided,
+        blocks: block,
+        undecided,
+        message: `stopped at the maximum of ${o.maxBlocks} block(s) with ${undecided.length} KPI(s) still wider than ${width}: ${undecided.join('; ')}`,
+      });
       return undefined;
     }
     o.onDecision({ decided, blocks: block, undecided, message: `after block ${block}: ${undecided.length} KPI(s) wider than ${width}; running block ${block + 1}` });

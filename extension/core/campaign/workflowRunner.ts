@@ -40,7 +40,29 @@ export function keyEvents(key: string, modifiers: readonly string[] = []): Injec
 
 /** Printable text as key presses; capitals and shifted US characters go with Shift. */
 function textEvents(text: string): Injection[] {
-  const shifted: Record<string, string> = { '!': '1', '@': '2', '#': '3', $: '4', '%': '5', '^': '6', '&': '7', '*': '8', '(': '9', ')': '0', _: '-', '+': '=', '{': '[', '}': ']', '|': '\\', ':': ';', '"': "'", '<': ',', '>': '.', '?': '/', '~': '`' };
+  const shifted: Record<string, string> = {
+    '!': '1',
+    '@': '2',
+    '#': '3',
+    $: '4',
+    '%': '5',
+    '^': '6',
+    '&': '7',
+    '*': '8',
+    '(': '9',
+    ')': '0',
+    _: '-',
+    '+': '=',
+    '{': '[',
+    '}': ']',
+    '|': '\\',
+    ':': ';',
+    '"': "'",
+    '<': ',',
+    '>': '.',
+    '?': '/',
+    '~': '`',
+  };
   return [...text].flatMap((ch) => {
     if (ch === ' ') return keyEvents('Space');
     if (ch === '\n') return keyEvents('Enter');

@@ -70,7 +70,10 @@ export function renderLineChart(spec: LineChartSpec): Buffer {
 
   // Legend: one swatch per series, plus the flag when any point carries it.
   let lx = left;
-  const legend = [...spec.series.map((s) => ({ name: s.name, color: s.color, ring: false })), ...(all.some((p) => p.flag) && spec.flagLabel ? [{ name: spec.flagLabel, color: FLAG, ring: true }] : [])];
+  const legend = [
+    ...spec.series.map((s) => ({ name: s.name, color: s.color, ring: false })),
+    ...(all.some((p) => p.flag) && spec.flagLabel ? [{ name: spec.flagLabel, color: FLAG, ring: true }] : []),
+  ];
   for (const item of legend) {
     if (item.ring) {
       r.circle(lx + 8, 38, 5, item.color);

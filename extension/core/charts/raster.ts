@@ -71,8 +71,7 @@ export class Raster {
       const code = ch.charCodeAt(0);
       const idx = code >= 32 && code < 127 ? code - 32 : 31; // unknown → "?"
       const base = idx * GLYPH_WIDTH * GLYPH_HEIGHT;
-      for (let gy = 0; gy < GLYPH_HEIGHT; gy++)
-        for (let gx = 0; gx < GLYPH_WIDTH; gx++) this.blend(left + gx, top + gy, c, g[base + gy * GLYPH_WIDTH + gx]! / 255);
+      for (let gy = 0; gy < GLYPH_HEIGHT; gy++) for (let gx = 0; gx < GLYPH_WIDTH; gx++) this.blend(left + gx, top + gy, c, g[base + gy * GLYPH_WIDTH + gx]! / 255);
       left += GLYPH_WIDTH;
     }
   }
@@ -83,8 +82,7 @@ export class Raster {
     tmp.text(0, 0, text, [255, 255, 255]);
     const left = Math.round(x - GLYPH_HEIGHT / 2);
     const top = Math.round(y + tmp.width / 2);
-    for (let ty = 0; ty < tmp.height; ty++)
-      for (let tx = 0; tx < tmp.width; tx++) this.blend(left + ty, top - tx, c, tmp.px[(ty * tmp.width + tx) * 3]! / 255);
+    for (let ty = 0; ty < tmp.height; ty++) for (let tx = 0; tx < tmp.width; tx++) this.blend(left + ty, top - tx, c, tmp.px[(ty * tmp.width + tx) * 3]! / 255);
   }
 
   toPng(): Buffer {

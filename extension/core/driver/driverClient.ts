@@ -242,9 +242,7 @@ export class DriverClient {
     if (!events.length) return;
     this.options.log.warn(`releasing ${events.length} key(s)/button(s) the crashed driver held`);
     // Screen coordinates need no window; buttons without coordinates are released where the pointer is.
-    await this.send('input/inject', { handle: '0', coordinates: 'screen', events }).catch((e: Error) =>
-      this.options.log.error(`could not release held input: ${e.message}`),
-    );
+    await this.send('input/inject', { handle: '0', coordinates: 'screen', events }).catch((e: Error) => this.options.log.error(`could not release held input: ${e.message}`));
     this.heldKeys.clear();
     this.heldButtons.clear();
   }

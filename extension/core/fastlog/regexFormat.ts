@@ -43,8 +43,7 @@ export function regexParser(spec: string): FastLogParser {
       if (!Number.isFinite(tUnixMs)) throw new FastLogLineError(line, 'time', 'a date/time Date.parse understands, or t_unix_ms', JSON.stringify(g.time ?? g.t_unix_ms));
       const bytes = Number(g.bytes);
       if (!Number.isFinite(bytes) || bytes < 0) throw new FastLogLineError(line, 'bytes', 'a number ≥ 0', JSON.stringify(g.bytes));
-      const latency =
-        g.latency_ms !== undefined ? Number(g.latency_ms) : g.latency_us !== undefined ? Number(g.latency_us) / 1000 : Number(g.latency_s) * 1000;
+      const latency = g.latency_ms !== undefined ? Number(g.latency_ms) : g.latency_us !== undefined ? Number(g.latency_us) / 1000 : Number(g.latency_s) * 1000;
       if (!Number.isFinite(latency) || latency < 0) {
         throw new FastLogLineError(line, 'latency', 'a number ≥ 0', JSON.stringify(g.latency_ms ?? g.latency_us ?? g.latency_s));
       }

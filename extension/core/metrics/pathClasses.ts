@@ -13,7 +13,10 @@ export function pathClassifier(rules: readonly PathRule[], windows = process.pla
   const norm = (p: string) => {
     if (!windows) return p;
     let s = p.replace(/\//g, '\\').toLowerCase();
-    s = s.replace(/^\\device\\mup\\/, '\\\\').replace(/^\\\\\?\\unc\\/, '\\\\').replace(/^\\\\\?\\/, '');
+    s = s
+      .replace(/^\\device\\mup\\/, '\\\\')
+      .replace(/^\\\\\?\\unc\\/, '\\\\')
+      .replace(/^\\\\\?\\/, '');
     return s;
   };
   const sorted = rules.map((r) => ({ cls: r.class, prefix: norm(r.prefix) })).sort((a, b) => b.prefix.length - a.prefix.length);

@@ -76,7 +76,10 @@ export function parseNetDev(text: string, interfaces: ReadonlySet<string>): { rx
     if (colon < 0) continue;
     const name = line.slice(0, colon).trim();
     if (!interfaces.has(name)) continue;
-    const f = line.slice(colon + 1).trim().split(/\s+/);
+    const f = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/);
     rxBytes += Number(f[0]);
     txBytes += Number(f[8]);
   }

@@ -49,12 +49,7 @@ export class SystemInformationSampler implements MetricsSampler {
 
   async sample(tUnixMs: number): Promise<MetricsRow> {
     const si = this.si!;
-    const [load, mem, fs, nets] = await Promise.all([
-      si.currentLoad(),
-      si.mem(),
-      si.fsStats().catch(() => null),
-      si.networkStats('*').catch(() => []),
-    ]);
+    const [load, mem, fs, nets] = await Promise.all([si.currentLoad(), si.mem(), si.fsStats().catch(() => null), si.networkStats('*').catch(() => [])]);
     const row = emptyRow(tUnixMs);
     row.cpu_pct = round(load.currentLoad, 1);
     row.cpu_core_max_pct = load.cpus.length ? round(Math.max(...load.cpus.map((c) => c.load)), 1) : null;

@@ -44,7 +44,9 @@ export function rowFromTypeperf(t: number, values: TypeperfRow, totalBytes: numb
   const one = (object: string | RegExp, counter: string, instance?: (i: string | undefined) => boolean) => pick(object, counter, instance)[0]?.value ?? null;
   const total = one('Processor', '% Processor Time', (i) => i === '_Total');
   row.cpu_pct = total === null ? null : round(total, 1);
-  const cores = pick('Processor', '% Processor Time', (i) => i !== '_Total').map((v) => v.value).filter((v): v is number => v !== null);
+  const cores = pick('Processor', '% Processor Time', (i) => i !== '_Total')
+    .map((v) => v.value)
+    .filter((v): v is number => v !== null);
   row.cpu_core_max_pct = cores.length ? round(Math.max(...cores), 1) : null;
   const avail = one('Memory', 'Available Bytes');
   if (avail !== null) {
@@ -67,7 +69,9 @@ export function rowFromTypeperf(t: number, values: TypeperfRow, totalBytes: numb
   row.disk_read_mbps = dr === null ? null : round(dr / MB, 3);
   row.disk_write_mbps = dw === null ? null : round(dw / MB, 3);
   const sum = (counter: string) => {
-    const vs = pick('Network Interface', counter).map((v) => v.value).filter((v): v is number => v !== null);
+    const vs = pick('Network Interface', counter)
+      .map((v) => v.value)
+      .filter((v): v is number => v !== null);
     return vs.length ? vs.reduce((a, b) => a + b, 0) : null;
   };
   const rx = sum('Bytes Received/sec');

@@ -58,7 +58,14 @@ export async function probeAzure(a: BlobAddress, o: AzureProbeOptions): Promise<
       o.signal?.throwIfAborted();
       o.progress(`Azure: ranged GET throughput, ${streams} stream(s), ${o.stepSeconds} s`);
       try {
-        const r = await rangeThroughput(client, { blobBytes: sizeBytes, streams, rangeBytes, seconds: o.stepSeconds, startOffset: offset, ...(o.signal ? { signal: o.signal } : {}) });
+        const r = await rangeThroughput(client, {
+          blobBytes: sizeBytes,
+          streams,
+          rangeBytes,
+          seconds: o.stepSeconds,
+          startOffset: offset,
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
         offset = r.endOffset;
         const { endOffset: _, ...t } = r;
         sweep.push(t);
@@ -75,7 +82,19 @@ export async function probeAzure(a: BlobAddress, o: AzureProbeOptions): Promise<
       o.progress(`Azure: upload ${(o.uploadBytes / 2 ** 20).toFixed(0)} MiB with ${best?.streams ?? maxStreams} stream(s)`);
       upload = await uploadThroughput(a, { bytes: o.uploadBytes, blockBytes: rangeBytes, streams: best?.streams ?? maxStreams }).catch(errorOf);
     }
-    return { endpoint: a.accountUrl.replace(/[?#].*$/, ''), container: a.container, blob: a.blob, sasSource: o.sasSource, blobBytes: sizeBytes, tcpConnectRtt: tcp, requestRtt, ttfb, sweep, best, upload };
+    return {
+      endpoint: a.accountUrl.replace(/[?#].*$/, ''),
+      container: a.container,
+      blob: a.blob,
+      sasSource: o.sasSource,
+      blobBytes: sizeBytes,
+      tcpConnectRtt: tcp,
+      requestRtt,
+      ttfb,
+      sweep,
+      best,
+      upload,
+    };
   } finally {
     client.close();
   }

@@ -63,13 +63,19 @@ function chartJsConfig(kind: 'throughput' | 'rtt', series: ChartSeries[], ticks:
       },
       options: {
         maintainAspectRatio: false,
-        scales: { x: { type: 'logarithmic', title: { display: true, text: 'streams (red ring: client-bound)' }, min: 1, max: Math.max(...ticks) }, y: { beginAtZero: true, title: { display: true, text: 'MB/s' } } },
+        scales: {
+          x: { type: 'logarithmic', title: { display: true, text: 'streams (red ring: client-bound)' }, min: 1, max: Math.max(...ticks) },
+          y: { beginAtZero: true, title: { display: true, text: 'MB/s' } },
+        },
       },
     };
   return {
     type: 'line',
     data: { datasets: series.map((s) => ({ label: s.name, data: s.points, borderColor: rgb(s.color), backgroundColor: rgb(s.color), pointRadius: 0, stepped: true })) },
-    options: { maintainAspectRatio: false, scales: { x: { type: 'linear', title: { display: true, text: 'ms' } }, y: { min: 0, max: 100, title: { display: true, text: '% of samples ≤ x' } } } },
+    options: {
+      maintainAspectRatio: false,
+      scales: { x: { type: 'linear', title: { display: true, text: 'ms' } }, y: { min: 0, max: 100, title: { display: true, text: '% of samples ≤ x' } } },
+    },
   };
 }
 
@@ -110,6 +116,9 @@ export function writeBaselineOutputs(outDir: string, b: Baseline, options: { cha
     { id: 'throughput', title: 'Throughput vs streams', config: chartJsConfig('throughput', tp.series, tp.ticks), png: throughputPng },
     { id: 'rtt', title: 'Round-trip time distribution', config: chartJsConfig('rtt', rtt, []), png: rttPng },
   ];
-  writeFileSync(files.html, renderChartPage({ title: 'FastBench baseline', preText: summary, charts, tablesHtml: tablesHtml(b), chartJs: findChartJsUmd(options.chartJsRoots ?? [process.cwd()]) }));
+  writeFileSync(
+    files.html,
+    renderChartPage({ title: 'FastBench baseline', preText: summary, charts, tablesHtml: tablesHtml(b), chartJs: findChartJsUmd(options.chartJsRoots ?? [process.cwd()]) }),
+  );
   return files;
 }

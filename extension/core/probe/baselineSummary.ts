@@ -24,11 +24,17 @@ export function baselineSummary(b: Baseline): string {
   if (isFailed(b.machine)) L.push(`MACHINE  FAILED: ${b.machine.error}`);
   else {
     const m = b.machine;
-    L.push(`MACHINE  ${m.os.hostname}: ${m.cpu.brand || 'CPU ?'}, ${m.cpu.physicalCores} cores / ${m.cpu.cores} threads${m.cpu.speedGHz ? ` @ ${m.cpu.speedGHz} GHz` : ''}${m.cpu.speedMaxGHz ? ` (max ${m.cpu.speedMaxGHz})` : ''}`);
-    L.push(`         RAM ${(m.memory.totalBytes / GiB).toFixed(1)} GiB (${(m.memory.availableBytes / GiB).toFixed(1)} available); GPU: ${m.gpus.length ? m.gpus.map((g) => `${g.model}${g.vramMiB ? ` ${g.vramMiB} MiB` : ''}`).join(', ') : 'none found'}`);
+    L.push(
+      `MACHINE  ${m.os.hostname}: ${m.cpu.brand || 'CPU ?'}, ${m.cpu.physicalCores} cores / ${m.cpu.cores} threads${m.cpu.speedGHz ? ` @ ${m.cpu.speedGHz} GHz` : ''}${m.cpu.speedMaxGHz ? ` (max ${m.cpu.speedMaxGHz})` : ''}`,
+    );
+    L.push(
+      `         RAM ${(m.memory.totalBytes / GiB).toFixed(1)} GiB (${(m.memory.availableBytes / GiB).toFixed(1)} available); GPU: ${m.gpus.length ? m.gpus.map((g) => `${g.model}${g.vramMiB ? ` ${g.vramMiB} MiB` : ''}`).join(', ') : 'none found'}`,
+    );
     L.push(`         ${m.os.distro} ${m.os.release} (${m.os.platform} ${m.os.kernel}, ${m.os.arch}); node ${m.versions.node}`);
     const nics = m.nics.filter((n) => n.up && !n.virtual);
-    L.push(`         NICs: ${nics.length ? nics.map((n) => `${n.iface} ${n.speedMbps ? `${n.speedMbps >= 1000 ? `${n.speedMbps / 1000} Gb/s` : `${n.speedMbps} Mb/s`}` : 'speed ?'}`).join(', ') : 'none up'}; disks: ${m.disks.map((d) => `${d.name} ${(d.sizeBytes / 1e9).toFixed(0)} GB ${d.type}`).join(', ') || '?'}`);
+    L.push(
+      `         NICs: ${nics.length ? nics.map((n) => `${n.iface} ${n.speedMbps ? `${n.speedMbps >= 1000 ? `${n.speedMbps / 1000} Gb/s` : `${n.speedMbps} Mb/s`}` : 'speed ?'}`).join(', ') : 'none up'}; disks: ${m.disks.map((d) => `${d.name} ${(d.sizeBytes / 1e9).toFixed(0)} GB ${d.type}`).join(', ') || '?'}`,
+    );
   }
   L.push('');
   if (b.nas === null) L.push('NAS      not configured (probe.nas)');
@@ -38,7 +44,9 @@ export function baselineSummary(b: Baseline): string {
     L.push(`NAS      ${n.host}:${n.port}  TCP connect RTT ${fmtRtt(n.tcpConnectRtt)}`);
     L.push(`         ICMP RTT ${fmtRtt(n.icmpRtt)}`);
     if (n.read) {
-      L.push(`         read ${n.read.file} (${(n.read.sizeBytes / MiB).toFixed(0)} MiB), 1 MiB requests; OS cache ${n.read.unbuffered ? 'bypassed (unbuffered reads)' : 'NOT bypassed'}`);
+      L.push(
+        `         read ${n.read.file} (${(n.read.sizeBytes / MiB).toFixed(0)} MiB), 1 MiB requests; OS cache ${n.read.unbuffered ? 'bypassed (unbuffered reads)' : 'NOT bypassed'}`,
+      );
       L.push(`           1 stream:  ${fmtThroughput(n.read.oneStream)}`);
       const ms = n.read.multiStream;
       L.push(`           ${'error' in ms ? 'N' : ms.streams} streams: ${fmtThroughput(ms)}`);

@@ -30,10 +30,15 @@ export async function machineInventory(): Promise<MachineInfo> {
     part(notes, 'memory', () => si.mem(), null),
     part(notes, 'GPUs', () => si.graphics(), null),
     part(notes, 'disks', () => si.diskLayout(), []),
-    part(notes, 'network interfaces', async () => {
-      const list = await si.networkInterfaces();
-      return Array.isArray(list) ? list : [list];
-    }, []),
+    part(
+      notes,
+      'network interfaces',
+      async () => {
+        const list = await si.networkInterfaces();
+        return Array.isArray(list) ? list : [list];
+      },
+      [],
+    ),
     part(notes, 'OS', () => si.osInfo(), null),
   ]);
   const gpus = (graphics?.controllers ?? []).map((g) => ({
@@ -57,7 +62,14 @@ export async function machineInventory(): Promise<MachineInfo> {
     disks: disks.map((d) => ({ name: d.name || d.device, type: d.type, interfaceType: d.interfaceType, sizeBytes: d.size })),
     nics: nics
       .filter((n) => !n.internal)
-      .map((n) => ({ iface: n.iface, type: n.type, speedMbps: typeof n.speed === 'number' && n.speed > 0 ? n.speed : null, ip4: n.ip4, virtual: n.virtual, up: n.operstate === 'up' })),
+      .map((n) => ({
+        iface: n.iface,
+        type: n.type,
+        speedMbps: typeof n.speed === 'number' && n.speed > 0 ? n.speed : null,
+        ip4: n.ip4,
+        virtual: n.virtual,
+        up: n.operstate === 'up',
+      })),
     os: {
       platform: os?.platform ?? process.platform,
       distro: os?.distro ?? '',

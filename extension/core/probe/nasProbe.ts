@@ -26,11 +26,9 @@ function fileError(file: string, e: unknown): Error {
   return new Error(`probe.nas.testFile ${file}: expected a readable file, found ${why}`);
 }
 
-const UNBUFFERED_NOTE =
-  'unbuffered reads (O_DIRECT on Linux, FILE_FLAG_NO_BUFFERING on Windows): the OS file cache neither served nor kept the data';
-const BUFFERED_NOTE =
-  'NOT avoided: the file system refused unbuffered reads, so data already in this machine\'s file cache is served from RAM and inflates the figure';
-const HALVES_NOTE = '; the 1-stream and multi-stream tests read different halves of the file, so the NAS\'s own cache does not serve one test from the other';
+const UNBUFFERED_NOTE = 'unbuffered reads (O_DIRECT on Linux, FILE_FLAG_NO_BUFFERING on Windows): the OS file cache neither served nor kept the data';
+const BUFFERED_NOTE = "NOT avoided: the file system refused unbuffered reads, so data already in this machine's file cache is served from RAM and inflates the figure";
+const HALVES_NOTE = "; the 1-stream and multi-stream tests read different halves of the file, so the NAS's own cache does not serve one test from the other";
 
 /** The NAS half of the baseline: TCP (and ICMP) RTT to the host, read throughput of the test file, an optional write. */
 export async function probeNas(o: NasProbeOptions): Promise<NasBaseline> {
@@ -65,10 +63,17 @@ export async function probeNas(o: NasProbeOptions): Promise<NasBaseline> {
         writeFileSync(tmp, '');
         const unbuffered = unbufferedSupported(tmp);
         const t = await fileStreams({ file: tmp, streams: 1, start: 0, end: o.writeBytes, seconds: o.stepSeconds, unbuffered, write: true });
-        write = { ...t, cacheAvoidance: unbuffered ? 'unbuffered writes, then fsync (timed)' : 'buffered writes, then fsync (timed): the fsync makes the data reach the NAS before the clock stops' };
+        write = {
+          ...t,
+          cacheAvoidance: unbuffered
+            ? 'unbuffered writes, then fsync (timed)'
+            : 'buffered writes, then fsync (timed): the fsync makes the data reach the NAS before the clock stops',
+        };
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        write = { error: `write test in ${path.dirname(o.testFile)}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'no space left' : (e as Error).message}` };
+        write = {
+          error: `write test in ${path.dirname(o.testFile)}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'no space left' : (e as Error).message}`,
+        };
       } finally {
         rmSync(tmp, { force: true });
       }

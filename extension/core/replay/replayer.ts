@@ -261,7 +261,14 @@ export class Replayer {
       o.markers?.mark('replay_end', this.abortReason ? `aborted: ${this.abortReason}` : `${result.eventsSent} events sent`);
     }
     const sorted = lateness.sort((a, b) => a - b);
-    if (sorted.length) result.lateness = { n: sorted.length, p50: percentileSorted(sorted, 50), p95: percentileSorted(sorted, 95), p99: percentileSorted(sorted, 99), max: sorted[sorted.length - 1]! };
+    if (sorted.length)
+      result.lateness = {
+        n: sorted.length,
+        p50: percentileSorted(sorted, 50),
+        p95: percentileSorted(sorted, 95),
+        p99: percentileSorted(sorted, 99),
+        max: sorted[sorted.length - 1]!,
+      };
     return result;
   }
 

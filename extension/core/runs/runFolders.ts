@@ -11,7 +11,10 @@ export type RunEntry =
   | { kind: 'broken'; folder: string; name: string; group: string | null; reason: string };
 
 async function isDir(p: string): Promise<boolean> {
-  return stat(p).then((s) => s.isDirectory(), () => false);
+  return stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 /** Reads one run folder's run.json; a problem becomes a `broken` entry with the reason, never a throw. */
@@ -49,13 +52,22 @@ export async function listRuns(runsFolder: string): Promise<RunEntry[]> {
   for (const name of names.sort()) {
     const folder = path.join(runsFolder, name);
     if (name.startsWith('.') || !(await isDir(folder))) continue;
-    const hasManifest = await stat(path.join(folder, RUN_MANIFEST_FILE)).then(() => true, () => false);
+    const hasManifest = await stat(path.join(folder, RUN_MANIFEST_FILE)).then(
+      () => true,
+      () => false,
+    );
     if (!hasManifest) {
       const children = (await readdir(folder)).sort();
       const runChildren: string[] = [];
       for (const child of children) {
         const childFolder = path.join(folder, child);
-        if (await stat(path.join(childFolder, RUN_MANIFEST_FILE)).then(() => true, () => false)) runChildren.push(childFolder);
+        if (
+          await stat(path.join(childFolder, RUN_MANIFEST_FILE)).then(
+            () => true,
+            () => false,
+          )
+        )
+          runChildren.push(childFolder);
       }
       if (runChildren.length > 0) {
         for (const child of runChildren) entries.push(await readRunFolder(child, name));

@@ -56,25 +56,25 @@ export class BlobRangeClient {
     this.agent = new this.transport.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'fifo' });
   }
 
-  private request(method: 'HEAD' | 'GET', headers: Record<string, string>, onBody?: (bytes: number, first: boolean) => void): Promise<{ status: number; headers: http.IncomingHttpHeaders; bytes: number }> {
+  private request(
+    method: 'HEAD' | 'GET',
+    headers: Record<string, string>,
+    onBody?: (bytes: number, first: boolean) => void,
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; bytes: number }> {
     const host = this.url.hostname;
     const port = Number(this.url.port || (this.url.protocol === 'https:' ? 443 : 80));
     return new Promise((resolve, reject) => {
-      const req = this.transport.request(
-        this.url,
-        { method, agent: this.agent, headers: { 'x-ms-version': X_MS_VERSION, ...headers }, timeout: this.timeoutMs },
-        (res) => {
-          let bytes = 0;
-          let first = true;
-          res.on('data', (chunk: Buffer) => {
-            bytes += chunk.length;
-            onBody?.(chunk.length, first);
-            first = false;
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes }));
-          res.on('error', (e) => reject(new BlobRequestError(safeText(`${blobDisplayUrl(this.address)}: response broke off: ${e.message}`))));
-        },
-      );
+      const req = this.transport.request(this.url, { method, agent: this.agent, headers: { 'x-ms-version': X_MS_VERSION, ...headers }, timeout: this.timeoutMs }, (res) => {
+        let bytes = 0;
+        let first = true;
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          onBody?.(chunk.length, first);
+          first = false;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes }));
+        res.on('error', (e) => reject(new BlobRequestError(safeText(`${blobDisplayUrl(this.address)}: response broke off: ${e.message}`))));
+      });
       req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
       req.on('error', (e: NodeJS.ErrnoException) => {
         const msg = e.code ? describeNetError(e, host, port, this.timeoutMs) : e.message;

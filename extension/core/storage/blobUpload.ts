@@ -29,5 +29,12 @@ export async function uploadThroughput(a: BlobAddress, options: { bytes: number;
   const seconds = (performance.now() - t0) / 1000;
   const cpu = meter();
   await client.deleteIfExists().catch(() => undefined);
-  return { streams: options.streams, blockBytes: options.blockBytes, bytes: data.length, seconds: Math.round(seconds * 1000) / 1000, MBps: Math.round((data.length / 1e6 / seconds) * 10) / 10, cpu };
+  return {
+    streams: options.streams,
+    blockBytes: options.blockBytes,
+    bytes: data.length,
+    seconds: Math.round(seconds * 1000) / 1000,
+    MBps: Math.round((data.length / 1e6 / seconds) * 10) / 10,
+    cpu,
+  };
 }

@@ -7,8 +7,7 @@ export async function readInputFile(file: string, shownAs = file): Promise<strin
     return await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : code === 'EACCES' ? 'permission denied' : String(code ?? e);
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : code === 'EACCES' ? 'permission denied' : String(code ?? e);
     throw InputError.single(shownAs, 'expected a readable file', why);
   }
 }

@@ -64,4 +64,3 @@ export function rawInputOf(e: HookEvent): RawInput | undefined {
       return undefined;
   }
 }
-

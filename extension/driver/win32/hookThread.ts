@@ -23,8 +23,7 @@ const Stat = { Count: 0, P50: 1, P99: 2, Max: 3 } as const;
 
 /** What the worker posts for each event (not tagged by FastBench), in the order of the hook calls. */
 export type HookEvent =
-  | { k: 'mouse'; msg: number; t: number; x: number; y: number; data: number; flags: number }
-  | { k: 'key'; msg: number; t: number; vk: number; scan: number; flags: number };
+  { k: 'mouse'; msg: number; t: number; x: number; y: number; data: number; flags: number } | { k: 'key'; msg: number; t: number; vk: number; scan: number; flags: number };
 
 export type HookThreadOptions = {
   koffiPath: string;

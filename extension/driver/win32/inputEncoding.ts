@@ -81,9 +81,7 @@ export function encodeInjections(events: readonly Injection[], desk: VirtualDesk
   const records: (Mouse | Key)[] = [];
   const absolute = MOUSEEVENTF.MOVE | MOUSEEVENTF.ABSOLUTE | MOUSEEVENTF.VIRTUALDESK;
   const at = (x: number, y: number): Mouse | undefined =>
-    Number.isFinite(x) && Number.isFinite(y)
-      ? { dx: toAbsolute(x, desk.x, desk.width), dy: toAbsolute(y, desk.y, desk.height), data: 0, flags: absolute }
-      : undefined;
+    Number.isFinite(x) && Number.isFinite(y) ? { dx: toAbsolute(x, desk.x, desk.width), dy: toAbsolute(y, desk.y, desk.height), data: 0, flags: absolute } : undefined;
   for (const e of events) {
     switch (e.kind) {
       case 'move': {

@@ -79,12 +79,28 @@ const NAMED: Record<NamedKey, VirtualKey> = {
 
 /** US-layout punctuation keys (VK_OEM_*), by unshifted character. */
 const OEM: Record<string, number> = {
-  '`': 0xc0, '-': 0xbd, '=': 0xbb, '[': 0xdb, ']': 0xdd, '\\': 0xdc, ';': 0xba, "'": 0xde, ',': 0xbc, '.': 0xbe, '/': 0xbf,
+  '`': 0xc0,
+  '-': 0xbd,
+  '=': 0xbb,
+  '[': 0xdb,
+  ']': 0xdd,
+  '\\': 0xdc,
+  ';': 0xba,
+  "'": 0xde,
+  ',': 0xbc,
+  '.': 0xbe,
+  '/': 0xbf,
 };
 
 /** Aliases the hook may see that name the same canonical key. */
 const VK_ALIASES: Record<number, NamedKey> = {
-  0x10: 'Shift', 0xa1: 'Shift', 0x11: 'Control', 0xa3: 'Control', 0x12: 'Alt', 0xa5: 'Alt', 0x5c: 'Meta',
+  0x10: 'Shift',
+  0xa1: 'Shift',
+  0x11: 'Control',
+  0xa3: 'Control',
+  0x12: 'Alt',
+  0xa5: 'Alt',
+  0x5c: 'Meta',
   0x03: 'Pause', // VK_CANCEL: Ctrl+Pause (Break)
   0x6c: 'NumpadEnter', // VK_SEPARATOR
 };

@@ -77,9 +77,7 @@ export class Win32Backend implements DriverBackend {
    */
   private becomeDpiAware(): Win32Backend['dpiAwareness'] {
     const w = this.w;
-    const ok =
-      w.SetProcessDpiAwarenessContext?.(DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE_V2) ||
-      w.SetProcessDpiAwarenessContext?.(DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE);
+    const ok = w.SetProcessDpiAwarenessContext?.(DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE_V2) || w.SetProcessDpiAwarenessContext?.(DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE);
     if (!ok && w.SetThreadDpiAwarenessContext && this.currentDpiAwareness() !== 'per-monitor') {
       if (!w.SetThreadDpiAwarenessContext(DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE_V2)) w.SetThreadDpiAwarenessContext(DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE);
     }

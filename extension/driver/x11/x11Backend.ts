@@ -46,7 +46,10 @@ export class X11Backend implements DriverBackend {
     if (!dpy) throw new DriverError('unsupported', `cannot open X display ${displayName}`);
     this.dpy = dpy;
     this.root = Number(X.XDefaultRootWindow(dpy));
-    const ev = [0], err = [0], major = [0], minor = [0];
+    const ev = [0],
+      err = [0],
+      major = [0],
+      minor = [0];
     if (!X.XTestQueryExtension(dpy, ev, err, major, minor)) throw new DriverError('unsupported', `X display ${displayName} has no XTEST extension`);
     if (!X.XRecordQueryVersion(dpy, major, minor)) throw new DriverError('unsupported', `X display ${displayName} has no RECORD extension`);
     const resources = (X.XResourceManagerString(dpy) as string | null) ?? '';
@@ -72,7 +75,11 @@ export class X11Backend implements DriverBackend {
 
   /** A window property as bytes (format 8) or numbers (format 32, which Xlib returns as C longs). */
   private property(w: number, name: string): { format: number; bytes?: Buffer; longs?: number[] } | undefined {
-    const type = [0], format = [0], nitems = [0], after = [0], data: Ptr[] = [null];
+    const type = [0],
+      format = [0],
+      nitems = [0],
+      after = [0],
+      data: Ptr[] = [null];
     const status = X.XGetWindowProperty(this.dpy, w, this.atom(name), 0, 1 << 20, 0, XC.AnyPropertyType, type, format, nitems, after, data);
     const ptr = data[0];
     if (status !== 0 || !ptr) return undefined;
@@ -116,7 +123,8 @@ export class X11Backend implements DriverBackend {
   /** The pid of the client that created a window, from the X-Resource extension. */
   private pidFromXRes(w: number): number | null {
     if (!XRes) return null;
-    const nids = [0], ids: Ptr[] = [null];
+    const nids = [0],
+      ids: Ptr[] = [null];
     if (XRes.XResQueryClientIds(this.dpy, 1, [{ client: w, mask: XC.XRES_CLIENT_ID_PID_MASK }], nids, ids) !== 0 || !ids[0]) return null;
     try {
       for (let i = 0; i < Number(nids[0]); i++) {
@@ -149,7 +157,10 @@ export class X11Backend implements DriverBackend {
   }
 
   private children(w: number): { parent: number; children: number[] } | undefined {
-    const root = [0], parent = [0], list: Ptr[] = [null], n = [0];
+    const root = [0],
+      parent = [0],
+      list: Ptr[] = [null],
+      n = [0];
     if (!X.XQueryTree(this.dpy, w, root, parent, list, n)) return undefined;
     const count = Number(n[0]);
     const children = count && list[0] ? Array.from(koffi.decode(list[0], 'unsigned long', count) as ArrayLike<number | bigint>, Number) : [];
@@ -208,7 +219,9 @@ export class X11Backend implements DriverBackend {
   }
 
   private rootOrigin(w: number): { x: number; y: number } | undefined {
-    const x = [0], y = [0], child = [0];
+    const x = [0],
+      y = [0],
+      child = [0];
     if (!X.XTranslateCoordinates(this.dpy, w, this.root, 0, 0, x, y, child)) return undefined;
     return { x: x[0]!, y: y[0]! };
   }
@@ -296,7 +309,8 @@ export class X11Backend implements DriverBackend {
   }
 
   foregroundHandle(): string | undefined {
-    const focus = [0], revert = [0];
+    const focus = [0],
+      revert = [0];
     X.XGetInputFocus(this.dpy, focus, revert);
     let w = Number(focus[0]);
     if (w <= 1) return undefined; // None or PointerRoot
@@ -311,7 +325,9 @@ export class X11Backend implements DriverBackend {
   }
 
   windowAt(x: number, y: number): string | undefined {
-    const dx = [0], dy = [0], child = [0];
+    const dx = [0],
+      dy = [0],
+      child = [0];
     if (!X.XTranslateCoordinates(this.dpy, this.root, this.root, x, y, dx, dy, child)) return undefined;
     const top = Number(child[0]);
     if (!top) return undefined;
@@ -451,7 +467,10 @@ export class X11Backend implements DriverBackend {
           break;
         case 'scroll': {
           moveTo(e.x, e.y, true);
-          for (const [delta, neg, pos] of [[e.dy, 4, 5], [e.dx, 6, 7]] as const) {
+          for (const [delta, neg, pos] of [
+            [e.dy, 4, 5],
+            [e.dx, 6, 7],
+          ] as const) {
             for (let i = 0; i < Math.round(Math.abs(delta)); i++) {
               click(delta < 0 ? neg : pos, true);
               click(delta < 0 ? neg : pos, false);
@@ -479,7 +498,14 @@ export class X11Backend implements DriverBackend {
     const error = this.takeError();
     if (!image) throw new DriverError('os_error', `XGetImage failed for ${rect.width}x${rect.height}+${rect.x}+${rect.y}${error ? ` (X error ${error.code})` : ''}`);
     try {
-      const head = koffi.decode(image, XImageHead) as { data: Ptr; bytes_per_line: number; bits_per_pixel: number; byte_order: number; red_mask: number | bigint; blue_mask: number | bigint };
+      const head = koffi.decode(image, XImageHead) as {
+        data: Ptr;
+        bytes_per_line: number;
+        bits_per_pixel: number;
+        byte_order: number;
+        red_mask: number | bigint;
+        blue_mask: number | bigint;
+      };
       if (head.bits_per_pixel !== 32 || !head.data) throw new DriverError('unsupported', `pixel probe supports 24/32-bit visuals, got ${head.bits_per_pixel} bpp`);
       const raw = new Uint8Array(koffi.view(head.data, head.bytes_per_line * rect.height));
       // ZPixmap 32 bpp, least significant byte first: B G R x when red is the high byte.

@@ -75,9 +75,7 @@ export const X = {
   XDefaultScreen: x11.func('int XDefaultScreen(void *dpy)'),
   XDisplayWidth: x11.func('int XDisplayWidth(void *dpy, int screen)'),
   XDisplayHeight: x11.func('int XDisplayHeight(void *dpy, int screen)'),
-  XQueryTree: x11.func(
-    'int XQueryTree(void *dpy, unsigned long w, _Out_ unsigned long *root, _Out_ unsigned long *parent, _Out_ void **children, _Out_ unsigned int *n)',
-  ),
+  XQueryTree: x11.func('int XQueryTree(void *dpy, unsigned long w, _Out_ unsigned long *root, _Out_ unsigned long *parent, _Out_ void **children, _Out_ unsigned int *n)'),
   XGetWindowAttributes: x11.func('int XGetWindowAttributes(void *dpy, unsigned long w, _Out_ XWindowAttributes *attrs)'),
   XTranslateCoordinates: x11.func(
     'int XTranslateCoordinates(void *dpy, unsigned long src, unsigned long dst, int x, int y, _Out_ int *dx, _Out_ int *dy, _Out_ unsigned long *child)',
@@ -98,9 +96,7 @@ export const X = {
   XPending: x11.func('int XPending(void *dpy)'),
   XNextEvent: x11.func('int XNextEvent(void *dpy, void *event)'),
   XFree: x11.func('int XFree(void *data)'),
-  XGetImage: x11.func(
-    'void *XGetImage(void *dpy, unsigned long d, int x, int y, unsigned int width, unsigned int height, unsigned long planes, int format)',
-  ),
+  XGetImage: x11.func('void *XGetImage(void *dpy, unsigned long d, int x, int y, unsigned int width, unsigned int height, unsigned long planes, int format)'),
   XSetErrorHandler: x11.func('void *XSetErrorHandler(XErrorHandler *handler)'),
   XStringToKeysym: x11.func('unsigned long XStringToKeysym(const char *name)'),
   XKeysymToString: x11.func('const char *XKeysymToString(unsigned long keysym)'),
@@ -115,9 +111,7 @@ export const X = {
 
   XRecordQueryVersion: xtst.func('int XRecordQueryVersion(void *dpy, _Out_ int *major, _Out_ int *minor)'),
   XRecordAllocRange: xtst.func('void *XRecordAllocRange()'),
-  XRecordCreateContext: xtst.func(
-    'unsigned long XRecordCreateContext(void *dpy, int flags, unsigned long *clients, int nclients, void **ranges, int nranges)',
-  ),
+  XRecordCreateContext: xtst.func('unsigned long XRecordCreateContext(void *dpy, int flags, unsigned long *clients, int nclients, void **ranges, int nranges)'),
   XRecordEnableContextAsync: xtst.func('int XRecordEnableContextAsync(void *dpy, unsigned long ctx, XRecordInterceptProc *cb, void *closure)'),
   XRecordProcessReplies: xtst.func('void XRecordProcessReplies(void *dpy)'),
   XRecordDisableContext: xtst.func('int XRecordDisableContext(void *dpy, unsigned long ctx)'),

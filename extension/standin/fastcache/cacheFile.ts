@@ -15,7 +15,10 @@ const MAP_HEADER = 512;
 export type CacheIdentity = { blob: string; etag: string; bytes: number; brickCount: number };
 
 export function cacheFileNames(cacheFolder: string, blobName: string): { data: string; map: string } {
-  const base = path.basename(blobName).replace(/[^A-Za-z0-9._-]/g, '_').replace(/\.fbvol$/i, '');
+  const base = path
+    .basename(blobName)
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/\.fbvol$/i, '');
   const data = path.join(cacheFolder, `${base}.fbcache`);
   return { data, map: `${data}.map` };
 }
@@ -71,10 +74,7 @@ export class CacheFile {
       const { bytesRead } = await mfh.read(block, 0, block.length, 0);
       const json = JSON.parse(block.subarray(12, MAP_HEADER).toString('utf8').trim()) as CacheIdentity;
       const ok =
-        bytesRead === block.length &&
-        block.subarray(0, 8).equals(MAP_MAGIC) &&
-        JSON.stringify(json) === JSON.stringify(identity) &&
-        (await dfh.stat()).size === layout.fileBytes;
+        bytesRead === block.length && block.subarray(0, 8).equals(MAP_MAGIC) && JSON.stringify(json) === JSON.stringify(identity) && (await dfh.stat()).size === layout.fileBytes;
       if (!ok) throw new Error('stale');
       for (let b = 0; b < layout.brickCount; b++) present[b] = block[MAP_HEADER + b] === 1 ? 1 : 0;
       return new CacheFile(data, map, layout, dfh, mfh, present);

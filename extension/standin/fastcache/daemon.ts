@@ -153,7 +153,10 @@ export class FastcacheDaemon {
       mkdirSync(path.dirname(this.options.logFile), { recursive: true });
       this.logFd = openSync(this.options.logFile, 'a');
       if (fstatSync(this.logFd).size === 0) writeSync(this.logFd, FASTCACHE_LOG_HEADER + '\n');
-      writeSync(this.logFd, `# start pid ${process.pid} blob ${this.options.blobUrl} cache ${this.cache.dataPath} prefetch ${this.describePrefetch()} present ${this.cache.presentCount}/${this.layout.brickCount}\n`);
+      writeSync(
+        this.logFd,
+        `# start pid ${process.pid} blob ${this.options.blobUrl} cache ${this.cache.dataPath} prefetch ${this.describePrefetch()} present ${this.cache.presentCount}/${this.layout.brickCount}\n`,
+      );
     }
   }
 
@@ -193,7 +196,17 @@ export class FastcacheDaemon {
   private fetchFailed(job: FetchJob, t0: number, e: Error): Error {
     const message = redactSecrets(e.message);
     const bytes = job.count * this.layout.brickBytes;
-    this.writeLog({ tUnixMs: t0, kind: job.kind, request: job.request, firstBrick: job.first, lastBrick: job.first + job.count - 1, bytes, result: 'error', latencyMs: now() - t0, detail: message });
+    this.writeLog({
+      tUnixMs: t0,
+      kind: job.kind,
+      request: job.request,
+      firstBrick: job.first,
+      lastBrick: job.first + job.count - 1,
+      bytes,
+      result: 'error',
+      latencyMs: now() - t0,
+      detail: message,
+    });
     return new Error(message);
   }
 
@@ -264,7 +277,16 @@ export class FastcacheDaemon {
       case 'hello':
         if (m.protocol !== FASTCACHE_PROTOCOL) throw new Error(`protocol ${m.protocol} asked, this daemon speaks ${FASTCACHE_PROTOCOL}`);
         await this.suspended?.gate;
-        return send({ id: m.id, type: 'hello', protocol: FASTCACHE_PROTOCOL, file: this.file, cacheFile: this.cache.dataPath, header: this.header, blob: this.options.blobUrl, prefetch: this.describePrefetch() });
+        return send({
+          id: m.id,
+          type: 'hello',
+          protocol: FASTCACHE_PROTOCOL,
+          file: this.file,
+          cacheFile: this.cache.dataPath,
+          header: this.header,
+          blob: this.options.blobUrl,
+          prefetch: this.describePrefetch(),
+        });
       case 'suspend':
         await this.suspend(m.timeoutMs ?? 120_000);
         return send({ id: m.id, type: 'suspended' });

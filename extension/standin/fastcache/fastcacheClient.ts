@@ -45,7 +45,10 @@ export class FastcacheClient {
       socket.once('connect', () => (clearTimeout(timer), resolve()));
       socket.once('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        const why = e.code === 'ENOENT' || e.code === 'ECONNREFUSED' ? 'no daemon is listening (start it with "fastbench standin up" or "fastbench standin fastcache")' : (e.code ?? e.message);
+        const why =
+          e.code === 'ENOENT' || e.code === 'ECONNREFUSED'
+            ? 'no daemon is listening (start it with "fastbench standin up" or "fastbench standin fastcache")'
+            : (e.code ?? e.message);
         reject(new Error(`fastcache at ${endpoint}: ${why}`));
       });
     });

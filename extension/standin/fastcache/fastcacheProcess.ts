@@ -23,7 +23,11 @@ export async function startFastcache(
   options: { script?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; detached?: boolean } = {},
 ): Promise<RunningFastcache> {
   const script = options.script ?? defaultDaemonScript();
-  const child = spawn(process.execPath, [script, ...args, '--exit-with-stdin'], { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env, detached: options.detached === true });
+  const child = spawn(process.execPath, [script, ...args, '--exit-with-stdin'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: options.env ?? process.env,
+    detached: options.detached === true,
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -48,7 +52,10 @@ export async function startFastcache(
       clearTimeout(timer);
       // The daemon prints one readable "fastcache: …" line before exiting; anything else is a crash.
       const lines = stderr.trim().split('\n');
-      const said = lines.filter((l) => l.startsWith('fastcache: ')).pop()?.slice('fastcache: '.length);
+      const said = lines
+        .filter((l) => l.startsWith('fastcache: '))
+        .pop()
+        ?.slice('fastcache: '.length);
       reject(new Error(redactSecrets(said ?? `fastcache exited with code ${code} before listening: ${lines.slice(0, 8).join(' | ')}`)));
     });
   });

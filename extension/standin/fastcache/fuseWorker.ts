@@ -54,11 +54,48 @@ const STAT_BYTES = 144;
 
 // struct fuse_operations of libfuse 3.14, in order: 42 function pointers.
 const OPERATIONS = [
-  'getattr', 'readlink', 'mknod', 'mkdir', 'unlink', 'rmdir', 'symlink', 'rename', 'link', 'chmod', 'chown',
-  'truncate', 'open', 'read', 'write', 'statfs', 'flush', 'release', 'fsync', 'setxattr', 'getxattr',
-  'listxattr', 'removexattr', 'opendir', 'readdir', 'releasedir', 'fsyncdir', 'init', 'destroy', 'access',
-  'create', 'lock', 'utimens', 'bmap', 'ioctl', 'poll', 'write_buf', 'read_buf', 'flock', 'fallocate',
-  'copy_file_range', 'lseek',
+  'getattr',
+  'readlink',
+  'mknod',
+  'mkdir',
+  'unlink',
+  'rmdir',
+  'symlink',
+  'rename',
+  'link',
+  'chmod',
+  'chown',
+  'truncate',
+  'open',
+  'read',
+  'write',
+  'statfs',
+  'flush',
+  'release',
+  'fsync',
+  'setxattr',
+  'getxattr',
+  'listxattr',
+  'removexattr',
+  'opendir',
+  'readdir',
+  'releasedir',
+  'fsyncdir',
+  'init',
+  'destroy',
+  'access',
+  'create',
+  'lock',
+  'utimens',
+  'bmap',
+  'ioctl',
+  'poll',
+  'write_buf',
+  'read_buf',
+  'flock',
+  'fallocate',
+  'copy_file_range',
+  'lseek',
 ] as const;
 
 export function runFuseWorker(d: FuseWorkerData): void {
@@ -71,7 +108,11 @@ export function runFuseWorker(d: FuseWorkerData): void {
   try {
     lib = koffi.load('libfuse3.so.3');
   } catch (e) {
-    port.postMessage({ type: 'exited', code: -1, error: `cannot load libfuse3.so.3 (${(e as Error).message}): install it with "apt-get install fuse3"` } satisfies FuseWorkerMessage);
+    port.postMessage({
+      type: 'exited',
+      code: -1,
+      error: `cannot load libfuse3.so.3 (${(e as Error).message}): install it with "apt-get install fuse3"`,
+    } satisfies FuseWorkerMessage);
     return;
   }
   const Getattr = koffi.proto('int fc_getattr(const char *path, void *st, void *fi)');
@@ -82,7 +123,13 @@ export function runFuseWorker(d: FuseWorkerData): void {
   const Init = koffi.proto('void *fc_init(void *conn, void *cfg)');
   // Used slots are typed with their prototype: koffi passes a registered callback through a plain
   // 'void *' field as something other than the function pointer (libfuse then sees garbage returns).
-  const typed: Record<string, TypeObject> = { getattr: koffi.pointer(Getattr), open: koffi.pointer(Open), read: koffi.pointer(Read), readdir: koffi.pointer(Readdir), init: koffi.pointer(Init) };
+  const typed: Record<string, TypeObject> = {
+    getattr: koffi.pointer(Getattr),
+    open: koffi.pointer(Open),
+    read: koffi.pointer(Read),
+    readdir: koffi.pointer(Readdir),
+    init: koffi.pointer(Init),
+  };
   const fields: Record<string, string | TypeObject> = {};
   for (const name of OPERATIONS) fields[name] = typed[name] ?? 'void *';
   const Operations = koffi.struct('fc_fuse_operations', fields);
@@ -135,51 +182,63 @@ export function runFuseWorker(d: FuseWorkerData): void {
       }
     };
   const callbacks = {
-    getattr: koffi.register(guard('getattr', (path: string, st: unknown) => {
-      if (path === '/') fillStat(st, true);
-      else if (path === file) fillStat(st, false);
-      else return -ENOENT;
-      return 0;
-    }), koffi.pointer(Getattr)),
-    open: koffi.register(guard('open', (path: string, fi: unknown) => {
-      if (path !== file) return -ENOENT;
-      const flags = new DataView(koffi.view(fi, 4)).getInt32(0, true);
-      return (flags & O_ACCMODE) === 0 ? 0 : -EACCES;
-    }), koffi.pointer(Open)),
-    read: koffi.register(guard('read', (path: string, buf: unknown, sizeArg: number | bigint, offsetArg: number | bigint) => {
-      if (path !== file) return -ENOENT;
-      const offset = Number(offsetArg);
-      const size = Math.max(0, Math.min(Number(sizeArg), d.fileBytes - offset));
-      if (size === 0) return 0;
-      const t0 = now();
-      const out = new Uint8Array(koffi.view(buf, size));
-      if (Atomics.load(ctrl, CTRL.suspended) === 0 && allPresent(offset, size)) {
-        try {
-          const n = readSync(cacheFd(), out, 0, size, offset);
-          if (n === size) {
-            port.postMessage({ type: 'hit', offset, size, t0, ms: now() - t0 } satisfies FuseWorkerMessage);
-            return n;
+    getattr: koffi.register(
+      guard('getattr', (path: string, st: unknown) => {
+        if (path === '/') fillStat(st, true);
+        else if (path === file) fillStat(st, false);
+        else return -ENOENT;
+        return 0;
+      }),
+      koffi.pointer(Getattr),
+    ),
+    open: koffi.register(
+      guard('open', (path: string, fi: unknown) => {
+        if (path !== file) return -ENOENT;
+        const flags = new DataView(koffi.view(fi, 4)).getInt32(0, true);
+        return (flags & O_ACCMODE) === 0 ? 0 : -EACCES;
+      }),
+      koffi.pointer(Open),
+    ),
+    read: koffi.register(
+      guard('read', (path: string, buf: unknown, sizeArg: number | bigint, offsetArg: number | bigint) => {
+        if (path !== file) return -ENOENT;
+        const offset = Number(offsetArg);
+        const size = Math.max(0, Math.min(Number(sizeArg), d.fileBytes - offset));
+        if (size === 0) return 0;
+        const t0 = now();
+        const out = new Uint8Array(koffi.view(buf, size));
+        if (Atomics.load(ctrl, CTRL.suspended) === 0 && allPresent(offset, size)) {
+          try {
+            const n = readSync(cacheFd(), out, 0, size, offset);
+            if (n === size) {
+              port.postMessage({ type: 'hit', offset, size, t0, ms: now() - t0 } satisfies FuseWorkerMessage);
+              return n;
+            }
+          } catch {
+            /* the cache file moved under us (rotation): the main thread answers below */
           }
-        } catch {
-          /* the cache file moved under us (rotation): the main thread answers below */
         }
-      }
-      // The slow path: the main thread fetches what is missing and copies the bytes into `data`.
-      if (size > data.length) return -EIO;
-      Atomics.store(ctrl, CTRL.state, REQ.pending);
-      port.postMessage({ type: 'read', offset, size, t0 } satisfies FuseWorkerMessage);
-      while (Atomics.load(ctrl, CTRL.state) === REQ.pending) Atomics.wait(ctrl, CTRL.state, REQ.pending, 1000);
-      const result = Atomics.load(ctrl, CTRL.result);
-      Atomics.store(ctrl, CTRL.state, REQ.idle);
-      if (result < 0) return result;
-      out.set(data.subarray(0, result));
-      return result;
-    }), koffi.pointer(Read)),
-    readdir: koffi.register(guard('readdir', (path: string, buf: unknown, filler: unknown) => {
-      if (path !== '/') return -ENOENT;
-      for (const name of ['.', '..', d.fileName]) koffi.call(filler, Filler, buf, name, null, 0, 0);
-      return 0;
-    }), koffi.pointer(Readdir)),
+        // The slow path: the main thread fetches what is missing and copies the bytes into `data`.
+        if (size > data.length) return -EIO;
+        Atomics.store(ctrl, CTRL.state, REQ.pending);
+        port.postMessage({ type: 'read', offset, size, t0 } satisfies FuseWorkerMessage);
+        while (Atomics.load(ctrl, CTRL.state) === REQ.pending) Atomics.wait(ctrl, CTRL.state, REQ.pending, 1000);
+        const result = Atomics.load(ctrl, CTRL.result);
+        Atomics.store(ctrl, CTRL.state, REQ.idle);
+        if (result < 0) return result;
+        out.set(data.subarray(0, result));
+        return result;
+      }),
+      koffi.pointer(Read),
+    ),
+    readdir: koffi.register(
+      guard('readdir', (path: string, buf: unknown, filler: unknown) => {
+        if (path !== '/') return -ENOENT;
+        for (const name of ['.', '..', d.fileName]) koffi.call(filler, Filler, buf, name, null, 0, 0);
+        return 0;
+      }),
+      koffi.pointer(Readdir),
+    ),
     init: koffi.register(() => {
       port.postMessage({ type: 'mounted' } satisfies FuseWorkerMessage);
       return null;

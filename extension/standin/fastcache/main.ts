@@ -36,7 +36,15 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => stop());
   const daemon = await FastcacheDaemon.start({ ...args.options, log });
   process.stdout.write(
-    JSON.stringify({ event: 'listening', endpoint: daemon.boundEndpoint, file: daemon.file, cacheFile: daemon.cacheFile, blob: args.options.blobUrl, prefetch: args.options.prefetch, pid: process.pid }) + '\n',
+    JSON.stringify({
+      event: 'listening',
+      endpoint: daemon.boundEndpoint,
+      file: daemon.file,
+      cacheFile: daemon.cacheFile,
+      blob: args.options.blobUrl,
+      prefetch: args.options.prefetch,
+      pid: process.pid,
+    }) + '\n',
   );
   await new Promise<void>((resolve) => {
     void stopped.then(resolve);
@@ -51,11 +59,12 @@ async function main(): Promise<number> {
 }
 
 if (!isMainThread && (workerData as FuseWorkerData | undefined)?.kind === 'fastcache-fuse') runFuseWorker(workerData as FuseWorkerData);
-else void main().then(
-  (code) => process.exit(code),
-  (e: Error) => {
-    process.stderr.write(`fastcache: ${redactSecrets(e.message)}\n`);
-    if (process.env.FASTBENCH_DEBUG) process.stderr.write(redactSecrets(e.stack ?? '') + '\n');
-    process.exit(1);
-  },
-);
+else
+  void main().then(
+    (code) => process.exit(code),
+    (e: Error) => {
+      process.stderr.write(`fastcache: ${redactSecrets(e.message)}\n`);
+      if (process.env.FASTBENCH_DEBUG) process.stderr.write(redactSecrets(e.stack ?? '') + '\n');
+      process.exit(1);
+    },
+  );

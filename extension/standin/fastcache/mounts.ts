@@ -9,7 +9,12 @@ function run(cmd: string, args: string[]): Promise<{ code: number; out: string }
   return new Promise((resolve) => {
     execFile(cmd, args, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, out: `${stderr}${stdout}`.trim() || (error && typeof error.code === 'string' ? `${cmd}: ${error.code === 'ENOENT' ? 'not installed (apt-get install fuse3)' : error.code}` : '') });
+      resolve({
+        code,
+        out:
+          `${stderr}${stdout}`.trim() ||
+          (error && typeof error.code === 'string' ? `${cmd}: ${error.code === 'ENOENT' ? 'not installed (apt-get install fuse3)' : error.code}` : ''),
+      });
     });
   });
 }

@@ -149,7 +149,13 @@ export class Win32Window {
   width: number;
   height: number;
 
-  constructor(title: string, width: number, height: number, private readonly onInput: (i: WindowInput) => void, private readonly onRedraw: () => void) {
+  constructor(
+    title: string,
+    width: number,
+    height: number,
+    private readonly onInput: (i: WindowInput) => void,
+    private readonly onRedraw: () => void,
+  ) {
     const g = (this.g = api());
     const w = g.w;
     // 1:1 pixels: the harness probes physical pixels, and a DPI-virtualized window would be stretched.
@@ -183,7 +189,20 @@ export class Win32Window {
     }
     const outer: WinRect = { left: 0, top: 0, right: width, bottom: height };
     g.AdjustWindowRectEx(outer, WS_OVERLAPPEDWINDOW, 0, 0);
-    const hwnd = g.CreateWindowExW(0, CLASS_NAME, title, WS_OVERLAPPEDWINDOW, 40, 40, outer.right - outer.left, outer.bottom - outer.top, null, null, this.instance, null) as Handle;
+    const hwnd = g.CreateWindowExW(
+      0,
+      CLASS_NAME,
+      title,
+      WS_OVERLAPPEDWINDOW,
+      40,
+      40,
+      outer.right - outer.left,
+      outer.bottom - outer.top,
+      null,
+      null,
+      this.instance,
+      null,
+    ) as Handle;
     if (!hwnd) {
       const error = w.GetLastError();
       this.release();

@@ -34,12 +34,8 @@ const X = {
   XNextEvent: x11.func('int XNextEvent(void *dpy, void *event)'),
   XLookupKeysym: x11.func('unsigned long XLookupKeysym(void *event, int index)'),
   XKeysymToString: x11.func('const char *XKeysymToString(unsigned long keysym)'),
-  XCreateImage: x11.func(
-    'void *XCreateImage(void *dpy, void *visual, unsigned int depth, int format, int offset, void *data, unsigned int w, unsigned int h, int pad, int bpl)',
-  ),
-  XPutImage: x11.func(
-    'int XPutImage(void *dpy, unsigned long d, void *gc, void *image, int sx, int sy, int dx, int dy, unsigned int w, unsigned int h)',
-  ),
+  XCreateImage: x11.func('void *XCreateImage(void *dpy, void *visual, unsigned int depth, int format, int offset, void *data, unsigned int w, unsigned int h, int pad, int bpl)'),
+  XPutImage: x11.func('int XPutImage(void *dpy, unsigned long d, void *gc, void *image, int sx, int sy, int dx, int dy, unsigned int w, unsigned int h)'),
   XSetForeground: x11.func('int XSetForeground(void *dpy, void *gc, unsigned long pixel)'),
   XDrawString: x11.func('int XDrawString(void *dpy, unsigned long d, void *gc, int x, int y, const char *text, int length)'),
   XFree: x11.func('int XFree(void *data)'),
@@ -56,10 +52,7 @@ const MASK = { KeyPress: 1, ButtonPress: 1 << 2, Exposure: 1 << 15, StructureNot
 /** When a frame went to the X server: before XPutImage, and after the server drew it (XSync) or XFlush. */
 export type PresentStamp = { put_mono_ms: number; presented_mono_ms: number };
 
-export type WindowInput =
-  | { kind: 'key'; key: string }
-  | { kind: 'click'; x: number; y: number; button: number }
-  | { kind: 'close' };
+export type WindowInput = { kind: 'key'; key: string } | { kind: 'click'; x: number; y: number; button: number } | { kind: 'close' };
 
 export class X11Window {
   private readonly dpy: bigint;
@@ -76,7 +69,13 @@ export class X11Window {
   width: number;
   height: number;
 
-  constructor(title: string, width: number, height: number, private readonly onInput: (i: WindowInput) => void, onRedraw: () => void) {
+  constructor(
+    title: string,
+    width: number,
+    height: number,
+    private readonly onInput: (i: WindowInput) => void,
+    onRedraw: () => void,
+  ) {
     const dpy = X.XOpenDisplay(process.env.DISPLAY ?? null) as Ptr;
     if (!dpy) throw new Error(`cannot open X display ${process.env.DISPLAY ?? '(DISPLAY not set)'}`);
     this.dpy = dpy;

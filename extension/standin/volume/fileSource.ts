@@ -103,9 +103,7 @@ export class FileBrickSource implements BrickSource {
     checkBrickList(bricks, this.layout, this.path);
     const onRead = this.options.onRead;
     const bytes = this.layout.brickBytes;
-    return readBricksInto(this.fh, this.layout, bricks, this.options.concurrency ?? 4, this.path, (brick, micros) =>
-      onRead?.({ brick, bytes, source: 'file', micros }),
-    );
+    return readBricksInto(this.fh, this.layout, bricks, this.options.concurrency ?? 4, this.path, (brick, micros) => onRead?.({ brick, bytes, source: 'file', micros }));
   }
 
   async close(): Promise<void> {

@@ -125,9 +125,7 @@ export async function generateVolume(file: string, spec: VolumeSpec, options: Ge
           const at = (bj * nbk + bk) * layout.brickBytes;
           const brick = row.subarray(at, at + layout.brickBytes);
           const view =
-            spec.sampleFormat === 'int8'
-              ? new Int8Array(brick.buffer, brick.byteOffset, brick.length)
-              : new Int16Array(brick.buffer, brick.byteOffset, brick.length / 2);
+            spec.sampleFormat === 'int8' ? new Int8Array(brick.buffer, brick.byteOffset, brick.length) : new Int16Array(brick.buffer, brick.byteOffset, brick.length / 2);
           fillBrick(geology, view, b, bi * b, bj * b, bk * b, maxValue);
         }
       }

@@ -71,8 +71,7 @@ export function makeGeology(seed: number, dims: [number, number, number]): Geolo
   }
 
   // Structure moves relative time by at most this much; the trace must cover it.
-  const maxShift =
-    Math.abs(dipI) * ni + Math.abs(dipJ) * nj + foldAmplitude + faults.reduce((s, f) => s + Math.abs(f.throw), 0) + 8;
+  const maxShift = Math.abs(dipI) * ni + Math.abs(dipJ) * nj + foldAmplitude + faults.reduce((s, f) => s + Math.abs(f.throw), 0) + 8;
   const traceStart = -Math.ceil(maxShift) - 16;
   const traceEnd = nk + Math.ceil(maxShift) + 16;
   const length = (traceEnd - traceStart) * OVERSAMPLE;
@@ -129,8 +128,7 @@ export function makeGeology(seed: number, dims: [number, number, number]): Geolo
 
 /** Relative-time shift of the layers under trace (i, j) above all faults, in samples. */
 function structureShift(g: Geology, i: number, j: number): number {
-  const fold =
-    g.foldAmplitude * Math.sin((2 * Math.PI * i) / g.foldPeriodI + g.foldPhase) * Math.cos((2 * Math.PI * j) / g.foldPeriodJ);
+  const fold = g.foldAmplitude * Math.sin((2 * Math.PI * i) / g.foldPeriodI + g.foldPhase) * Math.cos((2 * Math.PI * j) / g.foldPeriodJ);
   return g.dipI * i + g.dipJ * j + fold;
 }
 
@@ -147,15 +145,7 @@ function noiseAt(seed: number, i: number, j: number, k: number): number {
  * Fills one brick (brickSize³ samples, k fastest, then j, then i) starting at sample (i0, j0, k0).
  * Samples outside the volume (partial edge bricks) are zero. `out` is an Int8Array or Int16Array view.
  */
-export function fillBrick(
-  g: Geology,
-  out: Int8Array | Int16Array,
-  brickSize: number,
-  i0: number,
-  j0: number,
-  k0: number,
-  maxValue: number,
-): void {
+export function fillBrick(g: Geology, out: Int8Array | Int16Array, brickSize: number, i0: number, j0: number, k0: number, maxValue: number): void {
   const [ni, nj, nk] = g.dims;
   const { trace, traceStart, faults } = g;
   const scale = maxValue / g.peak;

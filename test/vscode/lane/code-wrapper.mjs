@@ -38,8 +38,14 @@ const verbose = process.env.FASTBENCH_VSCODE_VERBOSE === '1';
 const screenshotPath = process.env.FASTBENCH_VSCODE_SCREENSHOT;
 const logsDir = process.env.FASTBENCH_VSCODE_LOGS;
 const CHROMIUM_FLAGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
 ];
 
 const secs = () => ((Date.now() - t0) / 1000).toFixed(1) + ' s';
@@ -53,7 +59,10 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const m = /^--([^=]+)(?:=([\s\S]*))?$/.exec(a);
-    if (!m) { o.folders.push(a); continue; }
+    if (!m) {
+      o.folders.push(a);
+      continue;
+    }
     const key = m[1];
     let val = m[2];
     if (val === undefined && valued.has(key)) val = argv[++i];
@@ -67,8 +76,8 @@ function parseArgs(argv) {
 }
 
 // ------------------------------------------------------------------ state + cleanup
-let csProc;        // code-server (leader of its own process group)
-let browserPid;    // chromium (leader of its own process group, spawned detached by playwright)
+let csProc; // code-server (leader of its own process group)
+let browserPid; // chromium (leader of its own process group, spawned detached by playwright)
 let browserServer, browser, page;
 let scratch;
 let control; // HTTP server the tests can call (FASTBENCH_VSCODE_CONTROL) to take screenshots / press keys
@@ -76,11 +85,21 @@ let finishing = false;
 
 function killGroup(pid, signal) {
   if (!pid) return false;
-  try { process.kill(-pid, signal); return true; } catch { return false; }
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
 }
 function groupAlive(pid) {
   if (!pid) return false;
-  try { process.kill(-pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 // Processes that left both groups but still use our throwaway folder (chromium's crashpad handlers daemonize into
 // their own session, with --database=<our HOME>/.config/chromium/Crash Reports): found by that unique path.
@@ -89,7 +108,9 @@ function stragglers() {
   const out = [];
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try { if (fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(scratch)) out.push(Number(name)); } catch {}
+    try {
+      if (fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(scratch)) out.push(Number(name));
+    } catch {}
   }
   return out;
 }
@@ -97,14 +118,20 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const withTimeout = (p, ms) => Promise.race([Promise.resolve(p).catch(() => {}), sleep(ms)]);
 
 // Last resort if the process dies some other way: kill both groups synchronously.
-process.on('exit', () => { killGroup(browserPid, 'SIGKILL'); killGroup(csProc?.pid, 'SIGKILL'); });
+process.on('exit', () => {
+  killGroup(browserPid, 'SIGKILL');
+  killGroup(csProc?.pid, 'SIGKILL');
+});
 
 async function finish(code, reason) {
   if (finishing) return;
   finishing = true;
   clearTimeout(timer);
   if (screenshotPath && page) {
-    await withTimeout(page.screenshot({ path: screenshotPath }).then(() => say(`screenshot: ${screenshotPath}`)), 10_000);
+    await withTimeout(
+      page.screenshot({ path: screenshotPath }).then(() => say(`screenshot: ${screenshotPath}`)),
+      10_000,
+    );
   }
   // chromium: ask playwright to close, then make sure the whole group is gone.
   control?.close();
@@ -119,21 +146,35 @@ async function finish(code, reason) {
   }
   for (let i = 0; i < 20 && (groupAlive(csProc?.pid) || groupAlive(browserPid)); i++) await sleep(100);
   for (let i = 0, left; i < 20 && (left = stragglers()).length; i++) {
-    for (const pid of left) { try { process.kill(pid, 'SIGKILL'); } catch {} }
+    for (const pid of left) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {}
+    }
     await sleep(100);
   }
   if (code !== 0 && scratch && !['tests', 'SIGINT', 'SIGTERM', 'SIGHUP', 'parent died'].includes(reason)) {
     const csLog = path.join(scratch, 'code-server.log');
     if (fs.existsSync(csLog)) {
-      const tail = fs.readFileSync(csLog, 'utf8').split('\n').filter((l) => l.trim()).slice(-40).join('\n');
+      const tail = fs
+        .readFileSync(csLog, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim())
+        .slice(-40)
+        .join('\n');
       if (tail) warn(`code-server log (last lines):\n${tail}`);
     }
   }
   if (logsDir && scratch) {
-    try { fs.mkdirSync(logsDir, { recursive: true }); fs.copyFileSync(path.join(scratch, 'code-server.log'), path.join(logsDir, 'code-server.log')); } catch {}
+    try {
+      fs.mkdirSync(logsDir, { recursive: true });
+      fs.copyFileSync(path.join(scratch, 'code-server.log'), path.join(logsDir, 'code-server.log'));
+    } catch {}
   }
   if (scratch && process.env.FASTBENCH_VSCODE_KEEP !== '1') {
-    try { fs.rmSync(scratch, { recursive: true, force: true, maxRetries: 3 }); } catch {}
+    try {
+      fs.rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
+    } catch {}
   }
   const msg = `exit ${code} (${reason}) after ${secs()}`;
   code === 0 ? say(msg) : warn(msg);
@@ -150,16 +191,27 @@ process.stdout.on('error', () => {}); // EPIPE when the parent is gone: the watc
 process.stderr.on('error', () => {});
 // If whoever started us dies without signalling (e.g. SIGKILL), do not leave code-server and chromium behind.
 const parentPid = process.ppid;
-setInterval(() => { if (process.ppid !== parentPid) finish(1, 'parent died'); }, 1000).unref();
-process.on('uncaughtException', (e) => { warn(`error: ${e?.stack || e}`); finish(1, 'wrapper error'); });
-process.on('unhandledRejection', (e) => { warn(`error: ${e?.stack || e}`); finish(1, 'wrapper error'); });
+setInterval(() => {
+  if (process.ppid !== parentPid) finish(1, 'parent died');
+}, 1000).unref();
+process.on('uncaughtException', (e) => {
+  warn(`error: ${e?.stack || e}`);
+  finish(1, 'wrapper error');
+});
+process.on('unhandledRejection', (e) => {
+  warn(`error: ${e?.stack || e}`);
+  finish(1, 'wrapper error');
+});
 
 // ------------------------------------------------------------------ helpers
 function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
   });
 }
 function lineRelay(stream, onLine) {
@@ -168,9 +220,14 @@ function lineRelay(stream, onLine) {
   stream.on('data', (d) => {
     buf += d;
     let i;
-    while ((i = buf.indexOf('\n')) >= 0) { onLine(buf.slice(0, i)); buf = buf.slice(i + 1); }
+    while ((i = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
   });
-  stream.on('end', () => { if (buf) onLine(buf); });
+  stream.on('end', () => {
+    if (buf) onLine(buf);
+  });
 }
 function remoteUri(authority, p) {
   // vscode-remote://127.0.0.1:PORT/abs/path (path segments percent-encoded)
@@ -178,8 +235,11 @@ function remoteUri(authority, p) {
 }
 // Workbench start-up chatter that says nothing about the tests (shown with FASTBENCH_VSCODE_VERBOSE=1).
 const NOISE = [
-  /^Resolv(ing|ed) connection token /, /^Creating a socket \(/, /^\[Service Worker\] registered$/,
-  /^Ignoring fetching additional builtin extensions from gallery/, /^Updating additional builtin extensions cache$/,
+  /^Resolv(ing|ed) connection token /,
+  /^Creating a socket \(/,
+  /^\[Service Worker\] registered$/,
+  /^Ignoring fetching additional builtin extensions from gallery/,
+  /^Updating additional builtin extensions cache$/,
   /^ChatSessionStore: Migrating 0 chat sessions/,
 ];
 // The workbench calls codeAutomationLog(level, args) with the arguments of one console call in the extension host
@@ -266,15 +326,25 @@ async function main() {
 
   // Throwaway HOME / XDG_* / TMPDIR: nothing of the user's is read or written.
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'fastbench-vscode-'));
-  const d = (n) => { const p = path.join(scratch, n); fs.mkdirSync(p, { recursive: true, mode: 0o700 }); return p; };
+  const d = (n) => {
+    const p = path.join(scratch, n);
+    fs.mkdirSync(p, { recursive: true, mode: 0o700 });
+    return p;
+  };
   const env = { ...process.env };
   for (const k of Object.keys(env)) {
     if (/^(VSCODE_|ELECTRON_|CODE_SERVER_|npm_)/.test(k) || ['PASSWORD', 'HASHED_PASSWORD', 'PORT', 'GITHUB_TOKEN'].includes(k)) delete env[k];
   }
   Object.assign(env, {
-    HOME: d('home'), XDG_CONFIG_HOME: d('home/.config'), XDG_DATA_HOME: d('home/.local/share'),
-    XDG_CACHE_HOME: d('home/.cache'), XDG_STATE_HOME: d('home/.local/state'), XDG_RUNTIME_DIR: d('runtime'),
-    TMPDIR: d('tmp'), TMP: path.join(scratch, 'tmp'), TEMP: path.join(scratch, 'tmp'),
+    HOME: d('home'),
+    XDG_CONFIG_HOME: d('home/.config'),
+    XDG_DATA_HOME: d('home/.local/share'),
+    XDG_CACHE_HOME: d('home/.cache'),
+    XDG_STATE_HOME: d('home/.local/state'),
+    XDG_RUNTIME_DIR: d('runtime'),
+    TMPDIR: d('tmp'),
+    TMP: path.join(scratch, 'tmp'),
+    TEMP: path.join(scratch, 'tmp'),
     // No extension marketplace (it is unreachable here, and tests must not depend on it).
     EXTENSIONS_GALLERY: process.env.FASTBENCH_EXTENSIONS_GALLERY || '{}',
     FASTBENCH_VSCODE_CONTROL: await startControl(),
@@ -287,11 +357,24 @@ async function main() {
   fs.mkdirSync(extensionsDir, { recursive: true });
   const settings = path.join(userDataDir, 'User', 'settings.json');
   if (!fs.existsSync(settings)) {
-    fs.writeFileSync(settings, JSON.stringify({
-      'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false,
-      'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoCheckUpdates': false,
-      'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true, 'git.enabled': false,
-    }, null, 2));
+    fs.writeFileSync(
+      settings,
+      JSON.stringify(
+        {
+          'workbench.startupEditor': 'none',
+          'workbench.tips.enabled': false,
+          'security.workspace.trust.enabled': false,
+          'telemetry.telemetryLevel': 'off',
+          'update.mode': 'none',
+          'extensions.autoCheckUpdates': false,
+          'extensions.autoUpdate': false,
+          'extensions.ignoreRecommendations': true,
+          'git.enabled': false,
+        },
+        null,
+        2,
+      ),
+    );
   }
   const workspace = args.folders.length ? path.resolve(args.folders[0]) : d('workspace');
   if (!fs.statSync(workspace, { throwIfNoEntry: false })?.isDirectory()) {
@@ -299,43 +382,88 @@ async function main() {
     return finish(2, 'bad arguments');
   }
 
-  timer = setTimeout(() => { warn(`timed out after ${timeoutMs} ms`); finish(124, 'timeout'); }, timeoutMs);
+  timer = setTimeout(() => {
+    warn(`timed out after ${timeoutMs} ms`);
+    finish(124, 'timeout');
+  }, timeoutMs);
 
   // 1. code-server
   const port = await freePort();
   const authority = `127.0.0.1:${port}`;
   const csLog = fs.createWriteStream(path.join(scratch, 'code-server.log'));
   fs.writeFileSync(path.join(scratch, 'config.yaml'), 'auth: none\ncert: false\n');
-  csProc = spawn(process.execPath, [
-    entry, '--bind-addr', authority, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened',
-    '--config', path.join(scratch, 'config.yaml'), '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir,
-  ], { cwd: scratch, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const onCsLine = (line) => { csLog.write(line + '\n'); if (verbose) process.stderr.write(`[code-server] ${line}\n`); };
+  csProc = spawn(
+    process.execPath,
+    [
+      entry,
+      '--bind-addr',
+      authority,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      '--config',
+      path.join(scratch, 'config.yaml'),
+      '--user-data-dir',
+      userDataDir,
+      '--extensions-dir',
+      extensionsDir,
+    ],
+    { cwd: scratch, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const onCsLine = (line) => {
+    csLog.write(line + '\n');
+    if (verbose) process.stderr.write(`[code-server] ${line}\n`);
+  };
   lineRelay(csProc.stdout, onCsLine);
   lineRelay(csProc.stderr, onCsLine);
-  csProc.on('exit', (code, sig) => { if (!finishing) { warn(`code-server exited early (${code ?? sig})`); finish(1, 'code-server died'); } });
+  csProc.on('exit', (code, sig) => {
+    if (!finishing) {
+      warn(`code-server exited early (${code ?? sig})`);
+      finish(1, 'code-server died');
+    }
+  });
 
   let up = false;
   for (let i = 0; i < 600 && !finishing; i++) {
-    try { if ((await fetch(`http://${authority}/healthz`)).ok) { up = true; break; } } catch {}
+    try {
+      if ((await fetch(`http://${authority}/healthz`)).ok) {
+        up = true;
+        break;
+      }
+    } catch {}
     await sleep(100);
   }
   if (finishing) return;
-  if (!up) { warn('code-server did not answer within 60 s'); return finish(1, 'code-server start'); }
+  if (!up) {
+    warn('code-server did not answer within 60 s');
+    return finish(1, 'code-server start');
+  }
   say(`code-server ${authority} up after ${secs()}`);
 
   // 2. chromium, headless, through playwright-core (never downloads a browser)
   const require = createRequire(path.join(tools, 'package.json'));
   const { chromium } = require('playwright-core');
   browserServer = await chromium.launchServer({
-    executablePath: chromiumPath, headless: true, args: CHROMIUM_FLAGS, env, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
+    executablePath: chromiumPath,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    env,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
   });
   browserPid = browserServer.process().pid;
   browser = await chromium.connect(browserServer.wsEndpoint());
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   page = await context.newPage();
-  page.on('crash', () => { warn('page crashed'); finish(1, 'page crash'); });
+  page.on('crash', () => {
+    warn('page crashed');
+    finish(1, 'page crash');
+  });
   if (verbose) {
     page.on('console', (m) => process.stderr.write(`[page ${m.type()}] ${m.text()}\n`));
     page.on('pageerror', (e) => process.stderr.write(`[page error] ${e?.stack || e}\n`));
@@ -365,4 +493,7 @@ async function main() {
   if (!args.testsPath) say('no --extensionTestsPath: the workbench stays open until timeout or a signal');
 }
 
-main().catch((e) => { warn(`error: ${e?.stack || e}`); finish(1, 'wrapper error'); });
+main().catch((e) => {
+  warn(`error: ${e?.stack || e}`);
+  finish(1, 'wrapper error');
+});

@@ -14,7 +14,10 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');
 const tools = path.resolve(process.env.FASTBENCH_TEST_TOOLS || path.join(repo, '.test-tools/vscode'));
-const fail = (msg) => { console.error(`[vscode-lane] ${msg}`); process.exit(2); };
+const fail = (msg) => {
+  console.error(`[vscode-lane] ${msg}`);
+  process.exit(2);
+};
 
 let workspace;
 const argv = process.argv.slice(2);
@@ -22,8 +25,10 @@ for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === '--workspace') workspace = argv[++i];
   else if (a.startsWith('--workspace=')) workspace = a.slice('--workspace='.length);
-  else if (a === '-h' || a === '--help') { console.log('usage: node test/vscode/lane/run.mjs [--workspace DIR]'); process.exit(0); }
-  else fail(`unknown argument ${a}; usage: node test/vscode/lane/run.mjs [--workspace DIR]`);
+  else if (a === '-h' || a === '--help') {
+    console.log('usage: node test/vscode/lane/run.mjs [--workspace DIR]');
+    process.exit(0);
+  } else fail(`unknown argument ${a}; usage: node test/vscode/lane/run.mjs [--workspace DIR]`);
 }
 
 if (!fs.existsSync(path.join(tools, '.installed')) || !fs.existsSync(path.join(tools, 'node_modules/code-server/out/node/entry.js'))) {
@@ -53,12 +58,20 @@ fs.mkdirSync(workspace, { recursive: true });
 
 // The shim must be executable (runTests spawns it directly); repair a lost exec bit.
 const wrapper = path.join(here, 'code-wrapper.sh');
-try { fs.accessSync(wrapper, fs.constants.X_OK); } catch { fs.chmodSync(wrapper, 0o755); }
+try {
+  fs.accessSync(wrapper, fs.constants.X_OK);
+} catch {
+  fs.chmodSync(wrapper, 0o755);
+}
 
 // runTests forwards SIGINT to the wrapper (which then kills code-server and chromium); route SIGTERM/SIGHUP there too.
 let signalled;
 for (const sig of ['SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => { signalled = sig; if (process.listenerCount('SIGINT') > 0) process.emit('SIGINT', 'SIGINT'); else process.exit(1); });
+  process.on(sig, () => {
+    signalled = sig;
+    if (process.listenerCount('SIGINT') > 0) process.emit('SIGINT', 'SIGINT');
+    else process.exit(1);
+  });
 }
 
 const t0 = Date.now();

@@ -39,7 +39,11 @@ export async function runAll(log: (line: string) => void = console.log): Promise
         continue;
       }
       failed++;
-      log(`not ok ${i + 1} - ${c.name}\n  ${String((e as Error).stack ?? e).split('\n').join('\n  ')}`);
+      log(
+        `not ok ${i + 1} - ${c.name}\n  ${String((e as Error).stack ?? e)
+          .split('\n')
+          .join('\n  ')}`,
+      );
     } finally {
       clearTimeout(timer);
     }
