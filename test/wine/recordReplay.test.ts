@@ -328,11 +328,20 @@ describe('record and replay through the Win32 backend (core Recorder, Replayer a
       (e: Error) => e.message.includes(`is on window ${intruder.handle}`),
     );
     await sleep(300);
-    assert.deepEqual(intruderT.since(intruderFrom, ...INPUT_KINDS), [], 'the intruder received no input');
+    // The intruder gets nothing the replay meant for the target. The one thing it may see is the release of a button
+    // the replay pressed on the target just before the intrusion: held input is released where the pointer is after
+    // an abort (nothing may stay pressed), and the intruder is what is there now.
+    const onIntruder = intruderT.since(intruderFrom, ...INPUT_KINDS);
+    assert.deepEqual(
+      onIntruder.filter((l) => l.kind !== 'up'),
+      [],
+      `the intruder received no input but a release: ${JSON.stringify(onIntruder)}`,
+    );
+    assert.ok(onIntruder.length <= 1, `at most one release: ${JSON.stringify(onIntruder)}`);
     assert.ok(result.eventsSent < recordingOf.events.length, `${result.eventsSent} of ${recordingOf.events.length} events sent`);
     const downs = t.since(from, 'down').length;
     assert.ok(downs <= landed + 1, `no click reached the target after the intrusion (${landed} before, ${downs} in all)`);
-    assert.equal(t.since(from, 'up').length, downs, 'every button the replay pressed was released');
+    assert.equal(t.since(from, 'up').length + onIntruder.length, downs, 'every button the replay pressed was released');
     await intruderT.stop();
     await t.stop();
   });
