@@ -33,10 +33,7 @@ mkdir -p "$out"
 tests=()
 for f in "$here"/*.test.ts; do tests+=("$f"); done
 (cd "$repo" && node_modules/.bin/esbuild "${tests[@]}" "$here/bench.ts" --bundle --platform=node --format=cjs \
-  --target=node20 --sourcemap --external:koffi --log-level=warning --outdir="$out" \
-  --alias:jsonc-parser=./node_modules/jsonc-parser/lib/esm/main.js) || die "test bundle failed"
-# (the alias as in esbuild.mjs: jsonc-parser's UMD main has require() calls esbuild cannot follow; the campaign
-# test reaches it through the config loader)
+  --target=node20 --sourcemap --external:koffi --log-level=warning --outdir="$out") || die "test bundle failed"
 x86_64-w64-mingw32-gcc -O2 -Wall -municode -mwindows "$here/target.c" -o "$out/target.exe" -luser32 -lgdi32 -ladvapi32 ||
   die "mingw build of target.c failed"
 log "build (driver, stand-in and agent bundles, tests, target.exe): $(since "$tb") s"
