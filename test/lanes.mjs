@@ -17,7 +17,20 @@ const LANES = [
 ];
 
 const ci = process.env.CI === 'true' || process.env.CI === '1';
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(`usage: npm test [-- LANE...]   (lanes: ${LANES.map((l) => l.name).join(', ')}; default all, in that order)
+Runs each lane to the end even when one fails, then prints passed/failed/skipped per lane with each skip's reason and a
+closing "N passed, N failed, N skipped" line. Exit 1 if a lane failed, 130 on Ctrl-C. With CI=true, a lane that ran no
+test fails.`);
+  process.exit(0);
+}
+const badOption = args.find((a) => a.startsWith('-'));
+if (badOption) {
+  console.error(`unknown option ${badOption}: expected lane names (${LANES.map((l) => l.name).join(', ')}) or --help`);
+  process.exit(2);
+}
+const wanted = args;
 const unknown = wanted.filter((w) => !LANES.some((l) => l.name === w));
 if (unknown.length) {
   console.error(`unknown lane ${unknown.join(', ')}: expected some of ${LANES.map((l) => l.name).join(', ')}`);
