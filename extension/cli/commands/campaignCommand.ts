@@ -4,6 +4,7 @@ import { describePlan, PreflightError, runCampaign, type CampaignOptions, type C
 import { untilDecided } from '../../core/campaign/untilDecided';
 import { preflight } from '../../core/campaign/preflight';
 import type { PlanEntry } from '../../core/campaign/plan';
+import type { RunResult } from '../../core/campaign/runOne';
 import { loadConfig, runsFolderOf, type LoadedConfig } from '../../core/config/configFile';
 import { DriverClient } from '../../core/driver/driverClient';
 import { CACHE_POLICIES, CONFIG_FILE_NAME, MODES, type CachePolicy, type Mode } from '../../shared/names';
@@ -19,6 +20,8 @@ export function planLines(plan: PlanEntry[]): string[] {
   );
 }
 
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
 function progressPrinter(io: CliIo): (p: CampaignProgress) => void {
   return (p) => {
     const eta = p.etaS === null ? '' : `, ETA ${fmtS(p.etaS)}`;
@@ -26,7 +29,7 @@ function progressPrinter(io: CliIo): (p: CampaignProgress) => void {
     else {
       const r = p.result;
       io.err(
-        `  ${r.status} in ${r.seconds.toFixed(1)} s (close, cache policy, launch and attach: ${(r.overheadMs / 1000).toFixed(1)} s)${r.reason ? `: ${r.reason}` : ''}  ${r.folder}`,
+        `  ${r.status} in ${r.seconds.toFixed(1)} s (between runs ${s(r.overheadMs)}: cache policy ${s(r.phases.policyMs)}, agent ${s(r.phases.agentMs)}, close ${s(r.phases.closeMs)}; launch to attach ${s(r.phases.attachMs)})${r.reason ? `: ${r.reason}` : ''}  ${r.folder}`,
       );
     }
   };
@@ -82,7 +85,15 @@ function summary(outcome: CampaignOutcome, io: CliIo, json: boolean): number {
     io.out(
       `campaign ${outcome.folder}: ${counts.complete} complete, ${counts.failed} failed, ${counts.aborted} aborted${outcome.interrupted ? ' (interrupted: resume with --resume)' : ''}`,
     );
-    if (overhead.length) io.out(`between-run overhead (close, cache policy, launch, attach): median ${medOverhead.toFixed(1)} s, max ${overhead.at(-1)!.toFixed(1)} s per run`);
+    if (overhead.length) {
+      const med = (k: keyof RunResult['phases']) => {
+        const v = outcome.results.map((r) => r.phases[k] / 1000).sort((a, b) => a - b);
+        return v[Math.floor((v.length - 1) / 2)]!.toFixed(1);
+      };
+      io.out(
+        `between-run overhead per run: median ${medOverhead.toFixed(1)} s, max ${overhead.at(-1)!.toFixed(1)} s (medians: cache policy ${med('policyMs')} s, agent start ${med('agentMs')} s, close ${med('closeMs')} s); launch to attach ${med('attachMs')} s (inside open_time)`,
+      );
+    }
     for (const r of outcome.results.filter((x) => x.status !== 'complete')) io.out(`  ${r.status}: ${r.runId}: ${r.reason ?? ''}`);
     io.out(`analyse with: fastbench analyze ${outcome.folder}`);
   }

@@ -46,7 +46,10 @@ export type RunContext = {
   previous?: { entry: PlanEntry; status: string; runId: string };
 };
 
-export type RunResult = { runId: string; folder: string; status: 'complete' | 'failed' | 'aborted'; reason?: string; overheadMs: number; seconds: number };
+/** Where a run's time went besides the measured work: the cache policy, starting the agent, closing the target, and
+ *  (inside open_time) launch to attach. */
+export type RunPhases = { policyMs: number; agentMs: number; closeMs: number; attachMs: number };
+export type RunResult = { runId: string; folder: string; status: 'complete' | 'failed' | 'aborted'; reason?: string; overheadMs: number; phases: RunPhases; seconds: number };
 
 const abs = (dir: string, p: string) => path.resolve(dir, p);
 
@@ -132,6 +135,7 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
   const logFrom = s.folder && logPath ? fastLogOffset(logPath) : undefined;
   let target: LaunchedTarget | undefined;
   let agent: MetricsAgentClient | undefined;
+  let agentStarting: Promise<MetricsAgentClient> | undefined;
   let window: WindowInfo | undefined;
   // The run stops as soon as the target dies, instead of waiting out a render timeout.
   const died = new AbortController();
@@ -142,19 +146,29 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
     void target.exited.then(() => died.abort());
     // Written at once: if this process is killed, a resumed campaign finds and ends what it left running.
     s.noteNow?.({ target: { pid: target.pid, cmdline: targetCmdline(target.pid) } });
-    if (s.folder) {
-      const t0 = Date.now();
-      agent = await MetricsAgentClient.start({
-        outDir: s.folder,
-        targetPid: target.pid,
-        pathRules: config.pathRules.map((r) => ({ class: r.class, prefix: abs(ctx.configDir, r.prefix) })),
-        log: ctx.log,
-        ...(ctx.toolEnv ? { env: ctx.toolEnv } : {}),
-        ...(ctx.agentCommand ? { command: ctx.agentCommand } : {}),
-      });
-      notes.agent_started_after_launch_ms = Date.now() - t0;
-    }
+    // The agent starts beside the attach, not before it: its start-up (~0.7 s) must not delay watching for the
+    // first picture, or a fast open would be stamped late.
+    agentStarting = s.folder
+      ? MetricsAgentClient.start({
+          outDir: s.folder,
+          targetPid: target.pid,
+          pathRules: config.pathRules.map((r) => ({ class: r.class, prefix: abs(ctx.configDir, r.prefix) })),
+          log: ctx.log,
+          ...(ctx.toolEnv ? { env: ctx.toolEnv } : {}),
+          ...(ctx.agentCommand ? { command: ctx.agentCommand } : {}),
+        })
+      : undefined;
+    const t0 = Date.now();
+    agentStarting?.then(
+      (a) => {
+        agent = a;
+        notes.agent_started_after_launch_ms = Date.now() - t0;
+      },
+      () => undefined,
+    );
+    const a0 = Date.now();
     window = await attachToLaunched(driver, target, { ...config.target.window, timeoutMs: config.target.attachTimeoutS * 1000, stableMs: config.target.stableMs }, signal);
+    notes.attach_ms = Date.now() - a0;
     const fg = await driver.request('window/foreground', { handle: window.handle });
     if (!fg.ok) throw new Error(`cannot bring the target window to the front: ${fg.reason ?? 'refused'}`);
     notes.window = { title: window.title, pid: window.pid, client: window.clientRect, dpiScale: window.dpiScale };
@@ -162,6 +176,8 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
       const first = await waitFirstPicture(driver, window.handle, regions, { timeoutMs: openTimeoutMs, ...(settleMs !== undefined ? { settleMs } : {}), signal });
       s.markers?.mark('first_pixel', first.detail, first.at);
     }
+    // A run without its metrics is not a run: a failed agent start fails it here, after first_pixel was taken.
+    if (agentStarting) agent = await agentStarting;
     if (s.folder) notes.open_files_snapshots = [snapshotOpenFiles(s.folder, target.pid, config.pathRules, ctx.configDir)];
     const workflow = entry.workflow;
     if (workflow.replay) {
@@ -202,6 +218,8 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
       }).catch((e: Error) => `could not be closed: ${e.message}`);
       notes.close_ms = Date.now() - c0;
     }
+    // An agent still starting when the run failed is waited for, so it is stopped too.
+    agent ??= await agentStarting?.catch(() => undefined);
     await agent?.stop().catch(() => undefined);
     if (s.folder && logPath && logFrom !== undefined) notes.fast_log = copyFastLog(logPath, logFrom, path.join(s.folder, 'fast_log.tsv'), b!.logFormat);
   }
@@ -231,6 +249,12 @@ export async function runOne(ctx: RunContext, entry: PlanEntry, onStarted?: (run
   const notes: Record<string, unknown> = {};
   // Time spent between measurements: the cache policy, a warm-up pass, starting the agent, closing the target.
   let policyMs = 0;
+  const phases = (): RunPhases => ({
+    policyMs,
+    agentMs: Number(notes.agent_started_after_launch_ms ?? 0),
+    closeMs: Number(notes.close_ms ?? 0),
+    attachMs: Number(notes.attach_ms ?? 0),
+  });
   const overhead = () => policyMs + Number(notes.close_ms ?? 0) + Number(notes.agent_started_after_launch_ms ?? 0);
   try {
     const p0 = Date.now();
@@ -268,7 +292,7 @@ export async function runOne(ctx: RunContext, entry: PlanEntry, onStarted?: (run
       rf.note(notes);
     }
     rf.finish('complete');
-    return { runId, folder: rf.folder, status: 'complete', overheadMs: overhead(), seconds: (Date.now() - t0) / 1000 };
+    return { runId, folder: rf.folder, status: 'complete', overheadMs: overhead(), phases: phases(), seconds: (Date.now() - t0) / 1000 };
   } catch (e) {
     const status = ctx.signal.aborted ? 'aborted' : 'failed';
     const message = (e as Error).message;
@@ -277,6 +301,6 @@ export async function runOne(ctx: RunContext, entry: PlanEntry, onStarted?: (run
     // A run that failed before it was measured still gets the file every run folder has.
     if (!existsSync(rf.file('markers.tsv'))) writeFileSync(rf.file('markers.tsv'), MARKER_COLUMNS.join('\t') + '\n');
     rf.note(notes);
-    return { runId, folder: rf.folder, status, reason, overheadMs: overhead(), seconds: (Date.now() - t0) / 1000 };
+    return { runId, folder: rf.folder, status, reason, overheadMs: overhead(), phases: phases(), seconds: (Date.now() - t0) / 1000 };
   }
 }
