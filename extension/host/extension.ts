@@ -3,11 +3,13 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { channelLogger } from './logChannel';
 import { registerProbeCommand } from './probeCommand';
+import { KpiViewProvider } from './kpiView';
 import { RunDetailsPanel } from './runDetailsPanel';
 import type { RecordArgs, RecordController } from './recordCommands';
 import { RunsTreeProvider, type RunsNode } from './runsTree';
 import { SecretStore, normaliseSas } from './secrets';
 import { pickRecording, validateRecording, type RecordingValidation } from './validateRecordingCommand';
+import type { KpiFilter, KpiShown } from '../shared/kpiViewProtocol';
 import { RECORDING_FILE_SUFFIX } from '../shared/names';
 import { redactSecrets } from '../shared/secrets';
 
@@ -17,7 +19,16 @@ declare const globalThis: { __fastbenchLoad?: number[] };
 /** What the extension hands to other extensions and to its own integration tests. */
 export type FastbenchApi = {
   activationMs: number;
-  runsTree: { children(node?: RunsNode): Promise<RunsNode[]>; item(node: RunsNode): vscode.TreeItem; folder(): Promise<string | undefined> };
+  moduleLoadMs: number;
+  runsTree: {
+    children(node?: RunsNode): Promise<RunsNode[]>;
+    item(node: RunsNode): vscode.TreeItem;
+    folder(): Promise<string | undefined>;
+    /** The Runs view's message and selection, as a person sees them. */
+    message(): string | undefined;
+    selection(): RunsNode[];
+  };
+  kpis: { shown(): KpiShown | undefined; refresh(): Promise<void>; setFilter(filter: KpiFilter): Promise<void> };
 };
 
 export async function activate(context: vscode.ExtensionContext): Promise<FastbenchApi> {
@@ -40,7 +51,31 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
     }
     return recorder;
   };
-  context.subscriptions.push(runsTree, vscode.window.createTreeView('fastbench.runs', { treeDataProvider: runsTree, showCollapseAll: true }));
+  const runsView = vscode.window.createTreeView('fastbench.runs', { treeDataProvider: runsTree, showCollapseAll: true });
+  context.subscriptions.push(runsTree, runsView);
+  const setRunsFilterContext = (label: string | undefined) => {
+    runsView.message = label ? `Showing the runs of ${label}. "Clear Runs Filter" in the title bar shows all runs again.` : undefined;
+    void vscode.commands.executeCommand('setContext', 'fastbench.runsFiltered', label !== undefined);
+  };
+  context.subscriptions.push(runsTree.onDidChangeFilter(setRunsFilterContext));
+
+  const kpiView = new KpiViewProvider(
+    context.extensionUri,
+    {
+      runsFolder: () => runsTree.runsFolder(),
+      revealRuns: async (folders, label) => {
+        const nodes = await runsTree.showOnly(folders, label);
+        const first = nodes[0];
+        if (first) await runsView.reveal(first, { select: true, focus: false, expand: true });
+      },
+    },
+    channelLogger(channel, 'kpis'),
+  );
+  context.subscriptions.push(
+    kpiView,
+    vscode.window.registerWebviewViewProvider(KpiViewProvider.viewId, kpiView, { webviewOptions: { retainContextWhenHidden: false } }),
+    runsTree.onDidChangeRuns(() => void kpiView.refresh()),
+  );
 
   /** One error handler for every command: a readable message for the user, the detail in the log. */
   const command = <A extends unknown[], R>(id: string, fn: (...args: A) => Promise<R>) =>
@@ -91,6 +126,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       return true;
     }),
     command('fastbench.refreshRuns', async () => runsTree.refresh()),
+    command('fastbench.clearRunsFilter', async () => runsTree.clearFilter()),
+    command('fastbench.refreshKpis', async () => kpiView.refresh()),
     command('fastbench.openRun', async (folder?: unknown) => {
       if (typeof folder !== 'string') return;
       RunDetailsPanel.show(context.extensionUri, folder, channelLogger(channel, 'run-details'));
@@ -132,7 +169,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
   log.info(`FastBench activated in ${activationMs.toFixed(1)} ms (module evaluation ${moduleLoadMs.toFixed(1)} ms)`);
   return {
     activationMs,
-    runsTree: { children: (n) => runsTree.getChildren(n), item: (n) => runsTree.getTreeItem(n), folder: () => runsTree.runsFolder() },
+    moduleLoadMs,
+    runsTree: {
+      children: (n) => runsTree.getChildren(n),
+      item: (n) => runsTree.getTreeItem(n),
+      folder: () => runsTree.runsFolder(),
+      message: () => runsView.message,
+      selection: () => [...runsView.selection],
+    },
+    kpis: { shown: () => kpiView.shown, refresh: () => kpiView.refresh(), setFilter: (f) => kpiView.setFilter(f) },
   };
 }
 

@@ -25,9 +25,20 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   private watcher: DisposableStore | undefined;
   private folder: string | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
+  /** Folders the view is limited to (from the KPI panel), with what they are; undefined = every run. */
+  private only: { folders: Set<string>; label: string } | undefined;
+  private readonly parents = new WeakMap<RunsNode, RunsNode>();
+  private readonly filterEmitter = new vscode.EventEmitter<string | undefined>();
+  /** Fires with the filter's label when the view is limited to some runs, undefined when it shows all again. */
+  readonly onDidChangeFilter = this.filterEmitter.event;
+  private readonly runsEmitter = new vscode.EventEmitter<void>();
+  /** Fires when run folders appear, change or go, or the runs folder moves (not for filter changes). */
+  readonly onDidChangeRuns = this.runsEmitter.event;
 
   constructor(private readonly log: Logger) {
     this.store.add(this.changed);
+    this.store.add(this.filterEmitter);
+    this.store.add(this.runsEmitter);
     this.store.add(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('fastbench.runsFolder')) void this.relocate();
@@ -55,6 +66,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       this.log.info(`Runs view shows ${folder}`);
     }
     this.changed.fire(undefined);
+    this.runsEmitter.fire();
   }
 
   private watch(folder: string): void {
@@ -74,32 +86,70 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   /** Coalesces bursts of file events (a run writes several files at once) into one refresh. */
   scheduleRefresh(): void {
     clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => this.changed.fire(undefined), 200);
+    this.refreshTimer = setTimeout(() => {
+      this.changed.fire(undefined);
+      this.runsEmitter.fire();
+    }, 200);
   }
 
   refresh(): void {
     void this.relocate();
   }
 
+  /** Limits the view to these run folders (e.g. the runs behind a KPI row); returns the nodes to reveal. */
+  async showOnly(folders: string[], label: string): Promise<RunsNode[]> {
+    this.only = { folders: new Set(folders.map((f) => path.normalize(f))), label };
+    this.filterEmitter.fire(label);
+    this.changed.fire(undefined);
+    const found: RunsNode[] = [];
+    for (const top of await this.getChildren()) {
+      if (top.kind === 'entry') found.push(top);
+      else if (top.kind === 'group') found.push(...(await this.getChildren(top)));
+    }
+    return found;
+  }
+
+  clearFilter(): void {
+    if (!this.only) return;
+    this.only = undefined;
+    this.filterEmitter.fire(undefined);
+    this.changed.fire(undefined);
+  }
+
+  get filterLabel(): string | undefined {
+    return this.only?.label;
+  }
+
+  getParent(node: RunsNode): RunsNode | undefined {
+    return this.parents.get(node);
+  }
+
+  /** Remembers a node's parent, for getParent() (which reveal() needs). */
+  private node<N extends RunsNode>(node: N, parent?: RunsNode): N {
+    if (parent) this.parents.set(node, parent);
+    return node;
+  }
+
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
-    if (node?.kind === 'group') return node.runs.map((entry) => ({ kind: 'entry', entry }));
+    if (node?.kind === 'group') return node.runs.map((entry) => this.node({ kind: 'entry', entry }, node));
     if (node) return [];
     const folder = await this.runsFolder();
     if (!folder) return [];
-    const runs = await listRuns(folder);
+    const only = this.only;
+    const runs = (await listRuns(folder)).filter((r) => !only || only.folders.has(path.normalize(r.folder)));
     if (runs.length === 0) return [{ kind: 'empty', folder }];
     const nodes: RunsNode[] = [];
     const groups = new Map<string, RunEntry[]>();
     for (const run of runs) {
       if (run.group === null) {
-        nodes.push({ kind: 'entry', entry: run });
+        nodes.push(this.node({ kind: 'entry', entry: run }));
         continue;
       }
       let list = groups.get(run.group);
       if (!list) {
         list = [];
         groups.set(run.group, list);
-        nodes.push({ kind: 'group', name: run.group, runs: list });
+        nodes.push(this.node({ kind: 'group', name: run.group, runs: list }));
       }
       list.push(run);
     }
