@@ -10,6 +10,7 @@ import { RunsTreeProvider, type RunsNode } from './runsTree';
 import { SecretStore, normaliseSas } from './secrets';
 import { pickRecording, validateRecording, type RecordingValidation } from './validateRecordingCommand';
 import type { KpiFilter, KpiShown } from '../shared/kpiViewProtocol';
+import type { RunShown } from '../shared/webviewProtocol';
 import { RECORDING_FILE_SUFFIX } from '../shared/names';
 import { redactSecrets } from '../shared/secrets';
 
@@ -28,6 +29,7 @@ export type FastbenchApi = {
     message(): string | undefined;
     selection(): RunsNode[];
   };
+  runPanel: { shown(folder: string): RunShown | undefined };
   kpis: { shown(): KpiShown | undefined; refresh(): Promise<void>; setFilter(filter: KpiFilter): Promise<void> };
 };
 
@@ -177,6 +179,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       message: () => runsView.message,
       selection: () => [...runsView.selection],
     },
+    runPanel: { shown: (folder) => RunDetailsPanel.shown.get(folder) },
     kpis: { shown: () => kpiView.shown, refresh: () => kpiView.refresh(), setFilter: (f) => kpiView.setFilter(f) },
   };
 }

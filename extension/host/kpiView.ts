@@ -109,7 +109,7 @@ export class KpiViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
         folder,
         filter: this.filter,
         options: { campaign: uniq(this.facts.map((f) => f.campaign)), machine: uniq(this.facts.map((f) => f.machine)), workflow: uniq(this.facts.map((f) => f.workflow)) },
-        result: forKpiView(result),
+        ...forKpiView(result),
         analysisMs,
       });
     } catch (e) {

@@ -5,8 +5,10 @@ import * as vscode from 'vscode';
 import { parseMarkersTsv } from '../core/runs/markersFile';
 import { readRunFolder } from '../core/runs/runFolders';
 import type { Logger } from '../core/ports/logger';
+import type { KpiRow, RunTimeline } from '../shared/kpi';
 import type { MarkerRow } from '../shared/markers';
-import { fromViewSchema, type ToView } from '../shared/webviewProtocol';
+import { cachePolicyEvidence, stepStats } from '../shared/runFacts';
+import { fromViewSchema, type RunShown, type ToView } from '../shared/webviewProtocol';
 import { DisposableStore } from './disposables';
 
 async function loadRunMessage(folder: string): Promise<ToView> {
@@ -18,6 +20,23 @@ async function loadRunMessage(folder: string): Promise<ToView> {
   } catch (e) {
     markersError = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'markers.tsv is missing' : (e as Error).message;
   }
+  // The same per-run analysis as `fastbench analyze` (KPIs, source, timeline decimated to a few hundred points).
+  let kpi: KpiRow | null = null;
+  let timeline: RunTimeline | null = null;
+  let analysisError: string | null = null;
+  if (entry.kind === 'run') {
+    try {
+      const [{ analyseRun }, { LocalRunStore }] = await Promise.all([import('../core/analysis/runAnalysis'), import('../core/analysis/runStore')]);
+      const outcome = await analyseRun(new LocalRunStore(folder), folder);
+      if (outcome.kind === 'skipped') analysisError = outcome.reason;
+      else {
+        kpi = outcome.kpi;
+        timeline = outcome.timeline;
+      }
+    } catch (e) {
+      analysisError = (e as Error).message;
+    }
+  }
   return {
     type: 'run/show',
     folder,
@@ -25,12 +44,19 @@ async function loadRunMessage(folder: string): Promise<ToView> {
     manifestError: entry.kind === 'broken' ? entry.reason : null,
     markers,
     markersError,
+    kpi,
+    timeline,
+    analysisError,
+    steps: stepStats(markers),
+    evidence: cachePolicyEvidence(entry.kind === 'run' ? entry.manifest : null),
   };
 }
 
 /** One panel per run folder: run.json facts and a marker timeline, drawn by webviews/runDetails. */
 export class RunDetailsPanel implements vscode.Disposable {
   private static readonly open = new Map<string, RunDetailsPanel>();
+  /** What each run's panel reported after its last render (its DOM and charts), for tests and the log. */
+  static readonly shown = new Map<string, RunShown>();
   private readonly store = new DisposableStore();
   private ready = false;
   private pending: ToView | undefined;
@@ -76,6 +102,9 @@ export class RunDetailsPanel implements vscode.Disposable {
     if (parsed.data.type === 'view/ready') {
       this.ready = true;
       if (this.pending) void this.panel.webview.postMessage(this.pending);
+    } else if (parsed.data.type === 'run/shown') {
+      RunDetailsPanel.shown.set(this.folder, parsed.data.shown);
+      this.log.info(`run panel ${path.basename(this.folder)} rendered in ${parsed.data.shown.renderMs.toFixed(1)} ms`);
     } else {
       this.log.error(`run details view: ${parsed.data.message}`);
     }
@@ -105,7 +134,13 @@ export class RunDetailsPanel implements vscode.Disposable {
   td, th { text-align: left; padding: 2px 12px 2px 0; vertical-align: top; }
   th { color: var(--vscode-descriptionForeground); font-weight: normal; }
   .error { color: var(--vscode-errorForeground); }
-  .chart { position: relative; height: 320px; max-width: 960px; }
+  .chart { position: relative; height: 320px; max-width: 1100px; margin-bottom: 12px; }
+  .cards { display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0 12px; }
+  .card { border: 1px solid var(--vscode-widget-border, rgba(128,128,128,0.35)); border-radius: 4px; padding: 6px 10px; min-width: 110px; }
+  .card .k { font-size: 11px; color: var(--vscode-descriptionForeground); }
+  .card .v { font-size: 18px; font-weight: 600; font-variant-numeric: tabular-nums; }
+  .toggles label { margin-right: 12px; font-size: 12px; }
+  ul.evidence { margin: 4px 0 12px; padding-left: 18px; }
 </style>
 <title>FastBench run</title></head>
 <body><div id="root">Loading run…</div>

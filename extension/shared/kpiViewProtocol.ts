@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { COMPARED_KPIS, type AnalysisResult, type ComparedKpi, type RunTimeline } from './kpi';
+import { COMPARED_KPIS, type AnalysisResult, type ComparedKpi, type KpiRow, type RunTimeline } from './kpi';
 import { CACHE_POLICIES, MODES } from './names';
 
 // Messages between the KPIs side panel (webviews/kpis) and its host (extension/host/kpiView.ts), validated on both
@@ -11,7 +11,7 @@ const kpiName = z.enum(COMPARED_KPIS);
 const mode = z.enum(MODES);
 const policy = z.enum(CACHE_POLICIES);
 
-const kpiRowSchema = z.object({
+export const kpiRowSchema = z.object({
   run_id: z.string(),
   campaign_id: z.string().nullable(),
   machine: z.string().nullable(),
@@ -63,6 +63,16 @@ const runFlagSchema = z.object({
   detail: z.string(),
 });
 
+export const runTimelineSchema = z.object({
+  run_id: z.string(),
+  label: z.string(),
+  t_s: z.array(num),
+  cpu_pct: z.array(num.nullable()),
+  proc_cpu_pct: z.array(num.nullable()),
+  read_MB_s: z.array(num.nullable()),
+  markers: z.array(z.object({ t_s: num, name: z.string() })),
+});
+
 export const analysisResultSchema = z.object({
   generated_at: z.string(),
   tool_version: z.string(),
@@ -100,7 +110,11 @@ export const toKpiViewSchema = z.discriminatedUnion('type', [
     filter: kpiFilterSchema,
     /** Every value each filter can take, from all runs of the folder. */
     options: z.strictObject({ campaign: z.array(z.string()), machine: z.array(z.string()), workflow: z.array(z.string()) }),
+    /** The core's result without the per-run rows (kpis, contexts, timelines) and with at most MAX_FLAGS flags. */
     result: analysisResultSchema,
+    /** One entry per analysed run: what the filters, counts and "show these runs" need. */
+    runs: z.array(z.strictObject({ run_id: z.string(), campaign: z.string().nullable(), machine: z.string().nullable(), mode, cache_policy: policy, workflow: z.string() })),
+    flagCount: num,
     analysisMs: num,
   }),
   z.strictObject({ type: z.literal('kpis/empty'), folder: z.string().nullable(), message: z.string() }),
@@ -137,7 +151,17 @@ export const fromKpiViewSchema = z.discriminatedUnion('type', [
 export type ToKpiView = z.infer<typeof toKpiViewSchema>;
 export type FromKpiView = z.infer<typeof fromKpiViewSchema>;
 
-/** The result as the panel gets it: no timelines (large, and drawn by the run panel instead). */
-export function forKpiView(result: AnalysisResult): AnalysisResult {
-  return { ...result, timelines: [] };
+export const MAX_FLAGS = 100;
+
+/**
+ * The result as the panel gets it: the per-run rows become a compact run list (1,000 runs would otherwise be a 1 MB
+ * message to validate), timelines are left to the run panel, and the flags are capped (their total is sent).
+ */
+export function forKpiView(result: AnalysisResult): { result: AnalysisResult; runs: KpiViewRun[]; flagCount: number } {
+  return {
+    result: { ...result, kpis: [], contexts: [], timelines: [], flags: result.flags.slice(0, MAX_FLAGS) },
+    runs: result.kpis.map((k) => ({ run_id: k.run_id, campaign: k.campaign_id, machine: k.machine, mode: k.mode, cache_policy: k.cache_policy, workflow: k.workflow })),
+    flagCount: result.flags.length,
+  };
 }
+export type KpiViewRun = { run_id: string; campaign: string | null; machine: string | null; mode: KpiRow['mode']; cache_policy: KpiRow['cache_policy']; workflow: string };

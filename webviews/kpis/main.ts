@@ -13,7 +13,7 @@ import {
   Tooltip,
   type ChartConfiguration,
 } from 'chart.js';
-import { DURATION_KPIS, type AnalysisResult, type ComparisonRow, type KpiRow } from '../../extension/shared/kpi';
+import { DURATION_KPIS, type ComparisonRow } from '../../extension/shared/kpi';
 import { analysisCharts, BAR_CHARTS, barGroups, chartPlugins, type ChartSpec } from '../../extension/shared/kpiCharts';
 import { toKpiViewSchema, type FromKpiView, type KpiFilter, type KpiShown, type ToKpiView } from '../../extension/shared/kpiViewProtocol';
 
@@ -60,8 +60,10 @@ function shortVerdict(c: ComparisonRow): { text: string; cls: string } {
   return { text: c.verdict, cls: '' };
 }
 
-function runsOf(result: AnalysisResult, where: (k: KpiRow) => boolean): string[] {
-  return result.kpis.filter(where).map((k) => k.run_id);
+type Run = Show['runs'][number];
+
+function runsOf(msg: Show, where: (k: Run) => boolean): string[] {
+  return msg.runs.filter(where).map((k) => k.run_id);
 }
 
 function reveal(runIds: string[], label: string): void {
@@ -122,7 +124,7 @@ function verdictTable(msg: Show): HTMLTableElement {
     };
     tr.append(el('td', group), el('td', KPI_LABELS[c.kpi] ?? c.kpi), median(c.median_A_shared, c.n_A_shared), median(c.median_B_fast, c.n_B_fast), ratio, el('td', v.text, v.cls));
     tr.title = `${[c.machine, c.workflow, c.cache_policy].join(' · ')}, ${c.kpi}: ${c.verdict}\nClick or Enter: show these runs in the Runs view`;
-    const ids = runsOf(result, (k) => k.workflow === c.workflow && k.cache_policy === c.cache_policy && (result.grouping === 'pooled' || (k.machine ?? 'unknown machine') === c.machine));
+    const ids = runsOf(msg, (k) => k.workflow === c.workflow && k.cache_policy === c.cache_policy && (result.grouping === 'pooled' || (k.machine ?? 'unknown machine') === c.machine));
     const label = [c.workflow, c.cache_policy].join(' · ');
     const go = () => reveal(ids, label);
     tr.addEventListener('click', go);
@@ -137,7 +139,8 @@ function verdictTable(msg: Show): HTMLTableElement {
   return table;
 }
 
-function drawChart(root: HTMLElement, spec: ChartSpec, result: AnalysisResult): Chart {
+function drawChart(root: HTMLElement, spec: ChartSpec, msg: Show): Chart {
+  const { result } = msg;
   const box = el('div', undefined, 'chart');
   const canvas = el('canvas');
   canvas.setAttribute('aria-label', spec.title);
@@ -157,7 +160,7 @@ function drawChart(root: HTMLElement, spec: ChartSpec, result: AnalysisResult): 
         if (!hit || !g) return;
         const mode = hit.datasetIndex === 0 ? 'A_shared' : 'B_fast';
         reveal(
-          runsOf(result, (k) => k.mode === mode && k.workflow === g.workflow && k.cache_policy === g.cache_policy && (result.grouping === 'pooled' || (k.machine ?? 'unknown machine') === g.machine)),
+          runsOf(msg, (k) => k.mode === mode && k.workflow === g.workflow && k.cache_policy === g.cache_policy && (result.grouping === 'pooled' || (k.machine ?? 'unknown machine') === g.machine)),
           `${mode} · ${g.key}`,
         );
       },
@@ -167,9 +170,9 @@ function drawChart(root: HTMLElement, spec: ChartSpec, result: AnalysisResult): 
   return new Chart(canvas, config);
 }
 
-function flagList(result: AnalysisResult): HTMLElement {
+function flagList(msg: Show): HTMLElement {
   const list = el('ul', undefined, 'flags');
-  for (const f of result.flags) {
+  for (const f of msg.result.flags) {
     const li = el('li', `${f.run_id} — ${f.kind.replace(/_/g, ' ')}: ${f.detail}`);
     li.tabIndex = 0;
     li.title = 'Show this run in the Runs view';
@@ -224,8 +227,8 @@ function render(msg: ToKpiView, received: number): void {
     return;
   }
   const { result } = msg;
-  const campaigns = new Set(result.kpis.map((k) => k.campaign_id).filter(Boolean)).size;
-  const summary = el('p', `${result.kpis.length} run${result.kpis.length === 1 ? '' : 's'} · ${campaigns} campaign${campaigns === 1 ? '' : 's'} · analysed in ${Math.round(msg.analysisMs)} ms`, 'muted');
+  const campaigns = new Set(msg.runs.map((k) => k.campaign).filter(Boolean)).size;
+  const summary = el('p', `${msg.runs.length} run${msg.runs.length === 1 ? '' : 's'} · ${campaigns} campaign${campaigns === 1 ? '' : 's'} · analysed in ${Math.round(msg.analysisMs)} ms`, 'muted');
   summary.id = 'summary';
   summary.title = msg.folder;
   root.append(filters(msg), summary);
@@ -234,10 +237,11 @@ function render(msg: ToKpiView, received: number): void {
   else root.append(verdictTable(msg));
   const specs = analysisCharts(result);
   if (specs.length) root.append(el('h3', 'Medians by workflow and cache policy'));
-  for (const spec of specs) charts.push(drawChart(root, spec, result));
-  root.append(el('h3', `Flagged runs (${result.flags.length})`));
-  if (result.flags.length) root.append(flagList(result));
+  for (const spec of specs) charts.push(drawChart(root, spec, msg));
+  root.append(el('h3', `Flagged runs (${msg.flagCount})`));
+  if (msg.flagCount) root.append(flagList(msg));
   else root.append(el('p', 'None.', 'muted'));
+  if (msg.flagCount > result.flags.length) root.append(el('p', `… and ${msg.flagCount - result.flags.length} more (all in analysis.json from "fastbench analyze").`, 'muted'));
   if (result.skipped.length) root.append(el('p', `${result.skipped.length} folder(s) skipped: ${result.skipped.map((s) => `${s.folder}: ${s.reason}`).join('; ')}`, 'muted'));
   // Measured after the browser has laid out and painted the charts.
   requestAnimationFrame(() => {

@@ -2,5 +2,6 @@
 // Kept as separate files so that branches adding tests do not edit the same lines.
 import './index';
 import './kpiPanel.test';
+import './runPanel.test';
 
 export { run } from './index';

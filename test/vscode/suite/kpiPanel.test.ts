@@ -89,9 +89,12 @@ test('the KPIs panel (opened from the palette) shows the verdict table, bar char
   await vscode.commands.executeCommand('fastbench.kpis.focus');
   for (let i = 0; i < 6; i++) await vscode.commands.executeCommand('workbench.action.decreaseViewWidth');
   await vscode.commands.executeCommand('workbench.actions.treeView.fastbench.runs.collapseAll');
+  await vscode.commands.executeCommand('fastbench.kpis.focus');
+  for (let i = 0; i < 4; i++) await vscode.commands.executeCommand('workbench.action.increaseViewHeight');
   await sleep(800);
   await screenshot(docsShot('kpi-panel.png'));
-  await press('End');
+  await press('PageDown');
+  await press('PageDown');
   await sleep(500);
   await screenshot(docsShot('kpi-panel-charts.png'));
   await press('Home');
