@@ -144,6 +144,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       }
     }),
     command('fastbench.showLog', async () => channel.show()),
+    command('fastbench.openReport', async (arg?: unknown) => {
+      const { ReportPanel, pickReport } = await import('./reportPanel');
+      const file = await pickReport(arg);
+      if (!file) return false;
+      await ReportPanel.show(file, channelLogger(channel, 'report'));
+      return true;
+    }),
     command('fastbench.runCampaign', async (arg?: unknown) => {
       // The engine (and the driver client it starts) loads on first use, not at activation.
       const { runCampaignFromVsCode } = await import('./campaignCommand');

@@ -3,5 +3,6 @@
 import './index';
 import './kpiPanel.test';
 import './runPanel.test';
+import './reportPanel.test';
 
 export { run } from './index';
