@@ -134,6 +134,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       if (typeof folder !== 'string') return;
       RunDetailsPanel.show(context.extensionUri, folder, channelLogger(channel, 'run-details'));
     }),
+    command('fastbench.compareRuns', async (a?: unknown, b?: unknown) => {
+      const { pickRunsToCompare, runFolderOf } = await import('./compareCommand');
+      // From the Runs view's context menu the second argument is the list of selected nodes.
+      const second = Array.isArray(b) ? b.map(runFolderOf).find((f) => f && f !== runFolderOf(a)) : runFolderOf(b);
+      const pair = await pickRunsToCompare(await runsTree.runsFolder(), runFolderOf(a), second);
+      if (!pair) return false;
+      RunDetailsPanel.compare(context.extensionUri, pair[0], pair[1], channelLogger(channel, 'compare'));
+      return true;
+    }),
     command('fastbench.openRunManifest', async (folder?: unknown) => {
       if (typeof folder !== 'string') return;
       const manifest = vscode.Uri.file(path.join(folder, 'run.json'));

@@ -11,7 +11,14 @@ import { cachePolicyEvidence, stepStats } from '../shared/runFacts';
 import { fromViewSchema, type RunShown, type ToView } from '../shared/webviewProtocol';
 import { DisposableStore } from './disposables';
 
-async function loadRunMessage(folder: string): Promise<ToView> {
+type RunShowMessage = Extract<ToView, { type: 'run/show' }>;
+
+/** The key under which a comparison's render is recorded in RunDetailsPanel.shown. */
+export function compareKey(a: string, b: string): string {
+  return `compare:${a}|${b}`;
+}
+
+async function loadRunMessage(folder: string): Promise<RunShowMessage> {
   const entry = await readRunFolder(folder);
   let markers: MarkerRow[] = [];
   let markersError: string | null = null;
@@ -62,14 +69,27 @@ export class RunDetailsPanel implements vscode.Disposable {
   private pending: ToView | undefined;
 
   static show(extensionUri: vscode.Uri, folder: string, log: Logger): RunDetailsPanel {
-    const existing = RunDetailsPanel.open.get(folder);
+    return RunDetailsPanel.openPanel(extensionUri, folder, `Run ${path.basename(folder)}`, () => loadRunMessage(folder), log);
+  }
+
+  /** Two runs side by side (typically A_shared and B_fast of the same workflow and cache policy). */
+  static compare(extensionUri: vscode.Uri, a: string, b: string, log: Logger): RunDetailsPanel {
+    const load = async (): Promise<ToView> => {
+      const [x, y] = await Promise.all([loadRunMessage(a), loadRunMessage(b)]);
+      return { type: 'run/compare', a: x, b: y };
+    };
+    return RunDetailsPanel.openPanel(extensionUri, compareKey(a, b), `Compare ${path.basename(a)} ↔ ${path.basename(b)}`, load, log);
+  }
+
+  private static openPanel(extensionUri: vscode.Uri, key: string, title: string, load: () => Promise<ToView>, log: Logger): RunDetailsPanel {
+    const existing = RunDetailsPanel.open.get(key);
     if (existing) {
       existing.panel.reveal();
       void existing.reload();
       return existing;
     }
-    const panel = new RunDetailsPanel(extensionUri, folder, log);
-    RunDetailsPanel.open.set(folder, panel);
+    const panel = new RunDetailsPanel(extensionUri, key, title, load, log);
+    RunDetailsPanel.open.set(key, panel);
     return panel;
   }
 
@@ -78,11 +98,13 @@ export class RunDetailsPanel implements vscode.Disposable {
   private constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly folder: string,
+    title: string,
+    private readonly load: () => Promise<ToView>,
     private readonly log: Logger,
   ) {
     const distUri = vscode.Uri.joinPath(extensionUri, 'dist', 'webviews');
     this.panel = this.store.add(
-      vscode.window.createWebviewPanel('fastbench.runDetails', `Run ${path.basename(folder)}`, vscode.ViewColumn.Active, {
+      vscode.window.createWebviewPanel('fastbench.runDetails', title, vscode.ViewColumn.Active, {
         enableScripts: true,
         localResourceRoots: [distUri],
       }),
@@ -111,7 +133,7 @@ export class RunDetailsPanel implements vscode.Disposable {
   }
 
   async reload(): Promise<void> {
-    this.pending = await loadRunMessage(this.folder);
+    this.pending = await this.load();
     if (this.ready) await this.panel.webview.postMessage(this.pending);
   }
 
@@ -141,6 +163,11 @@ export class RunDetailsPanel implements vscode.Disposable {
   .card .v { font-size: 18px; font-weight: 600; font-variant-numeric: tabular-nums; }
   .toggles label { margin-right: 12px; font-size: 12px; }
   ul.evidence { margin: 4px 0 12px; padding-left: 18px; }
+  table.compare td.num { text-align: right; font-variant-numeric: tabular-nums; padding-right: 16px; }
+  table.compare th { padding-right: 16px; }
+  .sides { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
+  .side { min-width: 0; }
+  .side .chart { height: 260px; }
 </style>
 <title>FastBench run</title></head>
 <body><div id="root">Loading run…</div>

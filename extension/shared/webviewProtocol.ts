@@ -6,8 +6,7 @@ import { runManifestSchema } from './runManifest';
 // Messages between a webview and its host. The host posts nothing until the view says `view/ready`,
 // so no message is lost to a view that has not loaded yet.
 
-export const toViewSchema = z.discriminatedUnion('type', [
-  z.strictObject({
+const runShowSchema = z.strictObject({
     type: z.literal('run/show'),
     folder: z.string(),
     manifest: runManifestSchema.nullable(),
@@ -20,7 +19,12 @@ export const toViewSchema = z.discriminatedUnion('type', [
     analysisError: z.string().nullable(),
     steps: z.array(z.strictObject({ name: z.string(), n: z.number(), p50_ms: z.number(), p95_ms: z.number(), max_ms: z.number() })),
     evidence: z.array(z.string()),
-  }),
+  });
+
+export const toViewSchema = z.discriminatedUnion('type', [
+  runShowSchema,
+  /** Two runs side by side (Compare Runs): each as the panel would show it alone. */
+  z.strictObject({ type: z.literal('run/compare'), a: runShowSchema, b: runShowSchema }),
 ]);
 
 /** What the run panel shows after a render, read back from its DOM and charts (for tests and timing). */

@@ -6,6 +6,7 @@ import { vscodeApi } from '../common/vscodeApi';
 Chart.register(ScatterController, LineController, LineElement, LinearScale, PointElement, Legend, Title, Tooltip);
 
 type RunShow = Extract<ToView, { type: 'run/show' }>;
+type RunCompare = Extract<ToView, { type: 'run/compare' }>;
 let charts: Chart[] = [];
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
@@ -75,7 +76,7 @@ function chartBox(root: HTMLElement, label: string, id: string): HTMLCanvasEleme
   return canvas;
 }
 
-function timeline(root: HTMLElement, msg: RunShow): void {
+function timeline(root: HTMLElement, msg: RunShow, suffix = ''): void {
   const t = msg.timeline;
   if (!t || t.t_s.length === 0) return;
   root.append(el('h3', 'Metrics over the run (metrics.csv), phase markers as labelled dashed lines'));
@@ -84,7 +85,7 @@ function timeline(root: HTMLElement, msg: RunShow): void {
   const spec = timelineChart({ ...t, markers: phases });
   const toggles = el('div', undefined, 'toggles');
   root.append(toggles);
-  const canvas = chartBox(root, spec.title, spec.id);
+  const canvas = chartBox(root, spec.title, spec.id + suffix);
   const config = { ...spec.config, options: { ...spec.config.options, maintainAspectRatio: false }, plugins: chartPlugins() } as unknown as ChartConfiguration;
   const chart = new Chart(canvas, config);
   charts.push(chart);
@@ -115,7 +116,7 @@ const STEP_POINTS = 400;
 const STEP_DETAIL = /^#\d+\s+(\d+(?:\.\d+)?)\s*ms\b/;
 
 /** Each timed step's duration over the run (ms), decimated to STEP_POINTS by keeping each bucket's maximum. */
-function stepChart(root: HTMLElement, msg: RunShow): void {
+function stepChart(root: HTMLElement, msg: RunShow, suffix = ''): void {
   const series = new Map<string, { x: number; y: number }[]>();
   for (const m of msg.markers) {
     const hit = STEP_DETAIL.exec(m.detail);
@@ -127,7 +128,7 @@ function stepChart(root: HTMLElement, msg: RunShow): void {
   if (series.size === 0) return;
   root.append(el('h3', 'Step durations (step markers)'));
   const palette = ['#ff7f0e', '#1f77b4', '#2ca02c', '#9467bd'];
-  const canvas = chartBox(root, 'Step durations', 'steps');
+  const canvas = chartBox(root, 'Step durations', 'steps' + suffix);
   const config: ChartConfiguration<'line'> = {
     type: 'line',
     data: {
@@ -259,6 +260,54 @@ function render(msg: RunShow, received: number): void {
   requestAnimationFrame(() => vscodeApi.postMessage({ type: 'run/shown', folder: msg.folder, shown: shown(rows, performance.now() - received) }));
 }
 
+const label = (m: RunShow) => (m.manifest ? `${m.manifest.mode} · ${m.manifest.cache_policy} · ${m.manifest.workflow} #${m.manifest.repeat}` : m.folder);
+const number = (v: string) => {
+  const m = /^(-?\d+(?:\.\d+)?)\s*(s|ms|%|MB\/s)$/.exec(v);
+  return m ? { x: Number(m[1]), unit: m[2] } : null;
+};
+
+/** Two runs side by side: their headline figures in one table (with B/A where both are one number), then each run's charts. */
+function renderCompare(msg: RunCompare, received: number): void {
+  const root = document.getElementById('root')!;
+  for (const c of charts) c.destroy();
+  charts = [];
+  root.replaceChildren();
+  root.append(el('h2', `${label(msg.a)}  vs  ${label(msg.b)}`));
+  const left = new Map(headline(msg.a));
+  const right = new Map(headline(msg.b));
+  const keys = [...new Set([...left.keys(), ...right.keys()])];
+  const table = el('table', undefined, 'compare');
+  const head = el('tr');
+  for (const h of ['', label(msg.a), label(msg.b), 'right / left']) head.append(el('th', h));
+  table.append(head);
+  const rows: [string, string][] = [];
+  for (const k of keys) {
+    const a = left.get(k) ?? '—';
+    const b = right.get(k) ?? '—';
+    const x = number(a);
+    const y = number(b);
+    const ratio = x && y && x.unit === y.unit && x.x !== 0 ? `×${(y.x / x.x).toFixed(2)}` : '';
+    const tr = el('tr');
+    tr.append(el('th', k), el('td', a, 'num'), el('td', b, 'num'), el('td', ratio, 'num'));
+    table.append(tr);
+    rows.push([k, `${a} | ${b} | ${ratio}`]);
+  }
+  root.append(table);
+  const sides = el('div', undefined, 'sides');
+  root.append(sides);
+  for (const [side, m] of [
+    ['a', msg.a],
+    ['b', msg.b],
+  ] as const) {
+    const col = el('div', undefined, 'side');
+    col.append(el('h3', label(m)));
+    sides.append(col);
+    timeline(col, m, `:${side}`);
+    stepChart(col, m, `:${side}`);
+  }
+  requestAnimationFrame(() => vscodeApi.postMessage({ type: 'run/shown', folder: `compare:${msg.a.folder}|${msg.b.folder}`, shown: shown(rows, performance.now() - received) }));
+}
+
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const received = performance.now();
   const parsed = toViewSchema.safeParse(event.data);
@@ -266,6 +315,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     vscodeApi.postMessage({ type: 'view/error', message: `unexpected message: ${parsed.error.issues[0]?.message ?? '?'}` });
     return;
   }
-  render(parsed.data, received);
+  if (parsed.data.type === 'run/compare') renderCompare(parsed.data, received);
+  else render(parsed.data, received);
 });
 vscodeApi.postMessage({ type: 'view/ready' });

@@ -4,5 +4,6 @@ import './index';
 import './kpiPanel.test';
 import './runPanel.test';
 import './reportPanel.test';
+import './compareRuns.test';
 
 export { run } from './index';
