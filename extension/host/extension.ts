@@ -17,6 +17,14 @@ import { redactSecrets } from '../shared/secrets';
 // The bundle's evaluation is bracketed by esbuild's banner/footer (globalThis.__fastbenchLoad).
 declare const globalThis: { __fastbenchLoad?: number[] };
 
+/** A run folder from a command argument: a path, a URI or a Runs view node. */
+function runFolderArg(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg;
+  if (arg instanceof vscode.Uri) return arg.fsPath;
+  const node = arg as RunsNode | undefined;
+  return node?.kind === 'entry' ? node.entry.folder : undefined;
+}
+
 /** What the extension hands to other extensions and to its own integration tests. */
 export type FastbenchApi = {
   activationMs: number;
@@ -130,8 +138,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
     command('fastbench.refreshRuns', async () => runsTree.refresh()),
     command('fastbench.clearRunsFilter', async () => runsTree.clearFilter()),
     command('fastbench.refreshKpis', async () => kpiView.refresh()),
-    command('fastbench.openRun', async (folder?: unknown) => {
-      if (typeof folder !== 'string') return;
+    command('fastbench.openRun', async (arg?: unknown) => {
+      const folder = runFolderArg(arg);
+      if (!folder) return;
       RunDetailsPanel.show(context.extensionUri, folder, channelLogger(channel, 'run-details'));
     }),
     command('fastbench.compareRuns', async (a?: unknown, b?: unknown) => {
@@ -143,14 +152,42 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       RunDetailsPanel.compare(context.extensionUri, pair[0], pair[1], channelLogger(channel, 'compare'));
       return true;
     }),
-    command('fastbench.openRunManifest', async (folder?: unknown) => {
-      if (typeof folder !== 'string') return;
+    command('fastbench.openRunManifest', async (arg?: unknown) => {
+      const folder = runFolderArg(arg);
+      if (!folder) return undefined;
       const manifest = vscode.Uri.file(path.join(folder, 'run.json'));
       try {
         await vscode.window.showTextDocument(manifest);
+        return 'file';
       } catch {
-        await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(folder));
+        // No run.json (an interrupted run): show the folder, which works remotely too.
+        const { openRunFolder } = await import('./runFolderCommands');
+        return openRunFolder(folder);
       }
+    }),
+    command('fastbench.openRunFolder', async (arg?: unknown) => {
+      const folder = runFolderArg(arg);
+      if (!folder) return undefined;
+      const { openRunFolder } = await import('./runFolderCommands');
+      return openRunFolder(folder);
+    }),
+    command('fastbench.deleteRun', async (arg?: unknown) => {
+      const folder = runFolderArg(arg);
+      if (!folder) return false;
+      const { deleteRunFolder } = await import('./runFolderCommands');
+      const item = arg && typeof arg === 'object' ? runsTree.getTreeItem(arg as RunsNode) : undefined;
+      const deleted = await deleteRunFolder(folder, typeof item?.label === 'string' ? item.label : path.basename(folder));
+      if (deleted) {
+        log.info(`deleted run folder ${folder}`);
+        runsTree.refresh();
+      }
+      return deleted;
+    }),
+    command('fastbench.analyseCampaign', async (arg?: unknown) => {
+      const node = arg as RunsNode | undefined;
+      const campaign = node?.kind === 'group' ? node.name : null;
+      await vscode.commands.executeCommand('fastbench.kpis.focus');
+      await kpiView.setFilter({ campaign, machine: null, workflow: null });
     }),
     command('fastbench.showLog', async () => channel.show()),
     command('fastbench.openReport', async (arg?: unknown) => {

@@ -5,5 +5,6 @@ import './kpiPanel.test';
 import './runPanel.test';
 import './reportPanel.test';
 import './compareRuns.test';
+import './runsTree.test';
 
 export { run } from './index';

@@ -65,15 +65,17 @@ test('the Runs view lists the fixture runs folder, broken runs with their reason
     return `${String(item.label)} | ${String(item.description)}`;
   });
   assert.deepEqual(labels, [
-    '2026-11-30T10-05-00Z_B_fast_Cold_W_scrub100_r1 | B_fast · Cold · W_scrub100 #1 · complete',
-    '2026-11-30T10-00-00Z_A_shared_Cold_W_scrub100_r1 | A_shared · Cold · W_scrub100 #1 · complete',
-    'campaign-demo | 1 run(s)',
+    'fixture | 2 runs',
+    'campaign-demo | 1 run',
     '2026-11-30T10-10-00Z_B_fast_Warm_W_scrub100_r1 | broken: run.json:5:1: JSON syntax: expected a property name in double quotes (no trailing commas), found end of file',
     'zz-interrupted | broken: run.json is missing',
   ]);
-  const group = top[2]!;
-  const children = await api.runsTree.children(group);
-  assert.equal(String(api.runsTree.item(children[0]!).description), 'A_shared · Warm · W_attribute #1 · aborted');
+  // campaign → mode → cache policy → run
+  const [mode] = await api.runsTree.children(top[1]!);
+  const [policy] = await api.runsTree.children(mode!);
+  const [run] = await api.runsTree.children(policy!);
+  const item = api.runsTree.item(run!);
+  assert.equal(`${String(item.label)} | ${String(item.description)}`, 'A_shared · Warm · W_attribute #1 | aborted');
 });
 
 test('opening a run shows the run details panel', async () => {
