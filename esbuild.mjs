@@ -90,7 +90,7 @@ const allEntries = [
     outdir: 'dist/test/bench',
   },
   // all.ts runs index.ts's tests, then each feature's own test file (kept apart so branches merge cleanly).
-  { name: 'vscode-tests', ...node, entryPoints: { index: 'test/vscode/suite/all.ts' }, outdir: 'dist/test/vscode' },
+  { name: 'vscode-tests', ...node, entryPoints: { index: 'test/vscode/suite/all.ts', emptyWorkspace: 'test/vscode/suite/emptyWorkspace.ts' }, outdir: 'dist/test/vscode' },
 ];
 
 // A misspelt --only name would otherwise build nothing and exit 0, leaving stale bundles to be tested.

@@ -15,7 +15,9 @@ async function pickConfig(arg: unknown): Promise<vscode.Uri | undefined> {
   const found = await vscode.workspace.findFiles(`**/${CONFIG_FILE_NAME}`, '**/node_modules/**', 20);
   if (found.length === 1) return found[0];
   if (found.length === 0) {
-    void vscode.window.showErrorMessage('FastBench: no fastbench.json in this workspace. In a terminal, "fastbench init" writes one (Petrel template; --template standin for the stand-in).');
+    void vscode.window
+      .showErrorMessage('FastBench: no fastbench.json in this workspace; a campaign needs one.', 'Create fastbench.json')
+      .then((choice) => choice && vscode.commands.executeCommand('fastbench.createConfig'));
     return undefined;
   }
   const chosen = await vscode.window.showQuickPick(

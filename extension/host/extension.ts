@@ -11,7 +11,7 @@ import { SecretStore, normaliseSas } from './secrets';
 import { pickRecording, validateRecording, type RecordingValidation } from './validateRecordingCommand';
 import type { KpiFilter, KpiShown } from '../shared/kpiViewProtocol';
 import type { RunShown } from '../shared/webviewProtocol';
-import { RECORDING_FILE_SUFFIX } from '../shared/names';
+import { CONFIG_FILE_NAME, RECORDING_FILE_SUFFIX } from '../shared/names';
 import { redactSecrets } from '../shared/secrets';
 
 // The bundle's evaluation is bracketed by esbuild's banner/footer (globalThis.__fastbenchLoad).
@@ -190,6 +190,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       await kpiView.setFilter({ campaign, machine: null, workflow: null });
     }),
     command('fastbench.showLog', async () => channel.show()),
+    command('fastbench.createConfig', async (arg?: { folder?: string; template?: 'petrel' | 'standin' }) => {
+      const { createConfig } = await import('./createConfigCommand');
+      const file = await createConfig(arg);
+      if (file) await updateHasConfig();
+      return file;
+    }),
     command('fastbench.openReport', async (arg?: unknown) => {
       const { ReportPanel, pickReport } = await import('./reportPanel');
       const file = await pickReport(arg);
@@ -217,6 +223,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
   );
 
   registerProbeCommand(context, channelLogger(channel, 'probe'), secrets);
+
+  // First contact: with no fastbench.json the Runs view shows its welcome (package.json viewsWelcome).
+  const updateHasConfig = async () => {
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const has = root ? await vscode.workspace.fs.stat(vscode.Uri.joinPath(root, CONFIG_FILE_NAME)).then(() => true, () => false) : false;
+    runsTree.setHasConfig(has);
+    await vscode.commands.executeCommand('setContext', 'fastbench.hasConfig', has);
+  };
+  void updateHasConfig();
+  const configWatcher = vscode.workspace.createFileSystemWatcher(`**/${CONFIG_FILE_NAME}`, false, true, false);
+  context.subscriptions.push(configWatcher, configWatcher.onDidCreate(() => void updateHasConfig()), configWatcher.onDidDelete(() => void updateHasConfig()));
 
   const [loadStart, loadEnd] = globalThis.__fastbenchLoad ?? [];
   const moduleLoadMs = loadStart !== undefined && loadEnd !== undefined ? loadEnd - loadStart : 0;

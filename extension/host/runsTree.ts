@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { listRuns, RUN_MANIFEST_FILE, type RunEntry } from '../core/runs/runFolders';
 import { resolveRunsFolder } from '../core/runs/runsFolderLocation';
 import type { Logger } from '../core/ports/logger';
+import { CONFIG_FILE_NAME } from '../shared/names';
 import { DisposableStore } from './disposables';
 
 type Run = Extract<RunEntry, { kind: 'run' }>;
@@ -133,6 +134,24 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     void this.relocate();
   }
 
+  private hasConfig: boolean | undefined;
+
+  /** Without a fastbench.json and without runs the view is empty, so VS Code shows its welcome content. */
+  setHasConfig(has: boolean): void {
+    if (has === this.hasConfig) return;
+    this.hasConfig = has;
+    this.changed.fire(undefined);
+  }
+
+  private async configExists(): Promise<boolean> {
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (!root) return false;
+    return vscode.workspace.fs.stat(vscode.Uri.joinPath(root, CONFIG_FILE_NAME)).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** Limits the view to these run folders (e.g. the runs behind a KPI row); returns the nodes to reveal. */
   async showOnly(folders: string[], label: string): Promise<RunsNode[]> {
     this.only = { folders: new Set(folders.map((f) => path.normalize(f))), label };
@@ -194,7 +213,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const all = await listRuns(folder);
     this.headlines.clear();
     const entries = all.filter((r) => !only || only.folders.has(path.normalize(r.folder)));
-    if (all.length === 0) return [{ kind: 'empty', folder }];
+    if (all.length === 0) return (this.hasConfig ?? (await this.configExists())) ? [{ kind: 'empty', folder }] : [];
     const runs = entries.filter((r): r is Run => r.kind === 'run');
     const nodes: RunsNode[] = [...groupBy(runs, (r) => r.group ?? r.manifest.campaign_id ?? NO_CAMPAIGN)].map(([name, list]) => this.node({ kind: 'group', name, runs: list }));
     for (const broken of entries.filter((r) => r.kind === 'broken')) nodes.push(this.node({ kind: 'entry', entry: broken }));
