@@ -1,5 +1,6 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { recordingPath } from '../shared/recordingPath';
 import type { DriverClient } from '../core/driver/driverClient';
 import type { Logger } from '../core/ports/logger';
 import { Recorder, type RecorderStatus } from '../core/recording/recorder';
@@ -88,13 +89,14 @@ export class RecordController implements vscode.Disposable {
         const uri = await vscode.window.showSaveDialog({
           title: 'Save the recording as',
           defaultUri: root ? vscode.Uri.joinPath(root, 'recordings', `session-${stamp}${RECORDING_FILE_SUFFIX}`) : undefined,
-          filters: { 'FastBench recording': ['fbrec.json'] },
+          // 'json', not 'fbrec.json': the simple (remote/web) dialog would append ".fbrec.json" to a name that has it.
+          filters: { 'FastBench recording (*.fbrec.json)': ['json'] },
         });
         if (!uri) {
           await driver.close();
           return false;
         }
-        out = uri.fsPath;
+        out = recordingPath(uri.fsPath);
       }
       await vscode.workspace.fs.createDirectory(vscode.Uri.file(path.dirname(out)));
       const recorder = new Recorder({
