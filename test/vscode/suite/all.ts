@@ -6,5 +6,6 @@ import './runPanel.test';
 import './reportPanel.test';
 import './compareRuns.test';
 import './runsTree.test';
+import './replayConfirm.test';
 
 export { run } from './index';
