@@ -107,7 +107,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       const result = await validateRecording(uri, diagnostics, log);
       const name = path.basename(uri.fsPath);
       if (result.ok) void vscode.window.showInformationMessage(`${name} is a valid recording (${result.events} events).`);
-      else void vscode.window.showWarningMessage(`${name}: ${result.problems.length} problem(s), listed in the Problems panel.`);
+      else void vscode.window.showWarningMessage(`${name}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}, listed in the Problems panel.`);
       return result;
     }),
     command('fastbench.setAzureSas', async () => {
