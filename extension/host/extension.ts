@@ -4,13 +4,13 @@ import * as vscode from 'vscode';
 import { channelLogger } from './logChannel';
 import { registerProbeCommand } from './probeCommand';
 import { KpiViewProvider } from './kpiView';
-import { RunDetailsPanel } from './runDetailsPanel';
 import type { RecordArgs, RecordController } from './recordCommands';
 import { RunsTreeProvider, type RunsNode } from './runsTree';
 import { SecretStore, normaliseSas } from './secrets';
 import { pickRecording, validateRecording, type RecordingValidation } from './validateRecordingCommand';
 import type { KpiFilter, KpiShown } from '../shared/kpiViewProtocol';
 import type { RunShown } from '../shared/webviewProtocol';
+import { runPanelShown } from './runPanelShown';
 import { CONFIG_FILE_NAME, RECORDING_FILE_SUFFIX } from '../shared/names';
 import { redactSecrets } from '../shared/secrets';
 
@@ -141,6 +141,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
     command('fastbench.openRun', async (arg?: unknown) => {
       const folder = runFolderArg(arg);
       if (!folder) return;
+      const { RunDetailsPanel } = await import('./runDetailsPanel');
       RunDetailsPanel.show(context.extensionUri, folder, channelLogger(channel, 'run-details'));
     }),
     command('fastbench.compareRuns', async (a?: unknown, b?: unknown) => {
@@ -149,6 +150,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       const second = Array.isArray(b) ? b.map(runFolderOf).find((f) => f && f !== runFolderOf(a)) : runFolderOf(b);
       const pair = await pickRunsToCompare(await runsTree.runsFolder(), runFolderOf(a), second);
       if (!pair) return false;
+      const { RunDetailsPanel } = await import('./runDetailsPanel');
       RunDetailsPanel.compare(context.extensionUri, pair[0], pair[1], channelLogger(channel, 'compare'));
       return true;
     }),
@@ -249,7 +251,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       message: () => runsView.message,
       selection: () => [...runsView.selection],
     },
-    runPanel: { shown: (folder) => RunDetailsPanel.shown.get(folder) },
+    runPanel: { shown: (folder) => runPanelShown.get(folder) },
     kpis: { shown: () => kpiView.shown, refresh: () => kpiView.refresh(), setFilter: (f) => kpiView.setFilter(f) },
   };
 }

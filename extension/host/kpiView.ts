@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { Logger } from '../core/ports/logger';
 import type { RunFacts } from '../core/analysis/filteredRunStore';
-import { forKpiView, fromKpiViewSchema, type KpiFilter, type KpiShown, type ToKpiView } from '../shared/kpiViewProtocol';
+// The protocol's zod schemas load with the first message, not at activation.
+import type { KpiFilter, KpiShown, ToKpiView } from '../shared/kpiViewProtocol';
 import { DisposableStore } from './disposables';
 import { webviewHtml, webviewResourceRoots } from './webviewHtml';
 
@@ -89,10 +90,11 @@ export class KpiViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
     this.post({ type: 'kpis/loading', folder });
     const started = performance.now();
     try {
-      const [{ analyzeRuns }, { LocalRunStore }, { FilteredRunStore }] = await Promise.all([
+      const [{ analyzeRuns }, { LocalRunStore }, { FilteredRunStore }, { forKpiView }] = await Promise.all([
         import('../core/analysis/analyze'),
         import('../core/analysis/runStore'),
         import('../core/analysis/filteredRunStore'),
+        import('../shared/kpiViewProtocol'),
       ]);
       const runs = new FilteredRunStore(new LocalRunStore(folder), this.filter);
       const { result } = await analyzeRuns([runs], { signal: abort.signal, concurrency: 4 });
@@ -120,6 +122,7 @@ export class KpiViewProvider implements vscode.WebviewViewProvider, vscode.Dispo
   }
 
   private async onMessage(raw: unknown): Promise<void> {
+    const { fromKpiViewSchema } = await import('../shared/kpiViewProtocol');
     const parsed = fromKpiViewSchema.safeParse(raw);
     if (!parsed.success) {
       this.log.warn(`KPI view sent an unexpected message: ${parsed.error.issues[0]?.message}`);

@@ -10,6 +10,7 @@ import type { MarkerRow } from '../shared/markers';
 import { cachePolicyEvidence, stepStats } from '../shared/runFacts';
 import { fromViewSchema, type RunShown, type ToView } from '../shared/webviewProtocol';
 import { DisposableStore } from './disposables';
+import { runPanelShown } from './runPanelShown';
 
 type RunShowMessage = Extract<ToView, { type: 'run/show' }>;
 
@@ -63,7 +64,7 @@ async function loadRunMessage(folder: string): Promise<RunShowMessage> {
 export class RunDetailsPanel implements vscode.Disposable {
   private static readonly open = new Map<string, RunDetailsPanel>();
   /** What each run's panel reported after its last render (its DOM and charts), for tests and the log. */
-  static readonly shown = new Map<string, RunShown>();
+  static readonly shown: Map<string, RunShown> = runPanelShown;
   private readonly store = new DisposableStore();
   private ready = false;
   private pending: ToView | undefined;
