@@ -66,7 +66,7 @@ const allEntries = [
     target: 'es2022',
     sourcemap: 'linked',
     minify: production,
-    entryPoints: { runDetails: 'webviews/runDetails/main.ts' },
+    entryPoints: { runDetails: 'webviews/runDetails/main.ts', kpis: 'webviews/kpis/main.ts' },
     outdir: 'dist/webviews',
     logLevel: 'warning',
     metafile: true,
@@ -87,7 +87,8 @@ const allEntries = [
     entryPoints: existsSync('test/bench') ? readdirSync('test/bench').filter((f) => f.endsWith('Bench.ts')).map((f) => path.join('test/bench', f)) : [],
     outdir: 'dist/test/bench',
   },
-  { name: 'vscode-tests', ...node, entryPoints: { index: 'test/vscode/suite/index.ts' }, outdir: 'dist/test/vscode' },
+  // all.ts runs index.ts's tests, then each feature's own test file (kept apart so branches merge cleanly).
+  { name: 'vscode-tests', ...node, entryPoints: { index: 'test/vscode/suite/all.ts', emptyWorkspace: 'test/vscode/suite/emptyWorkspace.ts' }, outdir: 'dist/test/vscode' },
 ];
 
 // A misspelt --only name would otherwise build nothing and exit 0, leaving stale bundles to be tested.

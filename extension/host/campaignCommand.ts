@@ -15,9 +15,9 @@ async function pickConfig(arg: unknown): Promise<vscode.Uri | undefined> {
   const found = await vscode.workspace.findFiles(`**/${CONFIG_FILE_NAME}`, '**/node_modules/**', 20);
   if (found.length === 1) return found[0];
   if (found.length === 0) {
-    void vscode.window.showErrorMessage(
-      'FastBench: no fastbench.json in this workspace. In a terminal, "fastbench init" writes one (Petrel template; --template standin for the stand-in).',
-    );
+    void vscode.window
+      .showErrorMessage('FastBench: no fastbench.json in this workspace; a campaign needs one.', 'Create fastbench.json')
+      .then((choice) => choice && vscode.commands.executeCommand('fastbench.createConfig'));
     return undefined;
   }
   const chosen = await vscode.window.showQuickPick(
@@ -41,20 +41,13 @@ export async function runCampaignFromVsCode(extensionUri: vscode.Uri, log: Logge
   const problems = await preflight(loaded, plan);
   if (problems.length) {
     log.error(problems.join('\n'));
-    const open = await vscode.window.showErrorMessage(
-      `FastBench: the campaign cannot start: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more, see the log)` : ''}`,
-      'Open fastbench.json',
-    );
+    const open = await vscode.window.showErrorMessage(`FastBench: the campaign cannot start: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more, see the log)` : ''}`, 'Open fastbench.json');
     if (open) await vscode.window.showTextDocument(uri);
     return undefined;
   }
   const go = await vscode.window.showWarningMessage(
     `Run ${plan.length} runs (about ${fmtS(estimateS)}) of ${path.basename(loaded.config.target.executable)}?`,
-    {
-      modal: true,
-      detail:
-        'FastBench will launch the application, clear caches for Cold runs and drive the window with keys and clicks. Leave the mouse and keyboard alone until it ends; Cancel in the progress notification stops after the current run is closed.',
-    },
+    { modal: true, detail: 'FastBench will launch the application, clear caches for Cold runs and drive the window with keys and clicks. Leave the mouse and keyboard alone until it ends; Cancel in the progress notification stops after the current run is closed.' },
     'Run Campaign',
   );
   if (go !== 'Run Campaign') return undefined;
@@ -81,10 +74,7 @@ export async function runCampaignFromVsCode(extensionUri: vscode.Uri, log: Logge
       const bad = outcome.results.filter((r) => r.status !== 'complete').length;
       const summary = `${outcome.results.length - bad} runs complete, ${bad} failed or aborted${outcome.interrupted ? ' (cancelled: resume with fastbench campaign --resume)' : ''}.`;
       void vscode.commands.executeCommand('fastbench.refreshRuns');
-      if (bad)
-        void vscode.window
-          .showWarningMessage(`FastBench campaign: ${summary} Reasons are in each run.json and the log.`, 'Show Log')
-          .then((a) => a && vscode.commands.executeCommand('fastbench.showLog'));
+      if (bad) void vscode.window.showWarningMessage(`FastBench campaign: ${summary} Reasons are in each run.json and the log.`, 'Show Log').then((a) => a && vscode.commands.executeCommand('fastbench.showLog'));
       else void vscode.window.showInformationMessage(`FastBench campaign: ${summary}`);
       return outcome;
     } catch (e) {

@@ -3,26 +3,46 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { channelLogger } from './logChannel';
 import { registerProbeCommand } from './probeCommand';
+import { KpiViewProvider } from './kpiView';
 import type { RecordArgs, RecordController } from './recordCommands';
 import { RunsTreeProvider, type RunsNode } from './runsTree';
 import { SecretStore, normaliseSas } from './secrets';
 import type { RecordingValidation } from './validateRecordingCommand';
+import type { KpiFilter, KpiShown } from '../shared/kpiViewProtocol';
+import type { RunShown } from '../shared/webviewProtocol';
+import { runPanelShown } from './runPanelShown';
+import { CONFIG_FILE_NAME, RECORDING_FILE_SUFFIX } from '../shared/names';
 
 // Modules that need zod and the schemas load on first use (import()), so activation evaluates none of them;
 // esbuild.mjs fails the build if one becomes a static import of extension.ts.
 const validation = () => import('./validateRecordingCommand');
-import { RECORDING_FILE_SUFFIX } from '../shared/names';
 import { redactSecrets } from '../shared/secrets';
 
 // The bundle's evaluation is bracketed by esbuild's banner/footer (globalThis.__fastbenchLoad).
 declare const globalThis: { __fastbenchLoad?: number[] };
 
+/** A run folder from a command argument: a path, a URI or a Runs view node. */
+function runFolderArg(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg;
+  if (arg instanceof vscode.Uri) return arg.fsPath;
+  const node = arg as RunsNode | undefined;
+  return node?.kind === 'entry' ? node.entry.folder : undefined;
+}
+
 /** What the extension hands to other extensions and to its own integration tests. */
 export type FastbenchApi = {
   activationMs: number;
-  /** The part of activationMs spent evaluating the bundle (the rest is activate() itself). */
   moduleLoadMs: number;
-  runsTree: { children(node?: RunsNode): Promise<RunsNode[]>; item(node: RunsNode): vscode.TreeItem; folder(): Promise<string | undefined> };
+  runsTree: {
+    children(node?: RunsNode): Promise<RunsNode[]>;
+    item(node: RunsNode): vscode.TreeItem;
+    folder(): Promise<string | undefined>;
+    /** The Runs view's message and selection, as a person sees them. */
+    message(): string | undefined;
+    selection(): RunsNode[];
+  };
+  runPanel: { shown(folder: string): RunShown | undefined };
+  kpis: { shown(): KpiShown | undefined; refresh(): Promise<void>; setFilter(filter: KpiFilter): Promise<void> };
 };
 
 export async function activate(context: vscode.ExtensionContext): Promise<FastbenchApi> {
@@ -45,7 +65,31 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
     }
     return recorder;
   };
-  context.subscriptions.push(runsTree, vscode.window.createTreeView('fastbench.runs', { treeDataProvider: runsTree, showCollapseAll: true }));
+  const runsView = vscode.window.createTreeView('fastbench.runs', { treeDataProvider: runsTree, showCollapseAll: true });
+  context.subscriptions.push(runsTree, runsView);
+  const setRunsFilterContext = (label: string | undefined) => {
+    runsView.message = label ? `Showing the runs of ${label}. "Clear Runs Filter" in the title bar shows all runs again.` : undefined;
+    void vscode.commands.executeCommand('setContext', 'fastbench.runsFiltered', label !== undefined);
+  };
+  context.subscriptions.push(runsTree.onDidChangeFilter(setRunsFilterContext));
+
+  const kpiView = new KpiViewProvider(
+    context.extensionUri,
+    {
+      runsFolder: () => runsTree.runsFolder(),
+      revealRuns: async (folders, label) => {
+        const nodes = await runsTree.showOnly(folders, label);
+        const first = nodes[0];
+        if (first) await runsView.reveal(first, { select: true, focus: false, expand: true });
+      },
+    },
+    channelLogger(channel, 'kpis'),
+  );
+  context.subscriptions.push(
+    kpiView,
+    vscode.window.registerWebviewViewProvider(KpiViewProvider.viewId, kpiView, { webviewOptions: { retainContextWhenHidden: false } }),
+    runsTree.onDidChangeRuns(() => void kpiView.refresh()),
+  );
 
   /** One error handler for every command: a readable message for the user, the detail in the log. */
   const command = <A extends unknown[], R>(id: string, fn: (...args: A) => Promise<R>) =>
@@ -68,7 +112,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       const result = await validateRecording(uri, diagnostics, log);
       const name = path.basename(uri.fsPath);
       if (result.ok) void vscode.window.showInformationMessage(`${name} is a valid recording (${result.events} events).`);
-      else void vscode.window.showWarningMessage(`${name}: ${result.problems.length} problem(s), listed in the Problems panel.`);
+      else void vscode.window.showWarningMessage(`${name}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}, listed in the Problems panel.`);
       return result;
     }),
     command('fastbench.setAzureSas', async () => {
@@ -97,21 +141,75 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       return true;
     }),
     command('fastbench.refreshRuns', async () => runsTree.refresh()),
-    command('fastbench.openRun', async (folder?: unknown) => {
-      if (typeof folder !== 'string') return;
+    command('fastbench.clearRunsFilter', async () => runsTree.clearFilter()),
+    command('fastbench.refreshKpis', async () => kpiView.refresh()),
+    command('fastbench.openRun', async (arg?: unknown) => {
+      const folder = runFolderArg(arg);
+      if (!folder) return;
       const { RunDetailsPanel } = await import('./runDetailsPanel');
       RunDetailsPanel.show(context.extensionUri, folder, channelLogger(channel, 'run-details'));
     }),
-    command('fastbench.openRunManifest', async (folder?: unknown) => {
-      if (typeof folder !== 'string') return;
+    command('fastbench.compareRuns', async (a?: unknown, b?: unknown) => {
+      const { pickRunsToCompare, runFolderOf } = await import('./compareCommand');
+      // From the Runs view's context menu the second argument is the list of selected nodes.
+      const second = Array.isArray(b) ? b.map(runFolderOf).find((f) => f && f !== runFolderOf(a)) : runFolderOf(b);
+      const pair = await pickRunsToCompare(await runsTree.runsFolder(), runFolderOf(a), second);
+      if (!pair) return false;
+      const { RunDetailsPanel } = await import('./runDetailsPanel');
+      RunDetailsPanel.compare(context.extensionUri, pair[0], pair[1], channelLogger(channel, 'compare'));
+      return true;
+    }),
+    command('fastbench.openRunManifest', async (arg?: unknown) => {
+      const folder = runFolderArg(arg);
+      if (!folder) return undefined;
       const manifest = vscode.Uri.file(path.join(folder, 'run.json'));
       try {
         await vscode.window.showTextDocument(manifest);
+        return 'file';
       } catch {
-        await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(folder));
+        // No run.json (an interrupted run): show the folder, which works remotely too.
+        const { openRunFolder } = await import('./runFolderCommands');
+        return openRunFolder(folder);
       }
     }),
+    command('fastbench.openRunFolder', async (arg?: unknown) => {
+      const folder = runFolderArg(arg);
+      if (!folder) return undefined;
+      const { openRunFolder } = await import('./runFolderCommands');
+      return openRunFolder(folder);
+    }),
+    command('fastbench.deleteRun', async (arg?: unknown) => {
+      const folder = runFolderArg(arg);
+      if (!folder) return false;
+      const { deleteRunFolder } = await import('./runFolderCommands');
+      const item = arg && typeof arg === 'object' ? runsTree.getTreeItem(arg as RunsNode) : undefined;
+      const deleted = await deleteRunFolder(folder, typeof item?.label === 'string' ? item.label : path.basename(folder));
+      if (deleted) {
+        log.info(`deleted run folder ${folder}`);
+        runsTree.refresh();
+      }
+      return deleted;
+    }),
+    command('fastbench.analyseCampaign', async (arg?: unknown) => {
+      const node = arg as RunsNode | undefined;
+      const campaign = node?.kind === 'group' ? node.name : null;
+      await vscode.commands.executeCommand('fastbench.kpis.focus');
+      await kpiView.setFilter({ campaign, machine: null, workflow: null });
+    }),
     command('fastbench.showLog', async () => channel.show()),
+    command('fastbench.createConfig', async (arg?: { folder?: string; template?: 'petrel' | 'standin' }) => {
+      const { createConfig } = await import('./createConfigCommand');
+      const file = await createConfig(arg);
+      if (file) await updateHasConfig();
+      return file;
+    }),
+    command('fastbench.openReport', async (arg?: unknown) => {
+      const { ReportPanel, pickReport } = await import('./reportPanel');
+      const file = await pickReport(arg);
+      if (!file) return false;
+      await ReportPanel.show(file, channelLogger(channel, 'report'));
+      return true;
+    }),
     command('fastbench.runCampaign', async (arg?: unknown) => {
       // The engine (and the driver client it starts) loads on first use, not at activation.
       const { runCampaignFromVsCode } = await import('./campaignCommand');
@@ -133,6 +231,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
 
   registerProbeCommand(context, channelLogger(channel, 'probe'), secrets);
 
+  // First contact: with no fastbench.json the Runs view shows its welcome (package.json viewsWelcome).
+  const updateHasConfig = async () => {
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const has = root ? await vscode.workspace.fs.stat(vscode.Uri.joinPath(root, CONFIG_FILE_NAME)).then(() => true, () => false) : false;
+    runsTree.setHasConfig(has);
+    await vscode.commands.executeCommand('setContext', 'fastbench.hasConfig', has);
+  };
+  void updateHasConfig();
+  const configWatcher = vscode.workspace.createFileSystemWatcher(`**/${CONFIG_FILE_NAME}`, false, true, false);
+  context.subscriptions.push(configWatcher, configWatcher.onDidCreate(() => void updateHasConfig()), configWatcher.onDidDelete(() => void updateHasConfig()));
+
   const [loadStart, loadEnd] = globalThis.__fastbenchLoad ?? [];
   const moduleLoadMs = loadStart !== undefined && loadEnd !== undefined ? loadEnd - loadStart : 0;
   const activationMs = moduleLoadMs + (performance.now() - activateStarted);
@@ -140,7 +249,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
   return {
     activationMs,
     moduleLoadMs,
-    runsTree: { children: (n) => runsTree.getChildren(n), item: (n) => runsTree.getTreeItem(n), folder: () => runsTree.runsFolder() },
+    runsTree: {
+      children: (n) => runsTree.getChildren(n),
+      item: (n) => runsTree.getTreeItem(n),
+      folder: () => runsTree.runsFolder(),
+      message: () => runsView.message,
+      selection: () => [...runsView.selection],
+    },
+    runPanel: { shown: (folder) => runPanelShown.get(folder) },
+    kpis: { shown: () => kpiView.shown, refresh: () => kpiView.refresh(), setFilter: (f) => kpiView.setFilter(f) },
   };
 }
 

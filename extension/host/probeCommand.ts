@@ -68,7 +68,8 @@ export function registerProbeCommand(context: vscode.ExtensionContext, log: Logg
       const show = baseline.problems.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
       void show(text, 'Open Summary', 'Open Charts').then(async (choice) => {
         if (choice === 'Open Summary') await vscode.window.showTextDocument(summary);
-        if (choice === 'Open Charts') await vscode.env.openExternal(html);
+        // In a webview, not a browser: a local file cannot be opened in one over Remote-SSH, WSL or code-server.
+        if (choice === 'Open Charts') await vscode.commands.executeCommand('fastbench.openReport', html);
       });
       log.info(`baseline written to ${outDir} (${baseline.problems.length} problem(s))`);
       return baseline;

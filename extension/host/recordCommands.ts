@@ -1,5 +1,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { recordingPath } from '../shared/recordingPath';
+import { replayConfirmation } from '../shared/replayConfirmation';
 import type { DriverClient } from '../core/driver/driverClient';
 import type { Logger } from '../core/ports/logger';
 import { Recorder, type RecorderStatus } from '../core/recording/recorder';
@@ -88,13 +90,14 @@ export class RecordController implements vscode.Disposable {
         const uri = await vscode.window.showSaveDialog({
           title: 'Save the recording as',
           defaultUri: root ? vscode.Uri.joinPath(root, 'recordings', `session-${stamp}${RECORDING_FILE_SUFFIX}`) : undefined,
-          filters: { 'FastBench recording': ['fbrec.json'] },
+          // 'json', not 'fbrec.json': the simple (remote/web) dialog would append ".fbrec.json" to a name that has it.
+          filters: { 'FastBench recording (*.fbrec.json)': ['json'] },
         });
         if (!uri) {
           await driver.close();
           return false;
         }
-        out = uri.fsPath;
+        out = recordingPath(uri.fsPath);
       }
       await vscode.workspace.fs.createDirectory(vscode.Uri.file(path.dirname(out)));
       const recorder = new Recorder({
@@ -158,6 +161,17 @@ export class RecordController implements vscode.Disposable {
 /** "FastBench: Replay Recording": attaches by the recording's target, shows progress, can be cancelled. */
 export async function replayRecording(extensionUri: vscode.Uri, uri: vscode.Uri, log: Logger): Promise<ReplayResult | undefined> {
   const recording = await loadRecording(uri.fsPath);
+  // A replay takes over mouse and keyboard: ask once, naming the target, the duration and how to abort.
+  const settings = vscode.workspace.getConfiguration('fastbench');
+  if (settings.get<boolean>('replay.confirm', true)) {
+    const { title, placeHolder, items } = replayConfirmation(recording, path.basename(uri.fsPath));
+    const picked = await vscode.window.showQuickPick(items, { title, placeHolder, ignoreFocusOut: true });
+    if (!picked || picked.choice === 'cancel') {
+      log.info(`replay of ${uri.fsPath} not confirmed`);
+      return undefined;
+    }
+    if (picked.choice === 'replayAndStopAsking') await settings.update('replay.confirm', false, vscode.ConfigurationTarget.Global);
+  }
   const driver = await startDriver(extensionUri, log);
   try {
     const { processImage, titlePattern } = recording.target as { processImage?: string; titlePattern?: string };

@@ -1,13 +1,51 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunEntry } from '../core/runs/runFolders';
 import type { Logger } from '../core/ports/logger';
+import { CONFIG_FILE_NAME } from '../shared/names';
 import { DisposableStore } from './disposables';
 
+type Run = Extract<RunEntry, { kind: 'run' }>;
+
+/** campaign → mode → cache policy → run; broken runs (no readable run.json) at the top with their reason. */
 export type RunsNode =
-  | { kind: 'group'; name: string; runs: RunEntry[] }
+  | { kind: 'group'; name: string; runs: Run[] }
+  | { kind: 'mode'; campaign: string; mode: string; runs: Run[] }
+  | { kind: 'policy'; campaign: string; mode: string; policy: string; runs: Run[] }
   | { kind: 'entry'; entry: RunEntry }
   | { kind: 'empty'; folder: string };
+
+const NO_CAMPAIGN = 'runs without a campaign';
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** Groups in first-seen order (runs come newest first). */
+function groupBy<K>(runs: Run[], key: (r: Run) => K): Map<K, Run[]> {
+  const out = new Map<K, Run[]>();
+  for (const r of runs) {
+    const k = key(r);
+    const list = out.get(k);
+    if (list) list.push(r);
+    else out.set(k, [r]);
+  }
+  return out;
+}
+
+/** The run's headline figure for the tree: project open and the workflow's time, from markers.tsv. */
+async function headlineOf(run: Run): Promise<string> {
+  try {
+    const [{ parseMarkersTsv }, { markerTimes }] = await Promise.all([import('../core/runs/markersFile'), import('../core/analysis/markersStream')]);
+    const rows = parseMarkersTsv('markers.tsv', await readFile(path.join(run.folder, 'markers.tsv'), 'utf8'));
+    const d = markerTimes(rows, run.manifest.workflow).durations;
+    const parts: string[] = [];
+    if (d.open_time_s !== null) parts.push(`open ${d.open_time_s.toFixed(1)} s`);
+    const work = d.scrub_time_s ?? d.attr_time_s ?? d.horizon_time_s ?? d.export_time_s;
+    if (work !== null) parts.push(`${run.manifest.workflow.replace(/^W_/, '')} ${work.toFixed(1)} s`);
+    return parts.join(' · ');
+  } catch {
+    return '';
+  }
+}
 
 const STATUS_ICONS: Record<string, vscode.ThemeIcon> = {
   complete: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
@@ -23,10 +61,22 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   private readonly store = new DisposableStore();
   private watcher: DisposableStore | undefined;
   private folder: string | undefined;
+  private runFolders: typeof import('../core/runs/runFolders') | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
+  /** Folders the view is limited to (from the KPI panel), with what they are; undefined = every run. */
+  private only: { folders: Set<string>; label: string } | undefined;
+  private readonly parents = new WeakMap<RunsNode, RunsNode>();
+  private readonly filterEmitter = new vscode.EventEmitter<string | undefined>();
+  /** Fires with the filter's label when the view is limited to some runs, undefined when it shows all again. */
+  readonly onDidChangeFilter = this.filterEmitter.event;
+  private readonly runsEmitter = new vscode.EventEmitter<void>();
+  /** Fires when run folders appear, change or go, or the runs folder moves (not for filter changes). */
+  readonly onDidChangeRuns = this.runsEmitter.event;
 
   constructor(private readonly log: Logger) {
     this.store.add(this.changed);
+    this.store.add(this.filterEmitter);
+    this.store.add(this.runsEmitter);
     this.store.add(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('fastbench.runsFolder')) void this.relocate();
@@ -35,9 +85,6 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   /** The folder being shown, resolved from settings and the workspace's fastbench.json. */
-  /** Loaded by relocate(), which runs before any folder is known, so before any entry exists to show. */
-  private runFolders: typeof import('../core/runs/runFolders') | undefined;
-
   async runsFolder(): Promise<string | undefined> {
     if (this.folder === undefined) await this.relocate();
     return this.folder;
@@ -50,7 +97,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       return;
     }
     const setting = vscode.workspace.getConfiguration('fastbench').get<string>('runsFolder', '');
-    // Reading run folders and fastbench.json needs zod and the schemas: loaded on first need, not at activation.
+    // Run folders are read with zod schemas: loaded when the view first needs them, not at activation.
     const { resolveRunsFolder } = await import('../core/runs/runsFolderLocation');
     this.runFolders ??= await import('../core/runs/runFolders');
     const folder = await resolveRunsFolder(root, setting, this.log);
@@ -60,6 +107,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       this.log.info(`Runs view shows ${folder}`);
     }
     this.changed.fire(undefined);
+    this.runsEmitter.fire();
   }
 
   private watch(folder: string): void {
@@ -79,35 +127,99 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   /** Coalesces bursts of file events (a run writes several files at once) into one refresh. */
   scheduleRefresh(): void {
     clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => this.changed.fire(undefined), 200);
+    this.refreshTimer = setTimeout(() => {
+      this.changed.fire(undefined);
+      this.runsEmitter.fire();
+    }, 200);
   }
 
   refresh(): void {
     void this.relocate();
   }
 
+  private hasConfig: boolean | undefined;
+
+  /** Without a fastbench.json and without runs the view is empty, so VS Code shows its welcome content. */
+  setHasConfig(has: boolean): void {
+    if (has === this.hasConfig) return;
+    this.hasConfig = has;
+    this.changed.fire(undefined);
+  }
+
+  private async configExists(): Promise<boolean> {
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (!root) return false;
+    return vscode.workspace.fs.stat(vscode.Uri.joinPath(root, CONFIG_FILE_NAME)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Limits the view to these run folders (e.g. the runs behind a KPI row); returns the nodes to reveal. */
+  async showOnly(folders: string[], label: string): Promise<RunsNode[]> {
+    this.only = { folders: new Set(folders.map((f) => path.normalize(f))), label };
+    this.filterEmitter.fire(label);
+    this.changed.fire(undefined);
+    const found: RunsNode[] = [];
+    const visit = async (nodes: RunsNode[]) => {
+      for (const n of nodes) {
+        if (n.kind === 'entry') found.push(n);
+        else if (n.kind !== 'empty') await visit(await this.getChildren(n));
+      }
+    };
+    await visit(await this.getChildren());
+    return found;
+  }
+
+  clearFilter(): void {
+    if (!this.only) return;
+    this.only = undefined;
+    this.filterEmitter.fire(undefined);
+    this.changed.fire(undefined);
+  }
+
+  get filterLabel(): string | undefined {
+    return this.only?.label;
+  }
+
+  getParent(node: RunsNode): RunsNode | undefined {
+    return this.parents.get(node);
+  }
+
+  /** Remembers a node's parent, for getParent() (which reveal() needs). */
+  private node<N extends RunsNode>(node: N, parent?: RunsNode): N {
+    if (parent) this.parents.set(node, parent);
+    return node;
+  }
+
+  /** Headline figures read so far, by run folder (filled lazily as policy nodes expand). */
+  private readonly headlines = new Map<string, string>();
+
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
-    if (node?.kind === 'group') return node.runs.map((entry) => ({ kind: 'entry', entry }));
+    // Children are made when a node expands: the headline figures (markers.tsv) only for the runs being shown.
+    if (node?.kind === 'group') {
+      return [...groupBy(node.runs, (r) => r.manifest.mode)].map(([mode, runs]) => this.node({ kind: 'mode', campaign: node.name, mode, runs }, node));
+    }
+    if (node?.kind === 'mode') {
+      return [...groupBy(node.runs, (r) => r.manifest.cache_policy)].map(([policy, runs]) =>
+        this.node({ kind: 'policy', campaign: node.campaign, mode: node.mode, policy, runs }, node),
+      );
+    }
+    if (node?.kind === 'policy') {
+      await Promise.all(node.runs.filter((r) => !this.headlines.has(r.folder)).map(async (r) => this.headlines.set(r.folder, await headlineOf(r))));
+      return node.runs.map((entry) => this.node({ kind: 'entry', entry }, node));
+    }
     if (node) return [];
     const folder = await this.runsFolder();
     if (!folder) return [];
-    const runs = await this.runFolders!.listRuns(folder);
-    if (runs.length === 0) return [{ kind: 'empty', folder }];
-    const nodes: RunsNode[] = [];
-    const groups = new Map<string, RunEntry[]>();
-    for (const run of runs) {
-      if (run.group === null) {
-        nodes.push({ kind: 'entry', entry: run });
-        continue;
-      }
-      let list = groups.get(run.group);
-      if (!list) {
-        list = [];
-        groups.set(run.group, list);
-        nodes.push({ kind: 'group', name: run.group, runs: list });
-      }
-      list.push(run);
-    }
+    const only = this.only;
+    const all = await this.runFolders!.listRuns(folder);
+    this.headlines.clear();
+    const entries = all.filter((r) => !only || only.folders.has(path.normalize(r.folder)));
+    if (all.length === 0) return (this.hasConfig ?? (await this.configExists())) ? [{ kind: 'empty', folder }] : [];
+    const runs = entries.filter((r): r is Run => r.kind === 'run');
+    const nodes: RunsNode[] = [...groupBy(runs, (r) => r.group ?? r.manifest.campaign_id ?? NO_CAMPAIGN)].map(([name, list]) => this.node({ kind: 'group', name, runs: list }));
+    for (const broken of entries.filter((r) => r.kind === 'broken')) nodes.push(this.node({ kind: 'entry', entry: broken }));
     return nodes;
   }
 
@@ -121,9 +233,31 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     }
     if (node.kind === 'group') {
       const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
-      item.description = `${node.runs.length} run(s)`;
+      item.id = `campaign:${node.name}`;
+      const started = node.runs.map((r) => r.manifest.started_at).sort();
+      item.description = plural(node.runs.length, 'run');
+      item.tooltip = `${node.name}: ${plural(node.runs.length, 'run')}${started.length ? `, ${new Date(started[0]!).toLocaleString()} – ${new Date(started.at(-1)!).toLocaleString()}` : ''}`;
       item.iconPath = new vscode.ThemeIcon('folder-library');
       item.contextValue = 'campaign';
+      return item;
+    }
+    if (node.kind === 'mode') {
+      const item = new vscode.TreeItem(node.mode, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `mode:${node.campaign}/${node.mode}`;
+      item.description = plural(node.runs.length, 'run');
+      item.tooltip = node.mode === 'A_shared' ? 'A_shared: data on the NAS share' : node.mode === 'B_fast' ? 'B_fast: data through the FAST cache from Azure Blob' : node.mode;
+      item.iconPath = new vscode.ThemeIcon(node.mode === 'B_fast' ? 'cloud' : 'server');
+      item.contextValue = 'mode';
+      return item;
+    }
+    if (node.kind === 'policy') {
+      const item = new vscode.TreeItem(node.policy, vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `policy:${node.campaign}/${node.mode}/${node.policy}`;
+      const failed = node.runs.filter((r) => r.manifest.status !== 'complete').length;
+      item.description = `${plural(node.runs.length, 'run')}${failed ? ` · ${failed} not complete` : ''}`;
+      item.tooltip = node.policy === 'Cold' ? 'Cold: caches emptied before each run' : node.policy === 'Warm' ? 'Warm: data read once before the run' : node.policy;
+      item.iconPath = new vscode.ThemeIcon(node.policy === 'Cold' ? 'snowflake' : 'flame');
+      item.contextValue = 'policy';
       return item;
     }
     const { entry } = node;
@@ -139,15 +273,21 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       return item;
     }
     const m = entry.manifest;
-    item.description = this.runFolders!.describeRun(entry);
+    item.label = `${m.mode} · ${m.cache_policy} · ${m.workflow} #${m.repeat}`;
+    const figures = this.headlines.get(entry.folder) ?? '';
+    const status = m.status === 'complete' ? '' : `${m.status}${m.reason ? ` (${m.reason})` : ''}`;
+    item.description = [figures, status, m.warmup ? 'warm-up' : ''].filter(Boolean).join(' · ');
     item.tooltip = new vscode.MarkdownString(
       [
-        `**${m.run_id}**`,
-        `mode: ${m.mode}, cache: ${m.cache_policy}, workflow: ${m.workflow} #${m.repeat}`,
+        `**${m.mode} · ${m.cache_policy} · ${m.workflow} #${m.repeat}**${m.warmup ? ' (warm-up)' : ''}`,
+        `started ${new Date(m.started_at).toLocaleString()}${m.ended_at ? `, took ${((Date.parse(m.ended_at) - Date.parse(m.started_at)) / 1000).toFixed(0)} s` : ''}`,
         `status: ${m.status}${m.reason ? ` — ${m.reason}` : ''}`,
-        `started: ${m.started_at}${m.ended_at ? `, ended: ${m.ended_at}` : ''}`,
+        figures ? `headline: ${figures}` : '',
+        `run id: ${m.run_id}`,
         `folder: ${path.normalize(entry.folder)}`,
-      ].join('\n\n'),
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
     );
     item.iconPath = STATUS_ICONS[m.status] ?? new vscode.ThemeIcon('circle-outline');
     item.contextValue = 'run';

@@ -131,16 +131,27 @@ function groupLabel(s: Pick<ModeSummary, 'machine' | 'workflow' | 'cache_policy'
   return [show.machine ? s.machine : '', show.workflow ? s.workflow : '', s.cache_policy].filter(Boolean).join(' · ');
 }
 
+/** The bars of a "by mode" chart: one group per (machine, workflow, cache policy), labelled with what differs. */
+export function barGroups(result: AnalysisResult, kpi: ComparedKpi): { key: string; machine: string; workflow: string; cache_policy: ModeSummary['cache_policy'] }[] {
+  const rows = result.summaries.filter((s) => s.kpi === kpi);
+  const show = { machine: new Set(rows.map((r) => r.machine)).size > 1, workflow: new Set(rows.map((r) => r.workflow)).size > 1 };
+  const groups: { key: string; machine: string; workflow: string; cache_policy: ModeSummary['cache_policy'] }[] = [];
+  for (const r of rows) {
+    const key = groupLabel(r, show);
+    if (!groups.some((g) => g.key === key)) groups.push({ key, machine: r.machine, workflow: r.workflow, cache_policy: r.cache_policy });
+  }
+  return groups;
+}
+
 function barChart(result: AnalysisResult, kpi: ComparedKpi, id: string, title: string): ChartSpec | null {
   const rows = result.summaries.filter((s) => s.kpi === kpi);
   if (rows.length === 0) return null;
-  const show = { machine: new Set(rows.map((r) => r.machine)).size > 1, workflow: new Set(rows.map((r) => r.workflow)).size > 1 };
-  const keys: string[] = [];
-  for (const r of rows) {
-    const k = groupLabel(r, show);
-    if (!keys.includes(k)) keys.push(k);
-  }
-  const find = (k: string, mode: string) => rows.find((r) => groupLabel(r, show) === k && r.mode === mode);
+  const groups = barGroups(result, kpi);
+  const keys = groups.map((g) => g.key);
+  const find = (k: string, mode: string) => {
+    const g = groups.find((x) => x.key === k)!;
+    return rows.find((r) => r.machine === g.machine && r.workflow === g.workflow && r.cache_policy === g.cache_policy && r.mode === mode);
+  };
   const labels = keys.map((k) => [k, `n = ${find(k, 'A_shared')?.n ?? 0} | ${find(k, 'B_fast')?.n ?? 0}`]);
   const datasets = (['A_shared', 'B_fast'] as const).map((mode) => ({
     label: mode,

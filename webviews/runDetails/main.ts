@@ -1,11 +1,13 @@
-import { Chart, LinearScale, PointElement, ScatterController, Tooltip, type ChartConfiguration } from 'chart.js';
-import { toViewSchema, type ToView } from '../../extension/shared/webviewProtocol';
+import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, ScatterController, Title, Tooltip, type ChartConfiguration } from 'chart.js';
+import { chartPlugins, timelineChart } from '../../extension/shared/kpiCharts';
+import { toViewSchema, type RunShown, type ToView } from '../../extension/shared/webviewProtocol';
 import { vscodeApi } from '../common/vscodeApi';
 
-Chart.register(ScatterController, LinearScale, PointElement, Tooltip);
+Chart.register(ScatterController, LineController, LineElement, LinearScale, PointElement, Legend, Title, Tooltip);
 
 type RunShow = Extract<ToView, { type: 'run/show' }>;
-let chart: Chart | undefined;
+type RunCompare = Extract<ToView, { type: 'run/compare' }>;
+let charts: Chart[] = [];
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -14,19 +16,45 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: 
   return node;
 }
 
+const secs = (v: number | null | undefined) => (v === null || v === undefined ? null : `${v.toFixed(v < 10 ? 2 : 1)} s`);
+const WORKFLOW_KPIS = [
+  ['scrub_time_s', 'scrub-100'],
+  ['attr_time_s', 'attribute'],
+  ['horizon_time_s', 'horizon'],
+  ['export_time_s', 'export'],
+] as const;
+
+/** The figures that answer "how did it feel": open, each workflow's time, per-step p50/p95, source, FAST. */
+function headline(msg: RunShow): [string, string][] {
+  const out: [string, string][] = [];
+  const k = msg.kpi;
+  const open = secs(k?.open_time_s);
+  if (open) out.push(['open → first pixel', open]);
+  for (const [key, label] of WORKFLOW_KPIS) {
+    const v = secs(k?.[key]);
+    if (v) out.push([label, v]);
+  }
+  for (const s of msg.steps) out.push([`${s.name} step p50 / p95 (n ${s.n})`, `${s.p50_ms.toFixed(1)} / ${s.p95_ms.toFixed(1)} ms`]);
+  if (k) out.push(['observed source', `${k.observed_source}${k.source_matches_mode === false ? ' ✗ not what the mode should read' : k.source_matches_mode ? ' ✓' : ''}`]);
+  if (k?.fast_requests) {
+    const hits = k.fast_hit_ratio === null ? null : Math.round(k.fast_hit_ratio * k.fast_requests);
+    out.push(['FAST hits / misses', hits === null ? `${k.fast_requests} requests` : `${hits} / ${k.fast_requests - hits}`]);
+    if (k.fast_latency_p50_ms !== null) out.push(['FAST latency p50 / p95', `${k.fast_latency_p50_ms.toFixed(1)} / ${(k.fast_latency_p95_ms ?? NaN).toFixed(1)} ms`]);
+  }
+  if (k?.cpu_mean !== null && k?.cpu_mean !== undefined) out.push(['CPU mean', `${k.cpu_mean.toFixed(0)} %`]);
+  if (k?.read_MB_s_p95 !== null && k?.read_MB_s_p95 !== undefined) out.push(['read p95', `${k.read_MB_s_p95.toFixed(1)} MB/s`]);
+  return out;
+}
+
 function factsTable(msg: RunShow): HTMLTableElement {
   const table = el('table');
   const m = msg.manifest;
+  const duration = m?.ended_at ? ` (${((Date.parse(m.ended_at) - Date.parse(m.started_at)) / 1000).toFixed(0)} s)` : '';
   const rows: [string, string][] = m
     ? [
-        ['run', m.run_id],
-        ['mode', m.mode],
-        ['cache policy', m.cache_policy],
-        ['workflow', `${m.workflow} #${m.repeat}`],
         ['status', m.status + (m.reason ? ` — ${m.reason}` : '')],
-        ['started', m.started_at],
-        ['ended', m.ended_at ?? '—'],
-        ['machine', m.machine ? `${m.machine.hostname} (${m.machine.os})` : '—'],
+        ['started', `${new Date(m.started_at).toLocaleString()}${duration}`],
+        ['machine', m.machine ? `${m.machine.hostname} (${m.machine.os}${m.machine.cores ? `, ${m.machine.cores} cores` : ''}${m.machine.ram_gb ? `, ${m.machine.ram_gb} GB` : ''})` : '—'],
         ['tool', `fastbench ${m.tool.version}`],
       ]
     : [];
@@ -38,61 +66,256 @@ function factsTable(msg: RunShow): HTMLTableElement {
   return table;
 }
 
-function render(msg: RunShow): void {
-  const root = document.getElementById('root')!;
-  root.replaceChildren();
-  root.append(el('h2', msg.manifest?.run_id ?? msg.folder));
-  if (msg.manifestError) root.append(el('p', `run.json: ${msg.manifestError}`, 'error'));
-  root.append(factsTable(msg));
-  root.append(el('h3', `Markers (${msg.markers.length})`));
-  if (msg.markersError) root.append(el('p', msg.markersError, 'error'));
-  if (msg.markers.length === 0) return;
+function chartBox(root: HTMLElement, label: string, id: string): HTMLCanvasElement {
   const box = el('div', undefined, 'chart');
   const canvas = el('canvas');
-  canvas.setAttribute('aria-label', 'Marker timeline');
+  canvas.setAttribute('aria-label', label);
+  canvas.dataset.chart = id;
   box.append(canvas);
   root.append(box);
-  const names = [...new Set(msg.markers.map((m) => m.name))];
+  return canvas;
+}
+
+function timeline(root: HTMLElement, msg: RunShow, suffix = ''): void {
+  const t = msg.timeline;
+  if (!t || t.t_s.length === 0) return;
+  root.append(el('h3', 'Metrics over the run (metrics.csv), phase markers as labelled dashed lines'));
+  // Label the phases (open_start, first_pixel, scrub_end…), not each of a thousand timed steps: those have their own chart.
+  const phases = t.markers.filter((m) => !repeated(msg).has(m.name));
+  const spec = timelineChart({ ...t, markers: phases });
+  const toggles = el('div', undefined, 'toggles');
+  root.append(toggles);
+  const canvas = chartBox(root, spec.title, spec.id + suffix);
+  const config = { ...spec.config, options: { ...spec.config.options, maintainAspectRatio: false }, plugins: chartPlugins() } as unknown as ChartConfiguration;
+  const chart = new Chart(canvas, config);
+  charts.push(chart);
+  chart.data.datasets.forEach((ds, i) => {
+    const box = el('input');
+    box.type = 'checkbox';
+    box.checked = true;
+    box.addEventListener('change', () => {
+      chart.setDatasetVisibility(i, box.checked);
+      chart.update();
+    });
+    const label = el('label');
+    label.append(box, ` ${String(ds.label)}`);
+    toggles.append(label);
+  });
+}
+
+/** Marker names that repeat more than a few times (timed steps such as `inline`). */
+function repeated(msg: RunShow): Set<string> {
+  const counts = new Map<string, number>();
+  for (const m of msg.markers) counts.set(m.name, (counts.get(m.name) ?? 0) + 1);
+  return new Set([...counts].filter(([, n]) => n > MAX_PHASE_REPEATS).map(([name]) => name));
+}
+const MAX_PHASE_REPEATS = 20;
+/** At most this many points per step series: each is the slowest step of a run of consecutive steps (spikes stay). */
+const STEP_POINTS = 400;
+
+const STEP_DETAIL = /^#\d+\s+(\d+(?:\.\d+)?)\s*ms\b/;
+
+/** Each timed step's duration over the run (ms), decimated to STEP_POINTS by keeping each bucket's maximum. */
+function stepChart(root: HTMLElement, msg: RunShow, suffix = ''): void {
+  const series = new Map<string, { x: number; y: number }[]>();
+  for (const m of msg.markers) {
+    const hit = STEP_DETAIL.exec(m.detail);
+    if (!hit) continue;
+    const list = series.get(m.name) ?? [];
+    list.push({ x: m.t_run_ms / 1000, y: Number(hit[1]) });
+    series.set(m.name, list);
+  }
+  if (series.size === 0) return;
+  root.append(el('h3', 'Step durations (step markers)'));
+  const palette = ['#ff7f0e', '#1f77b4', '#2ca02c', '#9467bd'];
+  const canvas = chartBox(root, 'Step durations', 'steps' + suffix);
+  const config: ChartConfiguration<'line'> = {
+    type: 'line',
+    data: {
+      datasets: [...series].map(([name, points], i) => ({
+        label: `${name} (ms)`,
+        data: decimateMax(points, STEP_POINTS),
+        borderColor: palette[i % palette.length],
+        backgroundColor: palette[i % palette.length],
+        pointRadius: 0,
+        borderWidth: 1.5,
+      })),
+    },
+    options: {
+      animation: false,
+      parsing: false,
+      maintainAspectRatio: false,
+      scales: {
+        x: { type: 'linear', title: { display: true, text: 'seconds from run start' } },
+        y: { type: 'linear', beginAtZero: true, title: { display: true, text: 'step duration (ms)' } },
+      },
+    },
+  };
+  charts.push(new Chart(canvas, config));
+}
+
+function decimateMax(points: { x: number; y: number }[], max: number): { x: number; y: number }[] {
+  if (points.length <= max) return points;
+  const out: { x: number; y: number }[] = [];
+  for (let b = 0; b < max; b++) {
+    const lo = Math.floor((b * points.length) / max);
+    const hi = Math.floor(((b + 1) * points.length) / max);
+    let best = points[lo]!;
+    for (let i = lo + 1; i < hi; i++) if (points[i]!.y > best.y) best = points[i]!;
+    out.push(best);
+  }
+  return out;
+}
+
+function markerChart(root: HTMLElement, msg: RunShow): void {
+  // The phases only; timed steps are in the step chart above.
+  const skip = repeated(msg);
+  const shown = msg.markers.filter((m) => !skip.has(m.name));
+  const names = [...new Set(shown.map((m) => m.name))];
+  const canvas = chartBox(root, 'Marker timeline', 'markers');
   const config: ChartConfiguration<'scatter'> = {
     type: 'scatter',
     data: {
       datasets: [
         {
           label: 'markers',
-          data: msg.markers.map((m) => ({ x: m.t_run_ms / 1000, y: names.indexOf(m.name) })),
-          pointRadius: 5,
+          data: shown.map((m) => ({ x: m.t_run_ms / 1000, y: names.indexOf(m.name) })),
+          pointRadius: 4,
+          backgroundColor: '#1f77b4',
         },
       ],
     },
     options: {
       animation: false,
       maintainAspectRatio: false,
+      plugins: { legend: { display: false }, tooltip: { callbacks: { label: (ctx) => tip(shown[ctx.dataIndex]!) } } },
       scales: {
         x: { type: 'linear', title: { display: true, text: 'seconds from run start' } },
-        y: { type: 'linear', min: -0.5, max: names.length - 0.5, ticks: { stepSize: 1, callback: (v) => names[Number(v)] ?? '' } },
-      },
-      plugins: {
-        tooltip: {
-          callbacks: {
-            label: (ctx) => {
-              const m = msg.markers[ctx.dataIndex]!;
-              return `${m.name} @ ${(m.t_run_ms / 1000).toFixed(3)} s${m.detail ? ` — ${m.detail}` : ''}`;
-            },
+        // One tick per marker name, on the integers where the points are (not Chart.js's own half-steps).
+        y: {
+          type: 'linear',
+          min: -0.5,
+          max: names.length - 0.5,
+          afterBuildTicks: (axis) => {
+            axis.ticks = names.map((_, i) => ({ value: i }));
           },
+          ticks: { autoSkip: false, callback: (v) => names[Number(v)] ?? '' },
+          title: { display: true, text: 'marker' },
         },
       },
     },
   };
-  chart?.destroy();
-  chart = new Chart(canvas, config);
+  charts.push(new Chart(canvas, config));
+}
+
+function tip(m: RunShow['markers'][number]): string {
+  return `${m.name} @ ${(m.t_run_ms / 1000).toFixed(3)} s${m.detail ? ` — ${m.detail}` : ''}`;
+}
+
+function shown(rows: [string, string][], renderMs: number): RunShown {
+  return {
+    headline: rows,
+    charts: charts.map((c) => ({
+      id: (c.canvas as HTMLCanvasElement).dataset.chart ?? '',
+      datasets: c.data.datasets.map((d, i) => ({ label: String(d.label ?? ''), points: (d.data as unknown[]).length, hidden: !c.isDatasetVisible(i) })),
+      axes: Object.values(c.scales).map((s) => {
+        const o = s.options as unknown as { title?: { display?: boolean; text?: unknown } };
+        return { id: s.id, title: o.title?.display ? String(o.title.text) : '', ticks: s.ticks.map((t) => String(t.label ?? '')) };
+      }),
+    })),
+    renderMs,
+  };
+}
+
+function render(msg: RunShow, received: number): void {
+  const root = document.getElementById('root')!;
+  for (const c of charts) c.destroy();
+  charts = [];
+  root.replaceChildren();
+  const m = msg.manifest;
+  root.append(el('h2', m ? `${m.mode} · ${m.cache_policy} · ${m.workflow} #${m.repeat}` : msg.folder));
+  root.append(el('p', m?.run_id ?? '', 'muted'));
+  if (msg.manifestError) root.append(el('p', `run.json: ${msg.manifestError}`, 'error'));
+  const rows = headline(msg);
+  const cards = el('div', undefined, 'cards');
+  for (const [k, v] of rows) {
+    const card = el('div', undefined, 'card');
+    card.append(el('div', k, 'k'), el('div', v, 'v'));
+    cards.append(card);
+  }
+  root.append(cards);
+  if (msg.analysisError) root.append(el('p', `analysis: ${msg.analysisError}`, 'error'));
+  if (msg.evidence.length) {
+    root.append(el('h3', 'Cache policy evidence (run.json)'));
+    const ul = el('ul', undefined, 'evidence');
+    for (const line of msg.evidence) ul.append(el('li', line));
+    root.append(ul);
+  }
+  root.append(factsTable(msg));
+  timeline(root, msg);
+  stepChart(root, msg);
+  root.append(el('h3', `Markers (${msg.markers.length})`));
+  if (msg.markersError) root.append(el('p', msg.markersError, 'error'));
+  if (msg.markers.length) markerChart(root, msg);
+  requestAnimationFrame(() => vscodeApi.postMessage({ type: 'run/shown', folder: msg.folder, shown: shown(rows, performance.now() - received) }));
+}
+
+const label = (m: RunShow) => (m.manifest ? `${m.manifest.mode} · ${m.manifest.cache_policy} · ${m.manifest.workflow} #${m.manifest.repeat}` : m.folder);
+const number = (v: string) => {
+  const m = /^(-?\d+(?:\.\d+)?)\s*(s|ms|%|MB\/s)$/.exec(v);
+  return m ? { x: Number(m[1]), unit: m[2] } : null;
+};
+
+/** Two runs side by side: their headline figures in one table (with B/A where both are one number), then each run's charts. */
+function renderCompare(msg: RunCompare, received: number): void {
+  const root = document.getElementById('root')!;
+  for (const c of charts) c.destroy();
+  charts = [];
+  root.replaceChildren();
+  root.append(el('h2', `${label(msg.a)}  vs  ${label(msg.b)}`));
+  const left = new Map(headline(msg.a));
+  const right = new Map(headline(msg.b));
+  const keys = [...new Set([...left.keys(), ...right.keys()])];
+  const table = el('table', undefined, 'compare');
+  const head = el('tr');
+  for (const h of ['', label(msg.a), label(msg.b), 'right / left']) head.append(el('th', h));
+  table.append(head);
+  const rows: [string, string][] = [];
+  for (const k of keys) {
+    const a = left.get(k) ?? '—';
+    const b = right.get(k) ?? '—';
+    const x = number(a);
+    const y = number(b);
+    const ratio = x && y && x.unit === y.unit && x.x !== 0 ? `×${(y.x / x.x).toFixed(2)}` : '';
+    const tr = el('tr');
+    tr.append(el('th', k), el('td', a, 'num'), el('td', b, 'num'), el('td', ratio, 'num'));
+    table.append(tr);
+    rows.push([k, `${a} | ${b} | ${ratio}`]);
+  }
+  root.append(table);
+  const sides = el('div', undefined, 'sides');
+  root.append(sides);
+  for (const [side, m] of [
+    ['a', msg.a],
+    ['b', msg.b],
+  ] as const) {
+    const col = el('div', undefined, 'side');
+    col.append(el('h3', label(m)));
+    sides.append(col);
+    timeline(col, m, `:${side}`);
+    stepChart(col, m, `:${side}`);
+  }
+  requestAnimationFrame(() => vscodeApi.postMessage({ type: 'run/shown', folder: `compare:${msg.a.folder}|${msg.b.folder}`, shown: shown(rows, performance.now() - received) }));
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const received = performance.now();
   const parsed = toViewSchema.safeParse(event.data);
   if (!parsed.success) {
     vscodeApi.postMessage({ type: 'view/error', message: `unexpected message: ${parsed.error.issues[0]?.message ?? '?'}` });
     return;
   }
-  render(parsed.data);
+  if (parsed.data.type === 'run/compare') renderCompare(parsed.data, received);
+  else render(parsed.data, received);
 });
 vscodeApi.postMessage({ type: 'view/ready' });
