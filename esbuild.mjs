@@ -10,10 +10,17 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 const checkLayers = process.argv.includes('--check-layers');
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 
 const testFiles = (dir) =>
-  existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => path.join(dir, f)) : [];
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.test.ts'))
+        .map((f) => path.join(dir, f))
+    : [];
 
 const node = {
   bundle: true,
@@ -84,7 +91,11 @@ const allEntries = [
   {
     name: 'bench-tests',
     ...node,
-    entryPoints: existsSync('test/bench') ? readdirSync('test/bench').filter((f) => f.endsWith('Bench.ts')).map((f) => path.join('test/bench', f)) : [],
+    entryPoints: existsSync('test/bench')
+      ? readdirSync('test/bench')
+          .filter((f) => f.endsWith('Bench.ts'))
+          .map((f) => path.join('test/bench', f))
+      : [],
     outdir: 'dist/test/bench',
   },
   // all.ts runs index.ts's tests, then each feature's own test file (kept apart so branches merge cleanly).

@@ -24,7 +24,24 @@ function render(title: string, schema: z.ZodType, editorOnly = false): string {
   return JSON.stringify({ title, ...(editorOnly ? (describeOnly(json) as Record<string, unknown>) : json) }, null, 2) + '\n';
 }
 
-const CONSTRAINTS = ['required', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'pattern', 'minLength', 'maxLength', 'minItems', 'maxItems', 'additionalProperties', 'type', 'format', 'not', 'propertyNames', 'additionalItems'];
+const CONSTRAINTS = [
+  'required',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'pattern',
+  'minLength',
+  'maxLength',
+  'minItems',
+  'maxItems',
+  'additionalProperties',
+  'type',
+  'format',
+  'not',
+  'propertyNames',
+  'additionalItems',
+];
 
 /**
  * A schema that describes and completes but never complains: FastBench validates recordings itself (one precise

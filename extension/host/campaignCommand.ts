@@ -41,13 +41,20 @@ export async function runCampaignFromVsCode(extensionUri: vscode.Uri, log: Logge
   const problems = await preflight(loaded, plan);
   if (problems.length) {
     log.error(problems.join('\n'));
-    const open = await vscode.window.showErrorMessage(`FastBench: the campaign cannot start: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more, see the log)` : ''}`, 'Open fastbench.json');
+    const open = await vscode.window.showErrorMessage(
+      `FastBench: the campaign cannot start: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more, see the log)` : ''}`,
+      'Open fastbench.json',
+    );
     if (open) await vscode.window.showTextDocument(uri);
     return undefined;
   }
   const go = await vscode.window.showWarningMessage(
     `Run ${plan.length} runs (about ${fmtS(estimateS)}) of ${path.basename(loaded.config.target.executable)}?`,
-    { modal: true, detail: 'FastBench will launch the application, clear caches for Cold runs and drive the window with keys and clicks. Leave the mouse and keyboard alone until it ends; Cancel in the progress notification stops after the current run is closed.' },
+    {
+      modal: true,
+      detail:
+        'FastBench will launch the application, clear caches for Cold runs and drive the window with keys and clicks. Leave the mouse and keyboard alone until it ends; Cancel in the progress notification stops after the current run is closed.',
+    },
     'Run Campaign',
   );
   if (go !== 'Run Campaign') return undefined;
@@ -74,7 +81,10 @@ export async function runCampaignFromVsCode(extensionUri: vscode.Uri, log: Logge
       const bad = outcome.results.filter((r) => r.status !== 'complete').length;
       const summary = `${outcome.results.length - bad} runs complete, ${bad} failed or aborted${outcome.interrupted ? ' (cancelled: resume with fastbench campaign --resume)' : ''}.`;
       void vscode.commands.executeCommand('fastbench.refreshRuns');
-      if (bad) void vscode.window.showWarningMessage(`FastBench campaign: ${summary} Reasons are in each run.json and the log.`, 'Show Log').then((a) => a && vscode.commands.executeCommand('fastbench.showLog'));
+      if (bad)
+        void vscode.window
+          .showWarningMessage(`FastBench campaign: ${summary} Reasons are in each run.json and the log.`, 'Show Log')
+          .then((a) => a && vscode.commands.executeCommand('fastbench.showLog'));
       else void vscode.window.showInformationMessage(`FastBench campaign: ${summary}`);
       return outcome;
     } catch (e) {

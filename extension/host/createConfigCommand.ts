@@ -28,8 +28,18 @@ export async function createConfig(arg?: { folder?: string; template?: ConfigTem
   if (!template) {
     const picked = await vscode.window.showQuickPick(
       [
-        { label: 'Petrel', description: 'the real target', detail: 'Every section, the four workflows as templates: fill in the paths, shortcuts and screen regions marked FILL IN.', template: 'petrel' as const },
-        { label: 'Stand-in', description: 'try FastBench on this machine', detail: 'The built-in stand-in viewer and FAST-like cache (Linux/X11): runs as written.', template: 'standin' as const },
+        {
+          label: 'Petrel',
+          description: 'the real target',
+          detail: 'Every section, the four workflows as templates: fill in the paths, shortcuts and screen regions marked FILL IN.',
+          template: 'petrel' as const,
+        },
+        {
+          label: 'Stand-in',
+          description: 'try FastBench on this machine',
+          detail: 'The built-in stand-in viewer and FAST-like cache (Linux/X11): runs as written.',
+          template: 'standin' as const,
+        },
       ],
       { title: `FastBench: Create ${CONFIG_FILE_NAME}`, placeHolder: 'Which template?' },
     );

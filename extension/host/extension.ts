@@ -234,13 +234,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
   // First contact: with no fastbench.json the Runs view shows its welcome (package.json viewsWelcome).
   const updateHasConfig = async () => {
     const root = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const has = root ? await vscode.workspace.fs.stat(vscode.Uri.joinPath(root, CONFIG_FILE_NAME)).then(() => true, () => false) : false;
+    const has = root
+      ? await vscode.workspace.fs.stat(vscode.Uri.joinPath(root, CONFIG_FILE_NAME)).then(
+          () => true,
+          () => false,
+        )
+      : false;
     runsTree.setHasConfig(has);
     await vscode.commands.executeCommand('setContext', 'fastbench.hasConfig', has);
   };
   void updateHasConfig();
   const configWatcher = vscode.workspace.createFileSystemWatcher(`**/${CONFIG_FILE_NAME}`, false, true, false);
-  context.subscriptions.push(configWatcher, configWatcher.onDidCreate(() => void updateHasConfig()), configWatcher.onDidDelete(() => void updateHasConfig()));
+  context.subscriptions.push(
+    configWatcher,
+    configWatcher.onDidCreate(() => void updateHasConfig()),
+    configWatcher.onDidDelete(() => void updateHasConfig()),
+  );
 
   const [loadStart, loadEnd] = globalThis.__fastbenchLoad ?? [];
   const moduleLoadMs = loadStart !== undefined && loadEnd !== undefined ? loadEnd - loadStart : 0;

@@ -61,7 +61,8 @@ export function registerProbeCommand(context: vscode.ExtensionContext, log: Logg
       );
       const summary = vscode.Uri.file(path.join(outDir, 'baseline_summary.txt'));
       const html = vscode.Uri.file(path.join(outDir, 'baseline.html'));
-      const best = baseline.azure && !('error' in baseline.azure) && baseline.azure.best ? ` Azure best ${baseline.azure.best.MBps} MB/s (${baseline.azure.best.streams} streams).` : '';
+      const best =
+        baseline.azure && !('error' in baseline.azure) && baseline.azure.best ? ` Azure best ${baseline.azure.best.MBps} MB/s (${baseline.azure.best.streams} streams).` : '';
       const text = baseline.problems.length
         ? `FastBench: baseline written with ${baseline.problems.length} problem(s): ${baseline.problems[0]}`
         : `FastBench: baseline written to ${vscode.workspace.asRelativePath(outDir)}.${best}`;

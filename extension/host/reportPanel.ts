@@ -63,10 +63,7 @@ export async function pickReport(arg: unknown): Promise<vscode.Uri | undefined> 
   if (arg instanceof vscode.Uri) return arg;
   const found = await vscode.workspace.findFiles('**/{report,baseline}.html', '**/node_modules/**', 200);
   const browse = '$(folder-opened) Browse…';
-  const items = [
-    ...found.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
-    { label: browse, uri: undefined as vscode.Uri | undefined },
-  ];
+  const items = [...found.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })), { label: browse, uri: undefined as vscode.Uri | undefined }];
   const picked = await vscode.window.showQuickPick(items, {
     title: 'FastBench: Open Report',
     placeHolder: found.length ? 'A report from "fastbench analyze" or a probe baseline' : 'No report.html in this workspace yet: browse for one',

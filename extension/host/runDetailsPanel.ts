@@ -141,12 +141,7 @@ export class RunDetailsPanel implements vscode.Disposable {
   private html(distUri: vscode.Uri): string {
     const nonce = randomBytes(16).toString('base64');
     const script = this.panel.webview.asWebviewUri(vscode.Uri.joinPath(distUri, 'runDetails.js'));
-    const csp = [
-      "default-src 'none'",
-      `script-src 'nonce-${nonce}'`,
-      `style-src 'nonce-${nonce}'`,
-      `img-src ${this.panel.webview.cspSource} data:`,
-    ].join('; ');
+    const csp = ["default-src 'none'", `script-src 'nonce-${nonce}'`, `style-src 'nonce-${nonce}'`, `img-src ${this.panel.webview.cspSource} data:`].join('; ');
     return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">

@@ -21,7 +21,10 @@ export async function openRunFolder(folder: string): Promise<'os' | 'explorer' |
   }
   let names: string[] = [];
   try {
-    names = (await readdir(folder, { withFileTypes: true })).filter((d) => d.isFile()).map((d) => d.name).sort();
+    names = (await readdir(folder, { withFileTypes: true }))
+      .filter((d) => d.isFile())
+      .map((d) => d.name)
+      .sort();
   } catch (e) {
     throw new Error(`cannot list ${folder}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

@@ -18,7 +18,11 @@ export function replayConfirmation(
     // The placeholder is never cut off: the way out comes first.
     placeHolder: 'To abort a running replay: press Esc, or push the pointer into the top-left corner of the screen',
     items: [
-      { label: `$(play) Replay now: ${recording.events.length} events, ${seconds} s`, detail: 'FastBench moves the mouse and types in that window: hands off mouse and keyboard until it ends.', choice: 'replay' },
+      {
+        label: `$(play) Replay now: ${recording.events.length} events, ${seconds} s`,
+        detail: 'FastBench moves the mouse and types in that window: hands off mouse and keyboard until it ends.',
+        choice: 'replay',
+      },
       { label: '$(play) Replay, and do not ask again', detail: 'Turn the question back on with the setting fastbench.replay.confirm.', choice: 'replayAndStopAsking' },
       { label: 'Cancel', choice: 'cancel' },
     ],

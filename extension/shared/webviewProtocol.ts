@@ -7,19 +7,19 @@ import { runManifestSchema } from './runManifest';
 // so no message is lost to a view that has not loaded yet.
 
 const runShowSchema = z.strictObject({
-    type: z.literal('run/show'),
-    folder: z.string(),
-    manifest: runManifestSchema.nullable(),
-    manifestError: z.string().nullable(),
-    markers: z.array(markerRowSchema),
-    markersError: z.string().nullable(),
-    /** The core's analysis of this one run (KPIs, decimated metrics timeline); null when it cannot be analysed. */
-    kpi: kpiRowSchema.nullable(),
-    timeline: runTimelineSchema.nullable(),
-    analysisError: z.string().nullable(),
-    steps: z.array(z.strictObject({ name: z.string(), n: z.number(), p50_ms: z.number(), p95_ms: z.number(), max_ms: z.number() })),
-    evidence: z.array(z.string()),
-  });
+  type: z.literal('run/show'),
+  folder: z.string(),
+  manifest: runManifestSchema.nullable(),
+  manifestError: z.string().nullable(),
+  markers: z.array(markerRowSchema),
+  markersError: z.string().nullable(),
+  /** The core's analysis of this one run (KPIs, decimated metrics timeline); null when it cannot be analysed. */
+  kpi: kpiRowSchema.nullable(),
+  timeline: runTimelineSchema.nullable(),
+  analysisError: z.string().nullable(),
+  steps: z.array(z.strictObject({ name: z.string(), n: z.number(), p50_ms: z.number(), p95_ms: z.number(), max_ms: z.number() })),
+  evidence: z.array(z.string()),
+});
 
 export const toViewSchema = z.discriminatedUnion('type', [
   runShowSchema,

@@ -15,7 +15,10 @@ test('the replay question names the target, the duration, and how to abort', () 
   } as unknown as Recording;
   const q = replayConfirmation(recording, 'sample.fbrec.json');
   assert.equal(q.title, 'FastBench: replay sample.fbrec.json into /^Petrel/ (petrel.exe)?');
-  assert.deepEqual(q.items.map((i) => i.choice), ['replay', 'replayAndStopAsking', 'cancel']);
+  assert.deepEqual(
+    q.items.map((i) => i.choice),
+    ['replay', 'replayAndStopAsking', 'cancel'],
+  );
   assert.equal(q.items[0]!.label, '$(play) Replay now: 2 events, 5.1 s');
   assert.match(q.items[0]!.detail!, /hands off mouse and keyboard/);
   assert.match(q.placeHolder, /press Esc, or push the pointer into the top-left corner/);

@@ -31,7 +31,10 @@ test('a report for a webview has one nonce-only CSP, and every inline script and
   assert.match(out, /content="default-src 'none'; script-src 'nonce-abc123'; style-src 'nonce-abc123'; img-src data:"/);
   const scripts = out.match(/<script[^>]*>/g) ?? [];
   assert.ok(scripts.length >= 2);
-  assert.ok(scripts.every((s) => s === '<script nonce="abc123">'), scripts.join(' '));
+  assert.ok(
+    scripts.every((s) => s === '<script nonce="abc123">'),
+    scripts.join(' '),
+  );
   assert.ok((out.match(/<style[^>]*>/g) ?? []).every((s) => s === '<style nonce="abc123">'));
   assert.ok(out.indexOf('Content-Security-Policy') < out.indexOf('<style'), 'the CSP comes before any style or script');
 });

@@ -124,7 +124,10 @@ function verdictTable(msg: Show): HTMLTableElement {
     };
     tr.append(el('td', group), el('td', KPI_LABELS[c.kpi] ?? c.kpi), median(c.median_A_shared, c.n_A_shared), median(c.median_B_fast, c.n_B_fast), ratio, el('td', v.text, v.cls));
     tr.title = `${[c.machine, c.workflow, c.cache_policy].join(' · ')}, ${c.kpi}: ${c.verdict}\nClick or Enter: show these runs in the Runs view`;
-    const ids = runsOf(msg, (k) => k.workflow === c.workflow && k.cache_policy === c.cache_policy && (result.grouping === 'pooled' || (k.machine ?? 'unknown machine') === c.machine));
+    const ids = runsOf(
+      msg,
+      (k) => k.workflow === c.workflow && k.cache_policy === c.cache_policy && (result.grouping === 'pooled' || (k.machine ?? 'unknown machine') === c.machine),
+    );
     const label = [c.workflow, c.cache_policy].join(' · ');
     const go = () => reveal(ids, label);
     tr.addEventListener('click', go);
@@ -160,7 +163,11 @@ function drawChart(root: HTMLElement, spec: ChartSpec, msg: Show): Chart {
         if (!hit || !g) return;
         const mode = hit.datasetIndex === 0 ? 'A_shared' : 'B_fast';
         reveal(
-          runsOf(msg, (k) => k.mode === mode && k.workflow === g.workflow && k.cache_policy === g.cache_policy && (result.grouping === 'pooled' || (k.machine ?? 'unknown machine') === g.machine)),
+          runsOf(
+            msg,
+            (k) =>
+              k.mode === mode && k.workflow === g.workflow && k.cache_policy === g.cache_policy && (result.grouping === 'pooled' || (k.machine ?? 'unknown machine') === g.machine),
+          ),
           `${mode} · ${g.key}`,
         );
       },
@@ -228,7 +235,11 @@ function render(msg: ToKpiView, received: number): void {
   }
   const { result } = msg;
   const campaigns = new Set(msg.runs.map((k) => k.campaign).filter(Boolean)).size;
-  const summary = el('p', `${msg.runs.length} run${msg.runs.length === 1 ? '' : 's'} · ${campaigns} campaign${campaigns === 1 ? '' : 's'} · analysed in ${Math.round(msg.analysisMs)} ms`, 'muted');
+  const summary = el(
+    'p',
+    `${msg.runs.length} run${msg.runs.length === 1 ? '' : 's'} · ${campaigns} campaign${campaigns === 1 ? '' : 's'} · analysed in ${Math.round(msg.analysisMs)} ms`,
+    'muted',
+  );
   summary.id = 'summary';
   summary.title = msg.folder;
   root.append(filters(msg), summary);

@@ -54,7 +54,10 @@ function factsTable(msg: RunShow): HTMLTableElement {
     ? [
         ['status', m.status + (m.reason ? ` — ${m.reason}` : '')],
         ['started', `${new Date(m.started_at).toLocaleString()}${duration}`],
-        ['machine', m.machine ? `${m.machine.hostname} (${m.machine.os}${m.machine.cores ? `, ${m.machine.cores} cores` : ''}${m.machine.ram_gb ? `, ${m.machine.ram_gb} GB` : ''})` : '—'],
+        [
+          'machine',
+          m.machine ? `${m.machine.hostname} (${m.machine.os}${m.machine.cores ? `, ${m.machine.cores} cores` : ''}${m.machine.ram_gb ? `, ${m.machine.ram_gb} GB` : ''})` : '—',
+        ],
         ['tool', `fastbench ${m.tool.version}`],
       ]
     : [];

@@ -34,7 +34,10 @@ test('"FastBench: Compare Runs…" (palette, keys) shows two runs side by side w
   assert.equal(rows['open → first pixel'], '5.00 s | 7.00 s | ×1.40');
   assert.equal(rows['scrub-100'], '30.0 s | 31.0 s | ×1.03');
   assert.equal(rows['observed source'], 'NAS ✓ | FAST_cache ✓ | ');
-  assert.deepEqual(shown.charts.map((c) => c.id), ['run_timeline:a', 'run_timeline:b']);
+  assert.deepEqual(
+    shown.charts.map((c) => c.id),
+    ['run_timeline:a', 'run_timeline:b'],
+  );
   await sleep(500);
   await screenshot(docsShot('run-compare.png'));
   await vscode.workspace.getConfiguration('fastbench').update('runsFolder', undefined, vscode.ConfigurationTarget.Global);

@@ -13,7 +13,8 @@ test('with no fastbench.json the Runs view is empty, so its welcome (Create fast
   await palette('FastBench: Focus on Runs View');
   const api = await fastbench();
   assert.deepEqual(await api.runsTree.children(), [], 'no "No runs yet" row: VS Code shows the viewsWelcome content instead');
-  const welcome = (vscode.extensions.getExtension('fastbench.fastbench')!.packageJSON as { contributes: { viewsWelcome: { view: string; when: string; contents: string }[] } }).contributes.viewsWelcome;
+  const welcome = (vscode.extensions.getExtension('fastbench.fastbench')!.packageJSON as { contributes: { viewsWelcome: { view: string; when: string; contents: string }[] } })
+    .contributes.viewsWelcome;
   assert.ok(welcome.some((w) => w.view === 'fastbench.runs' && w.when === '!fastbench.hasConfig' && w.contents.includes('(command:fastbench.createConfig)')));
   await sleep(1000);
   await screenshot(docsShot('welcome.png'));

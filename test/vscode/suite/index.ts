@@ -36,10 +36,16 @@ test(`the extension activates within ${ACTIVATION_BUDGET_MS} ms (bundle evaluati
 });
 
 test('every contributed command is registered', async () => {
-  const contributed = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map((c) => c.command);
+  const contributed = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map(
+    (c) => c.command,
+  );
   assert.ok(contributed.length >= 10, contributed.join(', '));
   const all = await vscode.commands.getCommands(true);
-  assert.deepEqual(contributed.filter((id) => !all.includes(id)), [], 'contributed but not registered');
+  assert.deepEqual(
+    contributed.filter((id) => !all.includes(id)),
+    [],
+    'contributed but not registered',
+  );
 });
 
 test('"FastBench: Validate Recording" accepts a valid recording', async () => {
@@ -107,7 +113,7 @@ test('opening a run shows the run details panel, rendered: facts, markers and a 
   console.log(`run details: ${view.text.match(/Markers \(\d+\)/)?.[0]}, canvas ${JSON.stringify(view.canvases)}; screenshot ${shot}`);
 }, 40_000);
 
-test('a recording problem is reported once (FastBench\'s diagnostic; the editor schema adds none) and the toast counts what the Problems panel shows', async () => {
+test("a recording problem is reported once (FastBench's diagnostic; the editor schema adds none) and the toast counts what the Problems panel shows", async () => {
   // The JSON server is live for *.fbrec.json: it still reports what only it can see (a syntax error in an open file).
   const syntax = vscode.Uri.file(path.join(os.tmpdir(), `fb-syntax-${process.pid}.fbrec.json`));
   await vscode.workspace.fs.writeFile(syntax, new TextEncoder().encode('{ "version": 2, }\n'));

@@ -60,16 +60,23 @@ test('the KPIs panel (opened from the palette) shows the verdict table, bar char
   assert.deepEqual(row('Warm', 'open s'), ['Warm', 'open s', '5.35 n8', '7.35 n8', '×1.37 [1.3, 1.45]', 'B 37 % slower']);
   assert.deepEqual(row('Cold', 'open s'), ['Cold', 'open s', '11 n3', '21 n3', '×1.91 [1.67, 2.3]', 'no diff.']);
   assert.deepEqual(row('Warm', 'scrub s')?.slice(2), ['37 n8', '38 n8', '×1.03 [0.857, 1.23]', 'no diff.']);
-  assert.deepEqual(shown.table.slice(0, 4).map((r) => r[1]), ['open s', 'scrub s', 'open s', 'scrub s'], 'durations come first');
+  assert.deepEqual(
+    shown.table.slice(0, 4).map((r) => r[1]),
+    ['open s', 'scrub s', 'open s', 'scrub s'],
+    'durations come first',
+  );
 
   // Charts: one bar chart per measured duration, bars = medians per cache policy, whiskers from 6 runs.
   const open = shown.charts.find((c) => c.id === 'open_by_mode');
   assert.ok(open, `an open_by_mode chart among ${shown.charts.map((c) => c.id).join(', ')}`);
   assert.deepEqual(open.labels, ['Cold n = 3 | 3', 'Warm n = 8 | 8']);
-  assert.deepEqual(open.datasets.map((d) => [d.label, d.data]), [
-    ['A_shared', [11, 5.35]],
-    ['B_fast', [21, 7.35]],
-  ]);
+  assert.deepEqual(
+    open.datasets.map((d) => [d.label, d.data]),
+    [
+      ['A_shared', [11, 5.35]],
+      ['B_fast', [21, 7.35]],
+    ],
+  );
   assert.equal(open.datasets[0]!.whiskers[0], null, 'no whisker below 6 runs');
   const warmA = open.datasets[0]!.whiskers[1];
   assert.ok(warmA && warmA[0] <= 5.35 && warmA[1] >= 5.35, `Warm A whisker around the median: ${JSON.stringify(warmA)}`);
@@ -78,7 +85,10 @@ test('the KPIs panel (opened from the palette) shows the verdict table, bar char
   assert.ok(y && y.ticks.length >= 3 && y.ticks.every((t) => t !== ''), `y ticks labelled: ${JSON.stringify(y?.ticks)}`);
   assert.deepEqual(open.axes.find((a) => a.id === 'x')?.ticks, ['Cold,n = 3 | 3', 'Warm,n = 8 | 8']);
   assert.ok(shown.charts.some((c) => c.id === 'scrub100_by_mode'));
-  assert.ok(shown.charts.some((c) => c.id === 'fast_latency_cdf'), 'the FAST latency CDF (cold-B-1 has a fast_log.tsv)');
+  assert.ok(
+    shown.charts.some((c) => c.id === 'fast_latency_cdf'),
+    'the FAST latency CDF (cold-B-1 has a fast_log.tsv)',
+  );
 
   // Flagged runs: the B run that read the NAS, the mixed one, the one without evidence, the aborted one.
   const flags = shown.flags.join('\n');
@@ -100,7 +110,7 @@ test('the KPIs panel (opened from the palette) shows the verdict table, bar char
   await press('Home');
 }, 90_000);
 
-test('Enter on a verdict row (keys only) shows that row\'s runs in the Runs view', async () => {
+test("Enter on a verdict row (keys only) shows that row's runs in the Runs view", async () => {
   // "Focus on KPIs View" put the focus on the first row (W_scrub100 · Cold, open); ↓ moves to the next row.
   await palette('FastBench: Focus on KPIs View');
   await sleep(500);
@@ -112,13 +122,17 @@ test('Enter on a verdict row (keys only) shows that row\'s runs in the Runs view
   const top = await api.runsTree.children();
   const runs: typeof top = [];
   const visit = async (nodes: typeof top) => {
-    for (const n of nodes) if (n.kind === 'entry') runs.push(n);
-    else await visit(await api.runsTree.children(n));
+    for (const n of nodes)
+      if (n.kind === 'entry') runs.push(n);
+      else await visit(await api.runsTree.children(n));
   };
   await visit(top);
   const names = runs.map((n) => String(api.runsTree.item(n).label)).sort();
   assert.equal(names.length, 16, names.join(', '));
-  assert.ok(names.every((n) => /^(A_shared|B_fast) · Warm · W_scrub100 #\d$/.test(n)), names.join(', '));
+  assert.ok(
+    names.every((n) => /^(A_shared|B_fast) · Warm · W_scrub100 #\d$/.test(n)),
+    names.join(', '),
+  );
   await vscode.commands.executeCommand('fastbench.clearRunsFilter');
   assert.ok(!api.runsTree.message(), 'no filter message once cleared');
 }, 40_000);
@@ -127,7 +141,10 @@ test('the campaign filter narrows the analysis to that campaign', async () => {
   const before = api.kpis.shown();
   await api.kpis.setFilter({ campaign: 'camp-1', machine: null, workflow: null });
   const shown = await nextShown(api, before, 'the filtered render', (s) => s.filter.campaign === 'camp-1' && s.table.length > 0);
-  assert.ok(shown.table.every((r) => r[0] === 'Cold'), JSON.stringify(shown.table.map((r) => r[0])));
+  assert.ok(
+    shown.table.every((r) => r[0] === 'Cold'),
+    JSON.stringify(shown.table.map((r) => r[0])),
+  );
   assert.match(shown.message, /^11 runs · 1 campaign/);
   const after = api.kpis.shown();
   await api.kpis.setFilter({ campaign: null, machine: null, workflow: null });
@@ -178,7 +195,15 @@ function writeRuns(root: string, i0: number, i1: number): void {
     const m = (ms: number, name: string) => `${t + ms}\t${ms}.000\t${name}\t`;
     writeFileSync(
       path.join(dir, 'markers.tsv'),
-      ['t_unix_ms\tt_run_ms\tname\tdetail', m(1000, 'open_start'), m(1000 + open * 1000, 'first_pixel'), m(1500 + open * 1000, 'scrub_start'), m(31500 + open * 1000, 'scrub_end'), m(32500 + open * 1000, 'session_end'), ''].join('\n'),
+      [
+        't_unix_ms\tt_run_ms\tname\tdetail',
+        m(1000, 'open_start'),
+        m(1000 + open * 1000, 'first_pixel'),
+        m(1500 + open * 1000, 'scrub_start'),
+        m(31500 + open * 1000, 'scrub_end'),
+        m(32500 + open * 1000, 'session_end'),
+        '',
+      ].join('\n'),
     );
   }
 }

@@ -23,9 +23,16 @@ test('the run panel puts the headline figures first: open, workflow time, source
   assert.match(h['FAST latency p50 / p95'] ?? '', /^2\.5 \/ /);
   const metrics = shown.charts.find((c) => c.id === 'run_timeline');
   assert.ok(metrics, 'a metrics timeline');
-  assert.deepEqual(metrics.datasets.map((d) => d.label), ['system CPU %', 'process CPU % (of one core)', 'process read MB/s']);
+  assert.deepEqual(
+    metrics.datasets.map((d) => d.label),
+    ['system CPU %', 'process CPU % (of one core)', 'process read MB/s'],
+  );
   const markers = shown.charts.find((c) => c.id === 'markers');
-  assert.deepEqual(markers?.axes.find((a) => a.id === 'y')?.ticks, ['open_start', 'first_pixel', 'scrub_start', 'scrub_end', 'session_end'], 'every marker row is named on the y axis');
+  assert.deepEqual(
+    markers?.axes.find((a) => a.id === 'y')?.ticks,
+    ['open_start', 'first_pixel', 'scrub_start', 'scrub_end', 'session_end'],
+    'every marker row is named on the y axis',
+  );
 }, 40_000);
 
 test('a one-hour run: step p50/p95 from the step markers, a decimated timeline, rendered in < 300 ms', async () => {
@@ -40,7 +47,11 @@ test('a one-hour run: step p50/p95 from the step markers, a decimated timeline, 
   const metrics = shown.charts.find((c) => c.id === 'run_timeline');
   assert.ok(metrics && metrics.datasets.every((d) => d.points <= 300), `decimated: ${JSON.stringify(metrics?.datasets)}`);
   const steps = shown.charts.find((c) => c.id === 'steps');
-  assert.deepEqual(steps?.datasets.map((d) => [d.label, d.points]), [['inline (ms)', 400]], 'step durations, decimated to 400 points');
+  assert.deepEqual(
+    steps?.datasets.map((d) => [d.label, d.points]),
+    [['inline (ms)', 400]],
+    'step durations, decimated to 400 points',
+  );
   assert.deepEqual(shown.charts.find((c) => c.id === 'markers')?.axes.find((a) => a.id === 'y')?.ticks, ['open_start', 'first_pixel', 'scrub_start', 'scrub_end', 'session_end']);
   assert.ok(shown.renderMs < 300, `render ${shown.renderMs.toFixed(1)} ms ≥ 300 ms`);
   await sleep(500);
@@ -74,7 +85,8 @@ function oneHourRun(): string {
   for (let i = 1; i <= 1000; i++) rows.push(m(7000 + i * 3500, 'inline', `#${i} ${i}.0 ms`));
   rows.push(m(3_510_000, 'scrub_end'), m(3_601_000, 'session_end'));
   writeFileSync(path.join(dir, 'markers.tsv'), rows.join('\n') + '\n');
-  const header = 't_unix_ms,cpu_pct,cpu_core_max_pct,ram_used_mb,ram_avail_mb,proc_cpu_pct,proc_rss_mb,proc_read_bps,proc_write_bps,disk_read_mbps,disk_write_mbps,net_rx_mbps,net_tx_mbps,gpu_util_pct,gpu_mem_mb';
+  const header =
+    't_unix_ms,cpu_pct,cpu_core_max_pct,ram_used_mb,ram_avail_mb,proc_cpu_pct,proc_rss_mb,proc_read_bps,proc_write_bps,disk_read_mbps,disk_write_mbps,net_rx_mbps,net_tx_mbps,gpu_util_pct,gpu_mem_mb';
   const metrics = [header];
   for (let s = 0; s <= 3602; s++) metrics.push(`${t0 + s * 1000},${20 + (s % 60)},,8000,24000,${50 + (s % 30)},900,${(s % 100) * 1e6},0,,,,,,`);
   writeFileSync(path.join(dir, 'metrics.csv'), metrics.join('\n') + '\n');

@@ -24,11 +24,20 @@ test('the Runs view groups campaign → mode → policy → run, with short labe
   await vscode.workspace.getConfiguration('fastbench').update('runsFolder', root, vscode.ConfigurationTarget.Global);
   await waitFor('the Runs view to move', async () => ((await api.runsTree.folder()) === root ? true : undefined));
   const top = await api.runsTree.children();
-  assert.deepEqual(top.map((n) => line(api, n)), ['camp-2 | 16 runs', 'camp-1 | 11 runs']);
+  assert.deepEqual(
+    top.map((n) => line(api, n)),
+    ['camp-2 | 16 runs', 'camp-1 | 11 runs'],
+  );
   const modes = await api.runsTree.children(top[0]);
-  assert.deepEqual(modes.map((n) => line(api, n)), ['B_fast | 8 runs', 'A_shared | 8 runs']);
+  assert.deepEqual(
+    modes.map((n) => line(api, n)),
+    ['B_fast | 8 runs', 'A_shared | 8 runs'],
+  );
   const policies = await api.runsTree.children(modes[0]);
-  assert.deepEqual(policies.map((n) => line(api, n)), ['Warm | 8 runs']);
+  assert.deepEqual(
+    policies.map((n) => line(api, n)),
+    ['Warm | 8 runs'],
+  );
   const runs = await api.runsTree.children(policies[0]);
   // warm-B-8: open 7.7 s, scrub 31 + 14 = 45 s (make.mjs).
   assert.equal(line(api, runs[0]!), 'B_fast · Warm · W_scrub100 #8 | open 7.7 s · scrub100 45.0 s');
@@ -37,7 +46,10 @@ test('the Runs view groups campaign → mode → policy → run, with short labe
   assert.match(tip.value, /run id: warm-B-8/);
   // The aborted run says so in its description.
   const cold = await api.runsTree.children((await api.runsTree.children((await api.runsTree.children(top[1]))[1]))[0]);
-  assert.ok(cold.some((n) => / · aborted \(target window closed\)$/.test(line(api, n))), cold.map((n) => line(api, n)).join('\n'));
+  assert.ok(
+    cold.some((n) => / · aborted \(target window closed\)$/.test(line(api, n))),
+    cold.map((n) => line(api, n)).join('\n'),
+  );
   await palette('FastBench: Focus on Runs View');
   await sleep(500);
   // Keys as a person would: to camp-2 → B_fast → Warm, expand it (its runs' headline figures load then).
