@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { bruteForceExactTwoSided } from './mannWhitneyOracle';
 import { inflateSync } from 'node:zlib';
 import { analyzeRuns } from '../../extension/core/analysis/analyze';
 import { compareModes } from '../../extension/core/analysis/compare';
@@ -53,27 +54,6 @@ function simpsonTail(z: number): number {
   let s = phi(z) + phi(z + 12);
   for (let i = 1; i < n; i++) s += (i % 2 ? 4 : 2) * phi(z + i * h);
   return (s * h) / 3;
-}
-
-function bruteForceP(a: number[], b: number[]): number {
-  const pooled = [...a, ...b].sort((x, y) => x - y);
-  const n1 = a.length;
-  const n2 = b.length;
-  const u1 = a.reduce((s, v) => s + pooled.indexOf(v) + 1, 0) - (n1 * (n1 + 1)) / 2;
-  const observed = Math.max(u1, n1 * n2 - u1);
-  let hits = 0;
-  let total = 0;
-  const pick = (start: number, left: number, sum: number) => {
-    if (left === 0) {
-      const u = sum - (n1 * (n1 + 1)) / 2;
-      if (Math.max(u, n1 * n2 - u) >= observed) hits++;
-      total++;
-      return;
-    }
-    for (let r = start; r <= n1 + n2 - left + 1; r++) pick(r + 1, left - 1, sum + r);
-  };
-  pick(1, n1, 0);
-  return Math.min(1, hits / total);
 }
 
 async function cli(args: string[]) {
@@ -183,7 +163,7 @@ test('n = 8 vs 8: exact p, bootstrap CI inside its possible range, verdict words
   const scrub = await comparison('Warm', 'scrub_time_s');
   const a = [30, 32, 34, 36, 38, 40, 42, 44];
   const b = a.map((v) => v + 1);
-  close(scrub.p_value, bruteForceP(a, b), 1e-12, 'p by enumeration');
+  close(scrub.p_value, bruteForceExactTwoSided(a, b), 1e-12, 'p by enumeration');
   assert.match(scrub.verdict, /^no detectable difference \(p = 0\.72, n = 8 vs 8\)$/);
 });
 

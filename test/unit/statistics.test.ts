@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { bruteForceExactTwoSided } from './mannWhitneyOracle';
 import {
   bootstrapRatioOfMedians,
   mad,
@@ -56,28 +57,6 @@ test('MAD, outliers and means ignoring nulls', () => {
   assert.equal(meanIgnoringNulls([null, 2, undefined, 4, NaN]), 3);
   assert.equal(meanIgnoringNulls([null, null]), null);
 });
-
-function bruteForceExactTwoSided(a: number[], b: number[]): number {
-  const pooled = [...a, ...b].sort((x, y) => x - y);
-  const rank = (v: number) => pooled.indexOf(v) + 1; // no ties in the callers
-  const n1 = a.length;
-  const n2 = b.length;
-  const u1 = a.reduce((s, v) => s + rank(v), 0) - (n1 * (n1 + 1)) / 2;
-  const observed = Math.max(u1, n1 * n2 - u1);
-  let hits = 0;
-  let total = 0;
-  const pick = (start: number, left: number, sum: number) => {
-    if (left === 0) {
-      const u = sum - (n1 * (n1 + 1)) / 2;
-      if (Math.max(u, n1 * n2 - u) >= observed) hits++;
-      total++;
-      return;
-    }
-    for (let r = start; r <= n1 + n2 - left + 1; r++) pick(r + 1, left - 1, sum + r);
-  };
-  pick(1, n1, 0);
-  return Math.min(1, hits / total);
-}
 
 test('exact Mann-Whitney p-values match brute-force enumeration (n = 3 and n = 8 groups, unequal sizes)', () => {
   const rand = mulberry32(7);
