@@ -36,6 +36,13 @@ export function defaultStandinLayout(home: string): StandinLayout {
   });
 }
 
+const inElectron = Boolean(process.versions.electron);
+
+/** A command running one of our scripts with this Node (Electron's, as Node, when written from VS Code). */
+function nodeCommand(script: string, ...args: string[]): string[] {
+  return inElectron ? ['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', process.execPath, script, ...args] : [process.execPath, script, ...args];
+}
+
 /** The layout of a running stand-in stack: A_shared reads the sshfs mount, B_fast the FUSE mount. */
 export function layoutFromStack(
   home: string,
@@ -50,7 +57,7 @@ export function layoutFromStack(
     logFile: stack.paths.logFile,
     nasPrefix: stack.paths.nasMount + path.sep,
     fastPrefixes: [stack.paths.fastMount + path.sep, stack.paths.cacheFolder + path.sep],
-    serviceControl: { stop: [process.execPath, cli, 'standin', 'fastcache', 'suspend'], start: [process.execPath, cli, 'standin', 'fastcache', 'resume'] },
+    serviceControl: { stop: nodeCommand(cli, 'standin', 'fastcache', 'suspend'), start: nodeCommand(cli, 'standin', 'fastcache', 'resume') },
   };
 }
 
@@ -85,6 +92,8 @@ export function standinConfigFor(
     version: 1,
     target: {
       executable: process.execPath,
+      // Written from VS Code, this Node is Electron's, which runs scripts only as Node.
+      ...(inElectron ? { env: { ELECTRON_RUN_AS_NODE: '1' } } : {}),
       arguments: [viewer, '--project', '{project}'],
       window: { titlePattern: '^FastBench Stand-in' },
       attachTimeoutS: 60,
