@@ -3,6 +3,9 @@ import type { CachePolicy, Mode } from './names';
 // What `fastbench analyze` produces, as plain data: the CLI writes it to CSV/HTML/PNG, and a VS Code panel can take
 // the same object through postMessage (no classes, no Maps, no functions). A null is "not measured in this run".
 
+/** A run's measured KPIs: the workflow times, then the machine figures over the run window. */
+const MEASURED_KPIS = ['open_time_s', 'scrub_time_s', 'attr_time_s', 'horizon_time_s', 'export_time_s', 'cpu_mean', 'proc_cpu_mean', 'gpu_mean', 'read_MB_s_p95'] as const;
+
 /** kpis.csv columns, in this order; the FAST columns follow when any run has a fast_log.tsv. */
 export const KPI_COLUMNS = [
   'run_id',
@@ -14,15 +17,7 @@ export const KPI_COLUMNS = [
   'repeat',
   'status',
   'warmup',
-  'open_time_s',
-  'scrub_time_s',
-  'attr_time_s',
-  'horizon_time_s',
-  'export_time_s',
-  'cpu_mean',
-  'proc_cpu_mean',
-  'gpu_mean',
-  'read_MB_s_p95',
+  ...MEASURED_KPIS,
   'observed_source',
   'source_matches_mode',
 ] as const;
@@ -30,18 +25,7 @@ export const KPI_COLUMNS = [
 export const FAST_KPI_COLUMNS = ['fast_requests', 'fast_hit_ratio', 'fast_latency_p50_ms', 'fast_latency_p95_ms'] as const;
 
 /** The numeric KPIs compared between modes, in report order. */
-export const COMPARED_KPIS = [
-  'open_time_s',
-  'scrub_time_s',
-  'attr_time_s',
-  'horizon_time_s',
-  'export_time_s',
-  'cpu_mean',
-  'proc_cpu_mean',
-  'gpu_mean',
-  'read_MB_s_p95',
-  ...FAST_KPI_COLUMNS,
-] as const;
+export const COMPARED_KPIS = [...MEASURED_KPIS, ...FAST_KPI_COLUMNS] as const;
 export type ComparedKpi = (typeof COMPARED_KPIS)[number];
 
 /** KPIs where a larger value is worse for the user: the verdict says "slower"/"faster" for these. */

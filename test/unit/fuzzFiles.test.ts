@@ -44,23 +44,25 @@ for (const [name, file, validate, valid] of [
   });
 }
 
+/** A valid TSV text with one cell (line i, column c, both modulo the sizes) replaced by s. */
+function replaceCell(lines: string[], i: number, c: number, s: string): string {
+  return lines
+    .map((l, k) =>
+      k === i % lines.length
+        ? l
+            .split('\t')
+            .map((cell, j, all) => (j === c % all.length ? s : cell))
+            .join('\t')
+        : l,
+    )
+    .join('\n');
+}
 test('markers.tsv: rows with any cells give their line and what was wrong, never a crash', () => {
   const valid = fixture('test/fixtures/workspace/runs/2026-11-30T10-00-00Z_A_shared_Cold_W_scrub100_r1/markers.tsv');
   const lines = valid.split('\n');
   const mutated = fc.oneof(
     fc.tuple(fc.nat(), fc.string({ unit: 'binary', maxLength: 60 })).map(([i, s]) => lines.map((l, k) => (k === i % lines.length ? s : l)).join('\n')),
-    fc.tuple(fc.nat(), fc.nat(), fc.string({ maxLength: 20 })).map(([i, c, s]) =>
-      lines
-        .map((l, k) =>
-          k === i % lines.length
-            ? l
-                .split('\t')
-                .map((cell, j, all) => (j === c % all.length ? s : cell))
-                .join('\t')
-            : l,
-        )
-        .join('\n'),
-    ),
+    fc.tuple(fc.nat(), fc.nat(), fc.string({ maxLength: 20 })).map(([i, c, s]) => replaceCell(lines, i, c, s)),
     fc.nat({ max: valid.length }).map((n) => valid.slice(0, n)),
     arbitraryText('\t\n\r0123456789.-eE abc'),
   );
@@ -85,18 +87,7 @@ test('FAST logs (fastcache-v1, regex formats, auto): bad lines become line error
   const lines = valid.split('\n');
   const formats = fc.constantFrom('auto', 'fastcache-v1', 'regex:^(?<t_unix_ms>\\d+) (?<kind>\\w+) (?<bytes>\\d+) (?<result>\\w+) (?<latency_ms>[\\d.]+)');
   const text = fc.oneof(
-    fc.tuple(fc.nat(), fc.nat(), fc.string({ unit: 'binary', maxLength: 20 })).map(([i, c, s]) =>
-      lines
-        .map((l, k) =>
-          k === i % lines.length
-            ? l
-                .split('\t')
-                .map((cell, j, all) => (j === c % all.length ? s : cell))
-                .join('\t')
-            : l,
-        )
-        .join('\n'),
-    ),
+    fc.tuple(fc.nat(), fc.nat(), fc.string({ unit: 'binary', maxLength: 20 })).map(([i, c, s]) => replaceCell(lines, i, c, s)),
     fc.nat({ max: valid.length }).map((n) => valid.slice(0, n)),
     arbitraryText('\t\n0123456789.-# readfetchprefetchhitmissokerror'),
   );
