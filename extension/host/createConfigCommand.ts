@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { link, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { petrelTemplate } from '../core/campaign/templates';
@@ -50,7 +50,15 @@ export async function createConfig(arg?: { folder?: string; template?: ConfigTem
   const text = JSON.stringify(config, null, 2) + '\n';
   const check = validateConfigText(file, text);
   if (!check.ok) throw new Error(`the ${template} template does not validate (a bug): ${check.problems.map(formatProblem).join('; ')}`);
-  await writeFile(file, text, { flag: 'wx' });
+  // Whole or not at all, and never over an existing file: written aside, then hard-linked into place (link fails
+  // when the name exists), so nothing ever sees a half-written fastbench.json.
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeFile(tmp, text);
+  try {
+    await link(tmp, file);
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
   await vscode.window.showTextDocument(vscode.Uri.file(file));
   void vscode.window.showInformationMessage(
     template === 'petrel'
