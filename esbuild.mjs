@@ -22,6 +22,22 @@ const testFiles = (dir) =>
         .map((f) => path.join(dir, f))
     : [];
 
+// Inside a Node single-executable application require() loads only built-in modules, so the packages kept out of
+// the bundle (native binaries) are loaded from node_modules/ beside fastbench.exe, as Node would load them.
+function packagesBesideExe(packages) {
+  const filter = new RegExp(`^(${packages.map((p) => p.replace(/[/.]/g, '\\$&')).join('|')})$`);
+  return {
+    name: 'packages-beside-exe',
+    setup(build) {
+      build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'beside-exe' }));
+      build.onLoad({ filter: /.*/, namespace: 'beside-exe' }, (args) => ({
+        contents: `module.exports = require('node:module').createRequire(process.execPath)(${JSON.stringify(args.path)});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 const node = {
   bundle: true,
   platform: 'node',
@@ -64,6 +80,16 @@ const allEntries = [
     outdir: 'dist',
   },
   { name: 'agent', ...node, entryPoints: { agent: 'extension/agent/main.ts' }, outdir: 'dist' },
+  {
+    // One script for fastbench.exe (extension/build/packageExe.mjs): the CLI, driver and agent together.
+    name: 'exe',
+    ...node,
+    entryPoints: { 'fastbench-sea': 'extension/exe/main.ts' },
+    outdir: 'dist/exe',
+    // The exe's script is read from inside the exe: a source map beside it would never be found.
+    sourcemap: false,
+    plugins: [packagesBesideExe(node.external.filter((p) => p !== 'vscode'))],
+  },
   { name: 'tools', ...node, entryPoints: { genSchemas: 'extension/build/genSchemas.ts' }, outdir: 'dist/tools' },
   {
     name: 'webviews',

@@ -37,6 +37,17 @@ for f in "$here"/*.test.ts; do tests+=("$f"); done
 x86_64-w64-mingw32-gcc -O2 -Wall -municode -mwindows "$here/target.c" -o "$out/target.exe" -luser32 -lgdi32 -ladvapi32 ||
   die "mingw build of target.c failed"
 log "build (driver, stand-in and agent bundles, tests, target.exe): $(since "$tb") s"
+# fastbench.exe (the CLI, driver and agent as one Windows program) for fastbenchExe.test.ts, from the lane's node.exe;
+# only when that test runs, and kept while its script, Node and koffi are unchanged.
+exe_dir="$repo/dist/fastbench-win32-x64"
+case fastbenchExe.test in
+  *"$filter"*)
+    te=$(date +%s.%N)
+    (cd "$repo" && FASTBENCH_NODE_EXE="$tools/node/node.exe" node extension/build/packageExe.mjs --no-zip --reuse | sed 's/^/  /') ||
+      die "fastbench.exe build failed"
+    log "fastbench.exe: $(since "$te") s"
+    ;;
+esac
 
 # ---------------------------------------------------------------- X server, helper, Wine
 work="$(mktemp -d /tmp/fastbench-wine.XXXXXX)"
@@ -78,6 +89,7 @@ done
 
 winpath() { echo "Z:${1//\//\\}"; }
 export FASTBENCH_WINE=1 FASTBENCH_TEST_XHELPER="$port"
+export FASTBENCH_TEST_EXE="$exe_dir/fastbench.exe"
 export FASTBENCH_TEST_DRIVER="$repo/dist/driver.js" FASTBENCH_TEST_AGENT="$repo/dist/agent.js" FASTBENCH_TEST_TARGET="$out/target.exe" FASTBENCH_TEST_WORK="$work/work"
 export NODE_PATH="$(winpath "$tools/node_modules")"
 node_exe="$tools/node/node.exe"

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
 import {
   DRIVER_PROTOCOL_VERSION,
@@ -13,6 +12,7 @@ import {
   type WindowInfo,
 } from '../../shared/driverProtocol';
 import { silentLogger, type Logger } from '../ports/logger';
+import { roleCommand } from '../runtime/selfExe';
 
 export type DriverEvent =
   | { event: 'input'; data: InputEvent }
@@ -33,7 +33,7 @@ export class DriverRequestError extends Error {
 }
 
 export type DriverClientOptions = {
-  /** The command that runs the driver; defaults to this Node running dist/driver.js. */
+  /** The command that runs the driver; defaults to this Node running dist/driver.js, or `fastbench.exe --driver`. */
   command?: string[];
   /** stdio (default) or loopback TCP (`--connect PORT` is appended), for drivers that cannot share pipes. */
   transport?: 'stdio' | 'tcp';
@@ -48,8 +48,8 @@ export type DriverClientOptions = {
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; method: DriverMethod };
 
 export function defaultDriverCommand(): string[] {
-  // The CLI, the extension and the driver are bundles side by side in dist/.
-  return [process.execPath, path.join(__dirname, 'driver.js')];
+  // The CLI, the extension and the driver are bundles side by side in dist/, or one program: fastbench.exe.
+  return roleCommand('driver');
 }
 
 /**

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { silentLogger, type Logger } from '../ports/logger';
+import { nodeOptionsEnv, roleCommand } from '../runtime/selfExe';
 import { AGENT_PROTOCOL_VERSION, agentOutputSchema, type AgentOutput } from './agentMessages';
 import type { PathRule } from './pathClasses';
 
@@ -12,7 +12,7 @@ export type AgentClientOptions = {
   intervalMs?: number;
   sampler?: 'proc' | 'typeperf' | 'si';
   exitWithTarget?: boolean;
-  /** The command that runs the agent; defaults to this Node running dist/agent.js. */
+  /** The command that runs the agent; defaults to this Node running dist/agent.js, or `fastbench.exe --agent`. */
   command?: string[];
   log?: Logger;
   /** No heartbeat for this long means the agent has stalled (default 3.5 intervals). */
@@ -29,8 +29,8 @@ export type AgentClientOptions = {
 export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64'];
 
 export function defaultAgentCommand(): string[] {
-  // The CLI, the extension and the agent are bundles side by side in dist/.
-  return [process.execPath, ...AGENT_NODE_FLAGS, path.join(__dirname, 'agent.js')];
+  // The CLI, the extension and the agent are bundles side by side in dist/, or one program: fastbench.exe.
+  return roleCommand('agent', AGENT_NODE_FLAGS);
 }
 
 /** Starts the metrics agent for a run, validates what it says, notices when it stalls, and stops it. */
@@ -66,7 +66,9 @@ export class MetricsAgentClient {
     if (options.intervalMs !== undefined) args.push('--interval-ms', String(options.intervalMs));
     if (options.sampler) args.push('--sampler', options.sampler);
     if (options.exitWithTarget) args.push('--exit-with-target');
-    const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, ...(options.env ? { env: options.env } : {}) });
+    // Inside fastbench.exe the agent's Node flags travel in NODE_OPTIONS (they cannot go on the exe's command line).
+    const env = options.command ? options.env : nodeOptionsEnv(options.env ?? process.env, AGENT_NODE_FLAGS);
+    const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, ...(env ? { env } : {}) });
     const client = new MetricsAgentClient(child, options.log ?? silentLogger, options.stallMs ?? 3.5 * (options.intervalMs ?? 1000));
     child.stdin!.on('error', () => {}); // EPIPE after the agent exits is reported through 'exit'
     createInterface({ input: child.stderr! }).on('line', (l) => {

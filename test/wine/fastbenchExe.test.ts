@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, test } from 'node:test';
+import { hostPath, lane, laneUnavailable, Target } from './lane';
+
+// fastbench.exe (npm run package:exe; run.sh builds it) on a Windows without Node: the CLI, and the driver and
+// agent it starts as itself (--driver, --agent), with koffi, canvas, Chart.js and the scripts loaded from beside
+// the exe. Run as a Windows program would be on a workstation: no NODE_PATH, from a working folder of its own.
+
+const exe = hostPath(process.env.FASTBENCH_TEST_EXE ?? path.resolve(__dirname, '../../fastbench-win32-x64/fastbench.exe'));
+const skip = laneUnavailable() ?? (existsSync(exe) ? undefined : `no ${exe} (npm run package:exe, or FASTBENCH_TEST_EXE)`);
+
+/** The environment of a workstation shell: nothing that would let the exe find this repository's packages. */
+function workstationEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of ['NODE_PATH', 'NODE_OPTIONS', 'FASTBENCH_DRIVER_BACKEND']) delete env[k];
+  return env;
+}
+
+function fastbench(args: string[], cwd: string, timeoutMs = 60_000) {
+  const t0 = performance.now();
+  const r = spawnSync(exe, args, { cwd, env: workstationEnv(), encoding: 'utf8', timeout: timeoutMs, windowsHide: true });
+  const ms = performance.now() - t0;
+  const said = `fastbench.exe ${args.join(' ')} (exit ${r.status}${r.error ? `, ${r.error.message}` : ''}, ${ms.toFixed(0)} ms)\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+  return { code: r.status, out: r.stdout ?? '', err: r.stderr ?? '', ms, said };
+}
+
+describe('fastbench.exe: the CLI, driver and agent as one Windows program', { skip }, () => {
+  let work: string;
+  let target: Target;
+
+  before(async () => {
+    work = path.join(lane.work, `exe-${process.pid}`);
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    target = await Target.start({ title: `FastBench Exe Target ${process.pid}`, x: 150, y: 120, w: 500, h: 360 });
+  });
+  after(async () => {
+    await target?.stop();
+  });
+
+  test('--help and --version answer without Node installed', () => {
+    const help = fastbench(['--help'], work);
+    assert.equal(help.code, 0, help.said);
+    for (const command of ['windows', 'attach', 'record', 'replay', 'probe', 'campaign', 'analyze'])
+      assert.match(help.out, new RegExp(`^  ${command}\\b`, 'm'), `--help lists ${command}`);
+    assert.ok(!/ExperimentalWarning|single-executable/i.test(help.err), `no Node warning on stderr: ${help.err}`);
+    const version = fastbench(['--version'], work);
+    assert.equal(version.code, 0, version.said);
+    assert.equal(version.out.trim(), JSON.parse(readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')).version);
+    console.log(`fastbench.exe --help: ${help.ms.toFixed(0)} ms (start-up of the exe under Wine)`);
+  });
+
+  test('windows lists the target window through the driver the exe starts as itself (fastbench.exe --driver)', () => {
+    const r = fastbench(['windows', '--json'], work);
+    assert.equal(r.code, 0, r.said);
+    const listed = JSON.parse(r.out) as { backend: string; windows: Array<{ handle: string; title: string; pid: number; processImage: string; clientRect: object }> };
+    assert.equal(listed.backend, 'win32');
+    const me = listed.windows.find((w) => w.handle === target.ready.hwnd);
+    assert.ok(me, `target ${target.ready.hwnd} in ${r.out}`);
+    assert.equal(me.title, target.title);
+    assert.equal(me.pid, target.ready.pid);
+    assert.equal(me.processImage, 'target.exe');
+    assert.deepEqual(me.clientRect, target.ready.client, 'the client rect the target logged');
+  });
+
+  test('attach finds the target by process image and by title', () => {
+    const byImage = fastbench(['attach', '--process', 'target.exe', '--timeout', '20', '--json'], work);
+    assert.equal(byImage.code, 0, byImage.said);
+    const w = JSON.parse(byImage.out) as { handle: string; pid: number; title: string };
+    assert.equal(w.handle, target.ready.hwnd);
+    assert.equal(w.pid, target.ready.pid);
+    const byTitle = fastbench(['attach', '--title', `^FastBench Exe Target ${process.pid}$`, '--timeout', '20'], work);
+    assert.equal(byTitle.code, 0, byTitle.said);
+    assert.match(byTitle.out, new RegExp(`window ${target.ready.hwnd}: "FastBench Exe Target ${process.pid}"`));
+    assert.match(byTitle.out, /process {3}target\.exe/);
+    const none = fastbench(['attach', '--title', '^no such window here$', '--timeout', '1'], work);
+    assert.equal(none.code, 1, `a window that never appears fails the attach: ${none.said}`);
+    assert.match(none.err, /^fastbench attach: /m);
+  });
+
+  test('probe on a folder: the NAS read sweep, baseline.json, PNG charts (canvas beside the exe) and baseline.html with Chart.js (vendor beside the exe)', async () => {
+    // The "NAS host" is a listener of this test, so the TCP RTT has something to connect to.
+    const listener = net.createServer((s) => s.destroy());
+    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+    const port = (listener.address() as net.AddressInfo).port;
+    try {
+      const data = Buffer.alloc(8 << 20);
+      for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE(i, i);
+      writeFileSync(path.join(work, 'vol.zgy'), data);
+      writeFileSync(
+        path.join(work, 'fastbench.json'),
+        JSON.stringify({
+          version: 1,
+          target: { executable: lane.target, window: { titlePattern: 'x' } },
+          modes: { A_shared: { dataPath: 'vol.zgy' } },
+          campaign: { modes: ['A_shared'] },
+          probe: { tries: 4, nas: { host: '127.0.0.1', port, testFile: 'vol.zgy', streams: 2, writeTest: false } },
+        }),
+      );
+      const r = fastbench(['probe', '--config', 'fastbench.json', '--out', 'baseline', '--step-seconds', '0.5'], work, 120_000);
+      assert.equal(r.code, 0, r.said);
+      assert.match(r.out, /NAS +127\.0\.0\.1:\d+ +TCP connect RTT/);
+      const out = path.join(work, 'baseline');
+      const b = JSON.parse(readFileSync(path.join(out, 'baseline.json'), 'utf8')) as {
+        nas: { tcpConnectRtt: { n: number; p50: number }; read: { oneStream: { MBps: number; bytes: number }; unbuffered: boolean } };
+        problems: string[];
+      };
+      assert.deepEqual(b.problems, []);
+      assert.equal(b.nas.tcpConnectRtt.n, 4);
+      assert.ok(b.nas.read.oneStream.MBps > 0 && b.nas.read.oneStream.bytes > 0, JSON.stringify(b.nas.read));
+      for (const png of ['throughput_vs_streams.png', 'rtt_distribution.png']) {
+        const head = readFileSync(path.join(out, png)).subarray(0, 8);
+        assert.deepEqual([...head], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${png} is a PNG`);
+      }
+      const html = readFileSync(path.join(out, 'baseline.html'), 'utf8');
+      assert.match(html, /<canvas id=/, 'interactive charts: Chart.js was found in vendor\\ beside the exe');
+      assert.ok(html.includes('Chart.js v'), 'Chart.js is inlined');
+    } finally {
+      listener.close();
+    }
+  });
+
+  test('the agent the exe starts as itself (fastbench.exe --agent) samples the target into metrics.csv and stops on request', async () => {
+    const out = path.join(work, 'agent-run');
+    mkdirSync(out, { recursive: true });
+    const agent = spawn(exe, ['--agent', '--out', out, '--pid', String(target.ready.pid), '--interval-ms', '250', '--no-open-files'], {
+      env: workstationEnv(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    let stderr = '';
+    agent.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const seen: Array<{ type: string }> = [];
+    const exited = new Promise<number | null>((r) => agent.once('exit', (code) => r(code)));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no 3 heartbeats in 30 s; seen ${JSON.stringify(seen)}; stderr ${stderr}`)), 30_000);
+      createInterface({ input: agent.stdout }).on('line', (line) => {
+        seen.push(JSON.parse(line) as { type: string });
+        if (seen.filter((m) => m.type === 'heartbeat').length >= 3) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    agent.stdin.write('{"type":"stop"}\n');
+    assert.equal(await exited, 0, `agent exit code (stderr: ${stderr})`);
+    assert.equal(seen[0]?.type, 'hello');
+    assert.ok(
+      seen.some((m) => m.type === 'stopped'),
+      JSON.stringify(seen),
+    );
+    const rows = readFileSync(path.join(out, 'metrics.csv'), 'utf8').trim().split(/\r?\n/);
+    assert.match(rows[0]!, /^t_unix_ms,/);
+    assert.ok(rows.length >= 4, `header + ≥ 3 rows, got ${rows.length}`);
+  });
+});
