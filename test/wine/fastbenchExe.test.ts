@@ -83,7 +83,8 @@ describe('fastbench.exe: the CLI, driver and agent as one Windows program', { sk
     assert.match(none.err, /^fastbench attach: /m);
   });
 
-  test('probe on a folder: the NAS read sweep, baseline.json, PNG charts (canvas beside the exe) and baseline.html with Chart.js (vendor beside the exe)', async () => {
+  /** `fastbench.exe probe` with the NAS test file in `folder` (a local folder, or a folder on an SMB share). */
+  async function probeFolder(folder: string, name: string) {
     // The "NAS host" is a listener of this test, so the TCP RTT has something to connect to.
     const listener = net.createServer((s) => s.destroy());
     await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
@@ -91,27 +92,30 @@ describe('fastbench.exe: the CLI, driver and agent as one Windows program', { sk
     try {
       const data = Buffer.alloc(8 << 20);
       for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE(i, i);
-      writeFileSync(path.join(work, 'vol.zgy'), data);
+      mkdirSync(folder, { recursive: true });
+      const testFile = path.join(folder, 'vol.zgy');
+      writeFileSync(testFile, data);
       writeFileSync(
-        path.join(work, 'fastbench.json'),
+        path.join(work, `${name}.json`),
         JSON.stringify({
           version: 1,
           target: { executable: lane.target, window: { titlePattern: 'x' } },
-          modes: { A_shared: { dataPath: 'vol.zgy' } },
+          modes: { A_shared: { dataPath: testFile } },
           campaign: { modes: ['A_shared'] },
-          probe: { tries: 4, nas: { host: '127.0.0.1', port, testFile: 'vol.zgy', streams: 2, writeTest: false } },
+          probe: { tries: 4, nas: { host: '127.0.0.1', port, testFile, streams: 2, writeTest: false } },
         }),
       );
-      const r = fastbench(['probe', '--config', 'fastbench.json', '--out', 'baseline', '--step-seconds', '0.5'], work, 120_000);
+      const r = fastbench(['probe', '--config', `${name}.json`, '--out', name, '--step-seconds', '0.5'], work, 120_000);
       assert.equal(r.code, 0, r.said);
       assert.match(r.out, /NAS +127\.0\.0\.1:\d+ +TCP connect RTT/);
-      const out = path.join(work, 'baseline');
+      const out = path.join(work, name);
       const b = JSON.parse(readFileSync(path.join(out, 'baseline.json'), 'utf8')) as {
-        nas: { tcpConnectRtt: { n: number; p50: number }; read: { oneStream: { MBps: number; bytes: number }; unbuffered: boolean } };
+        nas: { tcpConnectRtt: { n: number }; read: { file: string; oneStream: { MBps: number; bytes: number }; unbuffered: boolean } };
         problems: string[];
       };
       assert.deepEqual(b.problems, []);
       assert.equal(b.nas.tcpConnectRtt.n, 4);
+      assert.equal(b.nas.read.file.toLowerCase(), testFile.toLowerCase());
       assert.ok(b.nas.read.oneStream.MBps > 0 && b.nas.read.oneStream.bytes > 0, JSON.stringify(b.nas.read));
       for (const png of ['throughput_vs_streams.png', 'rtt_distribution.png']) {
         const head = readFileSync(path.join(out, png)).subarray(0, 8);
@@ -120,10 +124,24 @@ describe('fastbench.exe: the CLI, driver and agent as one Windows program', { sk
       const html = readFileSync(path.join(out, 'baseline.html'), 'utf8');
       assert.match(html, /<canvas id=/, 'interactive charts: Chart.js was found in vendor\\ beside the exe');
       assert.ok(html.includes('Chart.js v'), 'Chart.js is inlined');
+      console.log(`fastbench.exe probe ${folder}: 1 stream ${b.nas.read.oneStream.MBps.toFixed(0)} MB/s, unbuffered ${b.nas.read.unbuffered}`);
     } finally {
       listener.close();
     }
+  }
+
+  test('probe on a folder: the NAS read sweep, baseline.json, PNG charts (canvas beside the exe) and baseline.html with Chart.js (vendor beside the exe)', async () => {
+    await probeFolder(path.join(work, 'nas'), 'baseline');
   });
+
+  const share = process.env.FASTBENCH_TEST_SMB_SHARE;
+  test(
+    'probe on an SMB share (UNC path)',
+    { skip: share ? undefined : 'no SMB share here (FASTBENCH_TEST_SMB_SHARE; .github/workflows/windows.yml makes \\\\localhost\\fbshare)' },
+    async () => {
+      await probeFolder(path.join(share!, `fastbench-exe-${process.pid}`), 'baseline-smb');
+    },
+  );
 
   test('the agent the exe starts as itself (fastbench.exe --agent) samples the target into metrics.csv and stops on request', async () => {
     const out = path.join(work, 'agent-run');

@@ -14,9 +14,9 @@ export type PsRunOptions = {
   timeoutMs?: number;
 };
 
-/** ps/ beside dist/ (CLI, extension) or the repo's ps/ (bundled tests two levels deeper). */
+/** ps/ beside dist/ (CLI, extension), beside fastbench.exe (its __dirname), or the repo's ps/ (bundled tests two levels deeper). */
 export function defaultScriptsFolder(): string {
-  for (const candidate of [path.join(__dirname, '..', 'ps'), path.join(__dirname, '..', '..', '..', 'ps')]) {
+  for (const candidate of [path.join(__dirname, '..', 'ps'), path.join(__dirname, 'ps'), path.join(__dirname, '..', '..', '..', 'ps')]) {
     if (existsSync(path.join(candidate, 'Clear-WindowsCache.ps1'))) return candidate;
   }
   return path.join(__dirname, '..', 'ps');
