@@ -63,7 +63,14 @@ function windowsNodeExe() {
 
 /** Node's licence text: node.exe is Node's, and its licence must travel with it. */
 function nodeLicence() {
-  const candidates = [process.env.FASTBENCH_NODE_LICENSE, path.join(path.dirname(process.execPath), '..', 'share', 'doc', 'node', 'LICENSE'), '/usr/share/doc/nodejs/LICENSE'];
+  // Debian/NodeSource packages; nodejs.org's Linux tarball (GitHub's setup-node) has it beside bin/.
+  const bin = path.dirname(process.execPath);
+  const candidates = [
+    process.env.FASTBENCH_NODE_LICENSE,
+    path.join(bin, '..', 'share', 'doc', 'node', 'LICENSE'),
+    '/usr/share/doc/nodejs/LICENSE',
+    path.join(bin, '..', 'LICENSE'),
+  ];
   const found = candidates.find((c) => c && existsSync(c));
   if (!found) fail(`Node.js's LICENSE not found (looked in ${candidates.filter(Boolean).join(', ')}); set FASTBENCH_NODE_LICENSE to it`);
   return readFileSync(found, 'utf8').trim();

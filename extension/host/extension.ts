@@ -11,6 +11,7 @@ import type { RecordingValidation } from './validateRecordingCommand';
 import type { KpiFilter, KpiShown } from '../shared/kpiViewProtocol';
 import type { RunShown } from '../shared/webviewProtocol';
 import { runPanelShown } from './runPanelShown';
+import { offerCliInTerminals } from './terminalCli';
 import { CONFIG_FILE_NAME, RECORDING_FILE_SUFFIX } from '../shared/names';
 
 // Modules that need zod and the schemas load on first use (import()), so activation evaluates none of them;
@@ -53,6 +54,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
   const secrets = new SecretStore(context.secrets);
   const diagnostics = vscode.languages.createDiagnosticCollection('fastbench');
   context.subscriptions.push(diagnostics);
+  offerCliInTerminals(context);
 
   const runsTree = new RunsTreeProvider(channelLogger(channel, 'runs'));
   // Record/replay code (driver client, protocol schemas) loads on first use, not at activation.

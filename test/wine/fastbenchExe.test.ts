@@ -177,3 +177,39 @@ describe('fastbench.exe: the CLI, driver and agent as one Windows program', { sk
     assert.ok(rows.length >= 4, `header + ≥ 3 rows, got ${rows.length}`);
   });
 });
+
+// The .vsix's way to a CLI without Node: bin\fastbench.cmd, put on the PATH of VS Code's terminals by the extension
+// (host/terminalCli.ts) with FASTBENCH_NODE naming VS Code's runtime. Here Windows node.exe stands in for Code.exe.
+const repo = path.resolve(__dirname, '../../..');
+const cmd = path.join(repo, 'bin', 'fastbench.cmd');
+const cli = path.join(repo, 'dist', 'cli.js');
+describe(
+  "bin\\fastbench.cmd: the CLI run by VS Code's own runtime",
+  { skip: laneUnavailable() ?? (existsSync(cli) ? undefined : `no ${cli} (node esbuild.mjs --only=cli)`) },
+  () => {
+    const run = (args: string[], env: NodeJS.ProcessEnv) => spawnSync('cmd.exe', ['/d', '/c', cmd, ...args], { env, encoding: 'utf8', timeout: 60_000, windowsHide: true });
+
+    test('runs dist\\cli.js with FASTBENCH_NODE, passes the arguments and the exit code through', () => {
+      // NODE_PATH stays: the repo's node_modules holds koffi without its win32 binary, which the lane keeps in
+      // NODE_PATH's folder (a .vsix has it in dist/node_modules).
+      const env = { ...process.env, FASTBENCH_NODE: process.execPath };
+      const version = run(['--version'], env);
+      assert.equal(version.status, 0, `${version.stdout}${version.stderr}`);
+      assert.equal(version.stdout.trim(), JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).version);
+      const help = run(['attach', '--help'], env);
+      assert.equal(help.status, 0);
+      assert.match(help.stdout, /^Usage: fastbench attach/m);
+      const bad = run(['no-such-command'], env);
+      assert.equal(bad.status, 2, 'bad input: exit code 2 comes back through the script');
+      assert.match(bad.stderr, /unknown command "no-such-command"/);
+    });
+
+    test('without FASTBENCH_NODE it says what to do and exits 2', () => {
+      const env = workstationEnv();
+      delete env.FASTBENCH_NODE;
+      const r = run(['--version'], env);
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /FASTBENCH_NODE is not set; open a new terminal in VS Code/);
+    });
+  },
+);

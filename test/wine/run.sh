@@ -29,14 +29,14 @@ bash "$here/install.sh" | sed 's/^/  /' || die "install failed"
 tb=$(date +%s.%N)
 out="$repo/dist/test/wine"
 mkdir -p "$out"
-(cd "$repo" && node esbuild.mjs --only=driver,standin,agent >/dev/null) || die "driver/stand-in/agent bundle failed"
+(cd "$repo" && node esbuild.mjs --only=driver,standin,agent,cli >/dev/null) || die "driver/stand-in/agent/cli bundle failed"
 tests=()
 for f in "$here"/*.test.ts; do tests+=("$f"); done
 (cd "$repo" && node_modules/.bin/esbuild "${tests[@]}" "$here/bench.ts" --bundle --platform=node --format=cjs \
   --target=node20 --sourcemap --external:koffi --log-level=warning --outdir="$out") || die "test bundle failed"
 x86_64-w64-mingw32-gcc -O2 -Wall -municode -mwindows "$here/target.c" -o "$out/target.exe" -luser32 -lgdi32 -ladvapi32 ||
   die "mingw build of target.c failed"
-log "build (driver, stand-in and agent bundles, tests, target.exe): $(since "$tb") s"
+log "build (driver, stand-in, agent and CLI bundles, tests, target.exe): $(since "$tb") s"
 # fastbench.exe (the CLI, driver and agent as one Windows program) for fastbenchExe.test.ts, from the lane's node.exe;
 # only when that test runs, and kept while its script, Node and koffi are unchanged.
 exe_dir="$repo/dist/fastbench-win32-x64"
