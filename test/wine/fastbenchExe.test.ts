@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import { hostPath, lane, laneUnavailable, Target } from './lane';
+import { hostPath, isWine, lane, laneUnavailable, sleep, Target, waitFor, XHelper } from './lane';
 
 // fastbench.exe (npm run package:exe; run.sh builds it) on a Windows without Node: the CLI, and the driver and
 // agent it starts as itself (--driver, --agent), with koffi, canvas, Chart.js and the scripts loaded from beside
@@ -140,6 +140,86 @@ describe('fastbench.exe: the CLI, driver and agent as one Windows program', { sk
     { skip: share ? undefined : 'no SMB share here (FASTBENCH_TEST_SMB_SHARE; .github/workflows/windows.yml makes \\\\localhost\\fbshare)' },
     async () => {
       await probeFolder(path.join(share!, `fastbench-exe-${process.pid}`), 'baseline-smb');
+    },
+  );
+
+  test(
+    'record (the hook thread inside the exe) and replay (injection) of a click and a key, checked by the target',
+    {
+      skip:
+        isWine && !lane.xhelperPort
+          ? 'no X input helper (run the lane with bash test/wine/run.sh)'
+          : !isWine
+            ? 'needs X input (xdotool under Wine); real Windows: test/wine/recordReplay.test.ts covers the backend'
+            : undefined,
+    },
+    async () => {
+      const x = await XHelper.connect();
+      try {
+        const out = path.join(work, 'exe.fbrec.json');
+        const title = `^${target.title}$`;
+        const rec = spawn(exe, ['record', '--title', title, '--out', out, '--start', '--no-checkpoints', '--timeout', '20'], {
+          cwd: work,
+          env: workstationEnv(),
+          stdio: ['ignore', 'pipe', 'pipe'],
+          windowsHide: true,
+        });
+        let said = '';
+        rec.stdout.on('data', (b: Buffer) => (said += b.toString()));
+        rec.stderr.on('data', (b: Buffer) => (said += b.toString()));
+        const exited = new Promise<number | null>((r) => rec.once('exit', (code) => r(code)));
+        await waitFor(
+          () => (/recording…/.test(said) ? true : undefined),
+          30_000,
+          () => `fastbench.exe record to start: ${said}`,
+        );
+        assert.ok(await x.focus(target.title), 'xdotool focused the target');
+        const c = target.ready.client;
+        const from = target.lines().length;
+        await x.x(`mousemove ${c.x + 120} ${c.y + 90}`);
+        await sleep(60);
+        await x.x('click 1');
+        await sleep(60);
+        await x.x('key a');
+        await sleep(150);
+        await x.x('key F12');
+        const code = await Promise.race([exited, sleep(20_000).then(() => 'F12 did not stop fastbench.exe record within 20 s')]);
+        assert.equal(code, 0, `record exit (${said})`);
+        assert.match(said, /saved .*exe\.fbrec\.json: \d+ events/);
+        const recording = JSON.parse(readFileSync(out, 'utf8')) as { events: Array<{ type: string; x?: number; y?: number; key?: string; button?: string }> };
+        const down = recording.events.find((e) => e.type === 'down');
+        assert.deepEqual([down?.x, down?.y], [120, 90], `the click in client coordinates: ${JSON.stringify(recording.events)}`);
+        assert.ok(
+          recording.events.some((e) => e.type === 'key_down' && e.key === 'a'),
+          'the key',
+        );
+        assert.ok(!recording.events.some((e) => e.key === 'F12'), 'F12 (stop) is not recorded');
+        assert.deepEqual(
+          target
+            .lines()
+            .slice(from)
+            .filter((l) => l.kind === 'down')
+            .map((l) => [Number(l.f.x), Number(l.f.y)]),
+          [[120, 90]],
+          "the person's click reached the target once",
+        );
+
+        const before = target.lines().length;
+        const replay = fastbench(['replay', out, '--title', title], work, 60_000);
+        assert.equal(replay.code, 0, replay.said);
+        const after = target.lines().slice(before);
+        assert.deepEqual(
+          after.filter((l) => l.kind === 'down').map((l) => [Number(l.f.x), Number(l.f.y)]),
+          [[120, 90]],
+          'the replayed click landed where it was recorded',
+        );
+        assert.ok(
+          after.some((l) => l.kind === 'key_down' && Number(l.f.vk) === 0x41),
+          'the replayed key arrived',
+        );
+      } finally {
+        x.close();
+      }
     },
   );
 
