@@ -16,6 +16,17 @@ export const CTRL = { state: 0, result: 1, suspended: 2, generation: 3 } as cons
 export const CTRL_SLOTS = 4;
 /** Request state: the worker posted a request and waits; the main thread answered. */
 export const REQ = { idle: 0, pending: 1, answered: 2 } as const;
+/**
+ * The hit ring: hits are reported to the main thread through shared memory, not one message each. Int32
+ * slots first (records written, records read, a wake-up is pending, records dropped when full), then
+ * HIT_FIELDS float64 per record (t0, offset, size, ms). A message per hit woke the main thread for every
+ * read: on 2 cores that third runnable thread (plus its log write) was part of the hits' tail.
+ */
+export const HITS = { written: 0, read: 1, pending: 2, dropped: 3 } as const;
+export const HIT_HEADER_BYTES = 16;
+export const HIT_FIELDS = 4;
+export const HIT_CAPACITY = 8192;
+export const hitRingBytes = () => HIT_HEADER_BYTES + HIT_CAPACITY * HIT_FIELDS * 8;
 
 export type FuseWorkerData = {
   kind: 'fastcache-fuse';
@@ -33,13 +44,16 @@ export type FuseWorkerData = {
   data: SharedArrayBuffer;
   /** One byte per brick, 1 = in the cache file (written by the main thread after the data). */
   present: SharedArrayBuffer;
+  /** The hit ring (HITS). */
+  hits: SharedArrayBuffer;
 };
 
 /** Worker → main messages. Times are performance.timeOrigin-based Unix ms. */
 export type FuseWorkerMessage =
   | { type: 'mounted' }
   | { type: 'read'; offset: number; size: number; t0: number }
-  | { type: 'hit'; offset: number; size: number; t0: number; ms: number }
+  /** Hits are waiting in the ring (sent once until the main thread drains it). */
+  | { type: 'hits' }
   | { type: 'error'; message: string }
   | { type: 'exited'; code: number; error?: string };
 
@@ -103,6 +117,22 @@ export function runFuseWorker(d: FuseWorkerData): void {
   const ctrl = new Int32Array(d.control);
   const present = new Uint8Array(d.present);
   const data = new Uint8Array(d.data);
+  const hitIndex = new Int32Array(d.hits, 0, HIT_HEADER_BYTES / 4);
+  const hitRecords = new Float64Array(d.hits, HIT_HEADER_BYTES);
+  const reportHit = (offset: number, size: number, t0: number, ms: number) => {
+    const w = Atomics.load(hitIndex, HITS.written);
+    if (w - Atomics.load(hitIndex, HITS.read) >= HIT_CAPACITY) {
+      Atomics.add(hitIndex, HITS.dropped, 1);
+    } else {
+      const at = (w % HIT_CAPACITY) * HIT_FIELDS;
+      hitRecords[at] = t0;
+      hitRecords[at + 1] = offset;
+      hitRecords[at + 2] = size;
+      hitRecords[at + 3] = ms;
+      Atomics.store(hitIndex, HITS.written, w + 1);
+    }
+    if (Atomics.compareExchange(hitIndex, HITS.pending, 0, 1) === 0) port.postMessage({ type: 'hits' } satisfies FuseWorkerMessage);
+  };
   const now = () => performance.timeOrigin + performance.now();
   let lib: LibraryHandle;
   try {
@@ -211,7 +241,7 @@ export function runFuseWorker(d: FuseWorkerData): void {
           try {
             const n = readSync(cacheFd(), out, 0, size, offset);
             if (n === size) {
-              port.postMessage({ type: 'hit', offset, size, t0, ms: now() - t0 } satisfies FuseWorkerMessage);
+              reportHit(offset, size, t0, now() - t0);
               return n;
             }
           } catch {
