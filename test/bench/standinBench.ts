@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { parseFastLogText } from '../../extension/core/fastlog/fastLogParsers';
 import { loadavg } from 'node:os';
 import path from 'node:path';
@@ -113,6 +113,39 @@ async function hitLatencies(read: (bricks: number[]) => Promise<unknown>, brickC
     const t0 = performance.now();
     await read(bricks);
     if (i >= 50) out.push(performance.now() - t0); // the first 50 warm up the JIT
+  }
+  return out;
+}
+
+/**
+ * The same hits as plain read(2) calls into one reused buffer, each pass over the bricks on a fresh open:
+ * what the storage path costs without the reader's event loop, thread pool hop and per-read allocation
+ * (which the viewer-path figures above include, for the page cache as much as for FUSE).
+ */
+function syscallLatencies(file: string, brickBytes: number, headerBytes: number, brickCount: number, width: number, n: number, seed0: number): number[] {
+  const out: number[] = [];
+  const buffer = Buffer.allocUnsafe(width * brickBytes);
+  let seed = 991 + seed0;
+  const starts = Array.from({ length: Math.floor(brickCount / width) }, (_, i) => i * width);
+  let warm = 50;
+  while (out.length < n) {
+    for (let i = starts.length - 1; i > 0; i--) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const j = seed % (i + 1);
+      [starts[i], starts[j]] = [starts[j]!, starts[i]!];
+    }
+    const fd = openSync(file, 'r');
+    try {
+      for (const b of starts) {
+        if (out.length >= n) break;
+        const t0 = performance.now();
+        readSync(fd, buffer, 0, buffer.length, headerBytes + b * brickBytes);
+        if (warm > 0) warm--;
+        else out.push(performance.now() - t0);
+      }
+    } finally {
+      closeSync(fd);
+    }
   }
   return out;
 }
@@ -247,6 +280,9 @@ async function main(): Promise<void> {
           add(`fuse ${width}`, await freshOpenLatencies(daemon.file, count, width, n, r));
           add(`nas ${width}`, await hitLatencies((b) => nas.readBricks(b), count, width, n));
           add(`local ${width}`, await hitLatencies((b) => local.readBricks(b), count, width, n));
+          const geometry = [local.layout.brickBytes, local.layout.brickOffset(0), count] as const;
+          add(`fuse-sys ${width}`, syscallLatencies(daemon.file, ...geometry, width, n, r));
+          add(`local-sys ${width}`, syscallLatencies(gen.file, ...geometry, width, n, r));
         }
       }
       const runs = rows['fuse 1']!.p50.length;
@@ -259,6 +295,10 @@ async function main(): Promise<void> {
         console.log(`  plain local file (page cache)          ${f(`local ${width}`)}`);
         const ratio = median(rows[`fuse ${width}`]!.p99) / median(rows[`nas ${width}`]!.p99);
         console.log(`  p99 FUSE / sshfs page cache: ${ratio.toFixed(2)} — goal p99 ≤ 1 ms and ≤ 1.5×`);
+        console.log(`  read(2) into a reused buffer, fresh open per pass:`);
+        console.log(`    fastcache via FUSE mount (daemon hit)  ${f(`fuse-sys ${width}`)}   runs' p99: ${rows[`fuse-sys ${width}`]!.p99.map((x) => x.toFixed(2)).join(', ')}`);
+        console.log(`    plain local file (page cache)          ${f(`local-sys ${width}`)}`);
+        console.log(`    p99 FUSE / page cache: ${(median(rows[`fuse-sys ${width}`]!.p99) / median(rows[`local-sys ${width}`]!.p99)).toFixed(2)}`);
       }
       // Where the time goes: the daemon's own service time for those hits (its log: arrival on the FUSE worker
       // → bytes in FUSE's buffer), apart from the kernel round trip and the reader's scheduling.
