@@ -4,6 +4,7 @@ import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseFastLogText } from '../../extension/core/fastlog/fastLogParsers';
+import { READAHEAD_WINDOW_MIB, parsePrefetch } from '../../extension/standin/fastcache/daemon';
 import { FastcacheClient } from '../../extension/standin/fastcache/fastcacheClient';
 import { mountsUnder } from '../../extension/standin/fastcache/mounts';
 import { FileBrickSource } from '../../extension/standin/volume/fileSource';
@@ -99,8 +100,15 @@ test('reads wait while the daemon is suspended and go on after resume', async ()
   }
 });
 
-test('read-ahead fetches the next brick row before it is asked for', async () => {
-  const daemon = await startDaemon(w, ['--prefetch', 'readahead', '--cache-folder', path.join(w.dir, 'fc-ahead'), '--log', path.join(w.dir, 'ahead.log')]);
+test('read-ahead fetches the next brick row before it is asked for (a window of one row)', async () => {
+  const daemon = await startDaemon(w, [
+    '--prefetch',
+    `readahead:${layout.bricks[1] * layout.bricks[2]}`,
+    '--cache-folder',
+    path.join(w.dir, 'fc-ahead'),
+    '--log',
+    path.join(w.dir, 'ahead.log'),
+  ]);
   try {
     await readVia(daemon.file, layout.inlineBricks(0));
     const client = await FastcacheClient.connect(daemon.endpoint);
@@ -134,6 +142,22 @@ test('read-ahead fetches the next brick row before it is asked for', async () =>
       prefetched.some((r) => r.firstBrick! <= b && b <= r.lastBrick!),
       `brick ${b} came by a prefetch GET`,
     );
+});
+
+test('the default read-ahead is a window in bytes, whatever the geometry: 8 MiB of 64 KiB bricks is 128', async () => {
+  assert.deepEqual(parsePrefetch('readahead'), { kind: 'readahead', mib: READAHEAD_WINDOW_MIB });
+  assert.deepEqual(parsePrefetch('readahead:2MiB'), { kind: 'readahead', mib: 2 });
+  assert.deepEqual(parsePrefetch('readahead:5'), { kind: 'readahead', bricks: 5 });
+  assert.throws(() => parsePrefetch('readahead:row'), /--prefetch: expected off, readahead, readahead:NMiB or readahead:N \(N bricks > 0\), found "readahead:row"/);
+  const daemon = await startDaemon(w, ['--prefetch', 'readahead', '--cache-folder', path.join(w.dir, 'fc-window'), '--log', path.join(w.dir, 'window.log')]);
+  const client = await FastcacheClient.connect(daemon.endpoint);
+  try {
+    assert.equal(layout.brickBytes, 64 * 1024);
+    assert.equal((await client.hello()).prefetch, `readahead:${(READAHEAD_WINDOW_MIB * 1024) / 64}`);
+  } finally {
+    client.close();
+    await daemon.stop();
+  }
 });
 
 test('bad inputs give clear errors: missing blob, wrong header, truncated volume, bad brick; Azurite down is EIO for the reader and a logged error', async () => {

@@ -33,7 +33,7 @@ export function daemonHelp(home: string, forProcess = true): string {
   --endpoint EP         Unix socket path, \\\\.\\pipe\\NAME or tcp:127.0.0.1:PORT (default ${p.endpoint})
   --streams N           parallel ranged GETs (default 8)
   --range-mib N         largest GET; adjacent missing bricks are coalesced up to it (default 4)
-  --prefetch P          off (default), readahead (the next brick row) or readahead:N bricks
+  --prefetch P          off (default), readahead (an 8 MiB window after the last read), readahead:NMiB or readahead:N bricks
 ${forProcess ? '  --exit-with-stdin     exit when standard input closes (so the daemon dies with its parent)\nPrints one JSON line {"event":"listening",...} on stdout when ready. Stop with SIGTERM/SIGINT.' : 'Stop with Ctrl-C.'}`;
 }
 
