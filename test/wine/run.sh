@@ -29,7 +29,7 @@ bash "$here/install.sh" | sed 's/^/  /' || die "install failed"
 tb=$(date +%s.%N)
 out="$repo/dist/test/wine"
 mkdir -p "$out"
-(cd "$repo" && node esbuild.mjs --only=driver,standin,agent >/dev/null) || die "driver/stand-in/agent bundle failed"
+(cd "$repo" && node esbuild.mjs --only=driver,standin,agent,cli >/dev/null) || die "driver/stand-in/agent/CLI bundle failed"
 tests=()
 for f in "$here"/*.test.ts; do tests+=("$f"); done
 (cd "$repo" && node_modules/.bin/esbuild "${tests[@]}" "$here/bench.ts" --bundle --platform=node --format=cjs \
