@@ -83,6 +83,38 @@ test('a restarted daemon keeps what the previous run cached (Warm), and a rotate
   }
 });
 
+test('--kernel-cache: a re-read on a new open is served by the page cache (no daemon read); after a Cold rotation the next open reads through the daemon again, and misses', async () => {
+  const folder = path.join(w.dir, 'fc-kernel');
+  const log = path.join(w.dir, 'kernel.log');
+  const daemon = await startDaemon(w, ['--kernel-cache', '--cache-folder', folder, '--log', log]);
+  const client = await FastcacheClient.connect(daemon.endpoint);
+  const bricks = layout.inlineBricks(40);
+  const reads = () => parseFastLogText(readFileSync(log, 'utf8')).records.filter((r) => r.kind === 'read');
+  try {
+    assert.equal(bricksDigest(await readVia(daemon.file, bricks)), bricksDigest(await readVia(w.volume, bricks)));
+    await client.stats(); // drains the hit ring into the log
+    const first = reads().length;
+    assert.ok(first > 0, 'the first read went through the daemon');
+    assert.equal(bricksDigest(await readVia(daemon.file, bricks)), bricksDigest(await readVia(w.volume, bricks)));
+    await client.stats();
+    assert.equal(reads().length, first, 'the second open kept the pages: no read reached the daemon');
+    await client.call({ type: 'suspend' }, 'suspended');
+    renameSync(folder, `${folder}.rotated`);
+    await client.call({ type: 'resume' }, 'resumed');
+    assert.equal(bricksDigest(await readVia(daemon.file, bricks)), bricksDigest(await readVia(w.volume, bricks)));
+    await client.stats();
+    await readLinesAfter(log, 0, (ls) => ls.slice(first).some((l) => l.result === 'miss'));
+    const after = reads().slice(first);
+    assert.ok(
+      after.length > 0 && after.some((r) => r.result === 'miss'),
+      `after the rotation the open dropped the pages and the reads missed: ${JSON.stringify(after.map((r) => r.result))}`,
+    );
+  } finally {
+    client.close();
+    await daemon.stop();
+  }
+});
+
 test('reads wait while the daemon is suspended and go on after resume', async () => {
   const daemon = await startDaemon(w, ['--cache-folder', path.join(w.dir, 'fc-suspend')]);
   const client = await FastcacheClient.connect(daemon.endpoint);

@@ -50,6 +50,8 @@ export type DaemonOptions = {
   streams?: number;
   rangeBytes?: number;
   prefetch?: string;
+  /** Keep the OS page cache of the mount's file across opens until a Cold rotation (fuseMount.ts). */
+  kernelCache?: boolean;
   /** The folder where the volume appears as MOUNT/NAME (FUSE). */
   mountPoint: string;
   /** The bundle the FUSE worker thread runs (dist/fastcache.js). */
@@ -146,6 +148,8 @@ export class FastcacheDaemon {
       cachePath: this.cache.dataPath,
       present: this.present,
       workerScript: this.options.workerScript,
+      keepCacheAcrossOpens: this.options.kernelCache === true,
+      readAheadBricks: this.prefetch.kind === 'readahead' ? this.prefetch.bricks : 0,
       handlers: {
         read: (offset, into, t0) => this.readFile(offset, into, t0),
         hit: (offset, size, t0, ms) => this.onHit(offset, size, t0, ms),

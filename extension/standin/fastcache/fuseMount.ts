@@ -38,6 +38,14 @@ export type FuseMountOptions = {
    * no eviction of the mount's pages.
    */
   mountOptions?: string[];
+  /**
+   * Opens keep the kernel's page cache of the file (FOPEN_KEEP_CACHE) while the cache file is the one the
+   * pages came from; the first open after cacheReplaced() (a Cold rotation) drops them. Warm re-reads are
+   * then page-cache reads that never wake the daemon.
+   */
+  keepCacheAcrossOpens?: boolean;
+  /** The daemon's read-ahead window in bricks (0 = off), for the worker's hit reports. */
+  readAheadBricks?: number;
   /** Largest slow-path read (FUSE sends at most 1 MiB). */
   maxRead?: number;
   /** The mount's readahead (the kernel's default is 128 KiB: a 512 KiB brick would take four FUSE reads). */
@@ -69,6 +77,7 @@ export class FuseMount {
   private readonly hitIndex: Int32Array;
   private readonly hitRecords: Float64Array;
   private drainTimer: NodeJS.Timeout | undefined;
+  private drainNow: NodeJS.Immediate | undefined;
   private dropped = 0;
   private exited: Promise<string | undefined>;
   private closed = false;
@@ -114,6 +123,8 @@ export class FuseMount {
       brickCount: options.brickCount,
       cachePath: options.cachePath,
       mountOptions: options.mountOptions ?? ['auto_unmount'],
+      keepCache: options.keepCacheAcrossOpens === true,
+      readAheadBricks: options.readAheadBricks ?? 0,
       control,
       data,
       present: options.present.buffer,
@@ -128,7 +139,7 @@ export class FuseMount {
     const exited = new Promise<string | undefined>((resolve) => {
       worker.on('message', (m: FuseWorkerMessage) => {
         if (m.type === 'mounted') mounted();
-        else if (m.type === 'hits') ref.mount?.scheduleDrain();
+        else if (m.type === 'hits') ref.mount?.scheduleDrain(m.now);
         else if (m.type === 'read') ref.mount?.answer(m.offset, m.size, m.t0);
         else if (m.type === 'error') options.onError?.(m.message);
         else if (m.type === 'exited') {
@@ -158,15 +169,21 @@ export class FuseMount {
     return self;
   }
 
-  /** Hits are batched: one drain a few ms after the first, so a run of hits costs one wake-up. */
-  private scheduleDrain(): void {
-    this.drainTimer ??= setTimeout(() => this.flushHits(), 5);
+  /**
+   * Hits are batched: one drain a few ms after the first, so a run of warm hits costs one wake-up; at once
+   * when a hit's read-ahead window has gaps (the prefetch it triggers should not wait).
+   */
+  private scheduleDrain(now: boolean): void {
+    if (now) this.drainNow ??= setImmediate(() => this.flushHits());
+    else this.drainTimer ??= setTimeout(() => this.flushHits(), 5);
   }
 
   /** Hands the ring's records to the hit handler (in order), then lets the worker post again. Also on demand (stats). */
   flushHits(): void {
     if (this.drainTimer) clearTimeout(this.drainTimer);
+    if (this.drainNow) clearImmediate(this.drainNow);
     this.drainTimer = undefined;
+    this.drainNow = undefined;
     // Cleared before reading `written`: a hit recorded after that read finds no wake-up pending and posts one.
     Atomics.store(this.hitIndex, HITS.pending, 0);
     const written = Atomics.load(this.hitIndex, HITS.written);

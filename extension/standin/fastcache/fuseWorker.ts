@@ -39,6 +39,10 @@ export type FuseWorkerData = {
   cachePath: string;
   /** libfuse -o options (without "-o"). */
   mountOptions: string[];
+  /** Bricks the daemon reads ahead after a read (0 = off): a hit with a gap in them is reported at once. */
+  readAheadBricks: number;
+  /** Set keep_cache on opens until the cache generation changes (FuseMountOptions.keepCacheAcrossOpens). */
+  keepCache: boolean;
   control: SharedArrayBuffer;
   /** Bytes of a slow-path read, written by the main thread. */
   data: SharedArrayBuffer;
@@ -52,8 +56,11 @@ export type FuseWorkerData = {
 export type FuseWorkerMessage =
   | { type: 'mounted' }
   | { type: 'read'; offset: number; size: number; t0: number }
-  /** Hits are waiting in the ring (sent once until the main thread drains it). */
-  | { type: 'hits' }
+  /**
+   * Hits are waiting in the ring (sent once until the main thread drains it); `now` when a hit's read-ahead
+   * window has bricks missing, so the main thread starts the prefetch without the batching delay.
+   */
+  | { type: 'hits'; now: boolean }
   | { type: 'error'; message: string }
   | { type: 'exited'; code: number; error?: string };
 
@@ -63,6 +70,9 @@ const EACCES = 13;
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
 const O_ACCMODE = 3;
+/** struct fuse_file_info: int32 flags, then the bit fields (writepage, direct_io, keep_cache, …), LSB first. */
+const FI_BITS_OFFSET = 4;
+const FI_KEEP_CACHE = 1 << 2;
 /** struct stat on x86-64 Linux (glibc): 144 bytes. */
 const STAT_BYTES = 144;
 
@@ -119,6 +129,13 @@ export function runFuseWorker(d: FuseWorkerData): void {
   const data = new Uint8Array(d.data);
   const hitIndex = new Int32Array(d.hits, 0, HIT_HEADER_BYTES / 4);
   const hitRecords = new Float64Array(d.hits, HIT_HEADER_BYTES);
+  const windowHasGap = (offset: number, size: number): boolean => {
+    if (d.readAheadBricks === 0) return false;
+    const last = Math.floor((offset + size - 1 - d.headerBytes) / d.brickBytes);
+    for (let b = last + 1; b <= Math.min(last + d.readAheadBricks, d.brickCount - 1); b++) if (present[b] !== 1) return true;
+    return false;
+  };
+  let urgentPosted = false;
   const reportHit = (offset: number, size: number, t0: number, ms: number) => {
     const w = Atomics.load(hitIndex, HITS.written);
     if (w - Atomics.load(hitIndex, HITS.read) >= HIT_CAPACITY) {
@@ -131,7 +148,15 @@ export function runFuseWorker(d: FuseWorkerData): void {
       hitRecords[at + 3] = ms;
       Atomics.store(hitIndex, HITS.written, w + 1);
     }
-    if (Atomics.compareExchange(hitIndex, HITS.pending, 0, 1) === 0) port.postMessage({ type: 'hits' } satisfies FuseWorkerMessage);
+    const gap = windowHasGap(offset, size);
+    if (Atomics.compareExchange(hitIndex, HITS.pending, 0, 1) === 0) {
+      urgentPosted = gap;
+      port.postMessage({ type: 'hits', now: gap } satisfies FuseWorkerMessage);
+    } else if (gap && !urgentPosted) {
+      // A batch is waiting on its timer, but this hit's read-ahead should start now.
+      urgentPosted = true;
+      port.postMessage({ type: 'hits', now: true } satisfies FuseWorkerMessage);
+    }
   };
   const now = () => performance.timeOrigin + performance.now();
   let lib: LibraryHandle;
@@ -178,6 +203,8 @@ export function runFuseWorker(d: FuseWorkerData): void {
     for (const at of [72, 88, 104]) v.setBigInt64(at, BigInt(mtime), true); // atime, mtime, ctime
   };
 
+  // The cache generation of the last open (keepCache): -1 = none yet, so the first open starts clean.
+  let keptGeneration = -1;
   // The cache file as this thread last opened it; reopened when the main thread rotates it (generation).
   let fd: number | undefined;
   let fdGeneration = -1;
@@ -224,8 +251,16 @@ export function runFuseWorker(d: FuseWorkerData): void {
     open: koffi.register(
       guard('open', (path: string, fi: unknown) => {
         if (path !== file) return -ENOENT;
-        const flags = new DataView(koffi.view(fi, 4)).getInt32(0, true);
-        return (flags & O_ACCMODE) === 0 ? 0 : -EACCES;
+        const v = new DataView(koffi.view(fi, FI_BITS_OFFSET + 4));
+        if ((v.getInt32(0, true) & O_ACCMODE) !== 0) return -EACCES;
+        if (d.keepCache) {
+          // Pages read since the last rotation are the cache file's bytes: keep them. After a rotation the
+          // first open leaves keep_cache unset, so the kernel drops them and the next reads miss as Cold must.
+          const g = Atomics.load(ctrl, CTRL.generation);
+          if (g === keptGeneration) v.setUint32(FI_BITS_OFFSET, v.getUint32(FI_BITS_OFFSET, true) | FI_KEEP_CACHE, true);
+          keptGeneration = g;
+        }
+        return 0;
       }),
       koffi.pointer(Open),
     ),
