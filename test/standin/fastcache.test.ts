@@ -172,7 +172,9 @@ test('read-ahead fetches the next brick row before it is asked for (a window of 
   for (const b of layout.inlineBricks(32))
     assert.ok(
       prefetched.some((r) => r.firstBrick! <= b && b <= r.lastBrick!),
-      `brick ${b} came by a prefetch GET`,
+      `brick ${b} came by a prefetch GET; the log: ${parseFastLogText(readFileSync(path.join(w.dir, 'ahead.log'), 'utf8'))
+        .records.map((r) => `${r.kind} ${r.firstBrick}-${r.lastBrick} ${r.result}`)
+        .join('; ')}`,
     );
 });
 

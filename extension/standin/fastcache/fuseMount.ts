@@ -32,10 +32,12 @@ export type FuseMountOptions = {
   workerScript: string;
   handlers: FuseHandlers;
   /**
-   * libfuse -o options; default auto_unmount (the mount goes when the process dies, even by kill -9). Not
-   * kernel_cache: each open of the file starts with the OS page cache of it dropped, so every application
-   * start reads through the daemon (a hit from its cache file, or a miss from Blob) and a Cold run needs
-   * no eviction of the mount's pages.
+   * libfuse -o options; default auto_unmount (the mount goes when the process dies, even by kill -9) and
+   * day-long attr/entry timeouts: the file's size and mtime never change while mounted, and with libfuse's
+   * default 1 s the kernel re-asked the daemon for them (GETATTR, a round trip to the worker) before a read
+   * once a second. Not kernel_cache: unless keepCacheAcrossOpens, each open drops the OS page cache of the
+   * file, so every application start reads through the daemon and a Cold run needs no eviction of the
+   * mount's pages.
    */
   mountOptions?: string[];
   /**
@@ -122,7 +124,7 @@ export class FuseMount {
       brickBytes: options.brickBytes,
       brickCount: options.brickCount,
       cachePath: options.cachePath,
-      mountOptions: options.mountOptions ?? ['auto_unmount'],
+      mountOptions: options.mountOptions ?? ['auto_unmount', 'attr_timeout=86400', 'entry_timeout=86400'],
       keepCache: options.keepCacheAcrossOpens === true,
       readAheadBricks: options.readAheadBricks ?? 0,
       control,
