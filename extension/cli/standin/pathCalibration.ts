@@ -29,7 +29,7 @@ export type PathCalibration = {
 };
 
 /** Where bench:realism keeps the machine's calibration for `demo --explain`. */
-export const calibrationFile = (env: NodeJS.ProcessEnv = process.env) => path.join(env.FASTBENCH_HOME ?? path.join(homedir(), '.fastbench'), 'path-calibration.json');
+export const calibrationFile = () => path.join(homedir(), '.fastbench', 'path-calibration.json');
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
