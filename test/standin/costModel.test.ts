@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expectedCost, explainCost, standinModeCost } from '../../extension/core/netprofile/costModel';
+import { standinStartInline } from '../../extension/cli/standin/standinStack';
+import { expectedCost, explainCost, scrubNewRows, standinModeCost } from '../../extension/core/netprofile/costModel';
 import { netProfile } from '../../extension/core/netprofile/profiles';
+import { DEMO_SPEC } from '../../extension/standin/volume/generate';
 
 const MiB = 1024 * 1024;
 
@@ -35,4 +37,27 @@ test('stand-in modes: A_shared pays the NAS link per brick, B_fast the WAN per r
     explainCost('B_fast Cold open', b, 3000),
     /^B_fast Cold open: measured 3\.00 s, model 2\.86 s = compute 1\.00 s \+ 2 wave\(s\) of 10 request\(s\) × RTT 180 ms \+ transfer 1\.68 s \(\+5 %\)$/,
   );
+});
+
+test('the service term: misses × the calibrated per-brick service; read-ahead bricks do not miss; the explain line names it', () => {
+  const o = { computeMs: 1000, bricks: 160, brickBytes: 512 * 1024, nas: netProfile('lan'), wan: netProfile('cross-region'), service: { A_shared: 2, B_fast: 1 } };
+  const a = standinModeCost({ ...o, mode: 'A_shared', policy: 'Cold' });
+  assert.equal(a.serviceMs, 320);
+  assert.equal(a.totalMs, 1000 + a.latencyMs + a.transferMs + 320);
+  const b = standinModeCost({ ...o, mode: 'B_fast', policy: 'Cold', prefetched: 32 });
+  assert.equal(b.misses, 128);
+  assert.equal(b.serviceMs, 128);
+  assert.equal(b.requests, 16);
+  assert.equal(standinModeCost({ ...o, mode: 'A_shared', policy: 'Cold', prefetched: 32 }).misses, 160, 'the NAS path has no read-ahead of its own here');
+  assert.equal(standinModeCost({ ...o, mode: 'A_shared', policy: 'Warm' }).totalMs, 1000, 'Warm: no misses, no service');
+  assert.match(explainCost('A_shared Cold scrub', a, a.totalMs), / \+ service 320 ms \(\+0 %\)$/);
+});
+
+test('a scrub crosses the brick rows it really would: from mid-row, 100 inlines of 64-inline rows reach 2 rows beyond the open', () => {
+  assert.equal(scrubNewRows(288, 100, 64, 512), 2);
+  assert.equal(scrubNewRows(0, 100, 64, 512), 1);
+  assert.equal(scrubNewRows(256, 27, 64, 512), 0);
+  assert.equal(scrubNewRows(500, 100, 64, 512), 0, 'stops at the last inline');
+  assert.equal(standinStartInline(DEMO_SPEC), 288, 'the middle of brick row 4 of 8');
+  assert.equal(standinStartInline({ dims: [40, 8, 8], brickSize: 64 }), 32);
 });

@@ -4,6 +4,7 @@ import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseFastLogText } from '../../extension/core/fastlog/fastLogParsers';
+import { READAHEAD_WINDOW_MIB, parsePrefetch } from '../../extension/standin/fastcache/daemon';
 import { FastcacheClient } from '../../extension/standin/fastcache/fastcacheClient';
 import { mountsUnder } from '../../extension/standin/fastcache/mounts';
 import { FileBrickSource } from '../../extension/standin/volume/fileSource';
@@ -82,6 +83,38 @@ test('a restarted daemon keeps what the previous run cached (Warm), and a rotate
   }
 });
 
+test('--kernel-cache: a re-read on a new open is served by the page cache (no daemon read); after a Cold rotation the next open reads through the daemon again, and misses', async () => {
+  const folder = path.join(w.dir, 'fc-kernel');
+  const log = path.join(w.dir, 'kernel.log');
+  const daemon = await startDaemon(w, ['--kernel-cache', '--cache-folder', folder, '--log', log]);
+  const client = await FastcacheClient.connect(daemon.endpoint);
+  const bricks = layout.inlineBricks(40);
+  const reads = () => parseFastLogText(readFileSync(log, 'utf8')).records.filter((r) => r.kind === 'read');
+  try {
+    assert.equal(bricksDigest(await readVia(daemon.file, bricks)), bricksDigest(await readVia(w.volume, bricks)));
+    await client.stats(); // drains the hit ring into the log
+    const first = reads().length;
+    assert.ok(first > 0, 'the first read went through the daemon');
+    assert.equal(bricksDigest(await readVia(daemon.file, bricks)), bricksDigest(await readVia(w.volume, bricks)));
+    await client.stats();
+    assert.equal(reads().length, first, 'the second open kept the pages: no read reached the daemon');
+    await client.call({ type: 'suspend' }, 'suspended');
+    renameSync(folder, `${folder}.rotated`);
+    await client.call({ type: 'resume' }, 'resumed');
+    assert.equal(bricksDigest(await readVia(daemon.file, bricks)), bricksDigest(await readVia(w.volume, bricks)));
+    await client.stats();
+    await readLinesAfter(log, 0, (ls) => ls.slice(first).some((l) => l.result === 'miss'));
+    const after = reads().slice(first);
+    assert.ok(
+      after.length > 0 && after.some((r) => r.result === 'miss'),
+      `after the rotation the open dropped the pages and the reads missed: ${JSON.stringify(after.map((r) => r.result))}`,
+    );
+  } finally {
+    client.close();
+    await daemon.stop();
+  }
+});
+
 test('reads wait while the daemon is suspended and go on after resume', async () => {
   const daemon = await startDaemon(w, ['--cache-folder', path.join(w.dir, 'fc-suspend')]);
   const client = await FastcacheClient.connect(daemon.endpoint);
@@ -99,8 +132,15 @@ test('reads wait while the daemon is suspended and go on after resume', async ()
   }
 });
 
-test('read-ahead fetches the next brick row before it is asked for', async () => {
-  const daemon = await startDaemon(w, ['--prefetch', 'readahead', '--cache-folder', path.join(w.dir, 'fc-ahead'), '--log', path.join(w.dir, 'ahead.log')]);
+test('read-ahead fetches the next brick row before it is asked for (a window of one row)', async () => {
+  const daemon = await startDaemon(w, [
+    '--prefetch',
+    `readahead:${layout.bricks[1] * layout.bricks[2]}`,
+    '--cache-folder',
+    path.join(w.dir, 'fc-ahead'),
+    '--log',
+    path.join(w.dir, 'ahead.log'),
+  ]);
   try {
     await readVia(daemon.file, layout.inlineBricks(0));
     const client = await FastcacheClient.connect(daemon.endpoint);
@@ -132,8 +172,26 @@ test('read-ahead fetches the next brick row before it is asked for', async () =>
   for (const b of layout.inlineBricks(32))
     assert.ok(
       prefetched.some((r) => r.firstBrick! <= b && b <= r.lastBrick!),
-      `brick ${b} came by a prefetch GET`,
+      `brick ${b} came by a prefetch GET; the log: ${parseFastLogText(readFileSync(path.join(w.dir, 'ahead.log'), 'utf8'))
+        .records.map((r) => `${r.kind} ${r.firstBrick}-${r.lastBrick} ${r.result}`)
+        .join('; ')}`,
     );
+});
+
+test('the default read-ahead is a window in bytes, whatever the geometry: 8 MiB of 64 KiB bricks is 128', async () => {
+  assert.deepEqual(parsePrefetch('readahead'), { kind: 'readahead', mib: READAHEAD_WINDOW_MIB });
+  assert.deepEqual(parsePrefetch('readahead:2MiB'), { kind: 'readahead', mib: 2 });
+  assert.deepEqual(parsePrefetch('readahead:5'), { kind: 'readahead', bricks: 5 });
+  assert.throws(() => parsePrefetch('readahead:row'), /--prefetch: expected off, readahead, readahead:NMiB or readahead:N \(N bricks > 0\), found "readahead:row"/);
+  const daemon = await startDaemon(w, ['--prefetch', 'readahead', '--cache-folder', path.join(w.dir, 'fc-window'), '--log', path.join(w.dir, 'window.log')]);
+  const client = await FastcacheClient.connect(daemon.endpoint);
+  try {
+    assert.equal(layout.brickBytes, 64 * 1024);
+    assert.equal((await client.hello()).prefetch, `readahead:${(READAHEAD_WINDOW_MIB * 1024) / 64}`);
+  } finally {
+    client.close();
+    await daemon.stop();
+  }
 });
 
 test('bad inputs give clear errors: missing blob, wrong header, truncated volume, bad brick; Azurite down is EIO for the reader and a logged error', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -9,7 +10,7 @@ import { generateVolume } from '../../extension/standin/volume/generate';
 import { VolumeLayout } from '../../extension/standin/volume/volumeFormat';
 import { pointOfLParam, viewerKeyName } from '../../extension/standin/viewer/win32Window';
 import { DriverClient } from './driverClient';
-import { lane, laneUnavailable, sleep, waitFor } from './lane';
+import { XHelper, lane, laneUnavailable, sleep, waitFor } from './lane';
 
 // The stand-in viewer's Win32 window (extension/standin/viewer/win32Window.ts) under the real Win32 driver: the
 // same walk as test/x11/standinViewer.test.ts — launched as its own Windows process, attached, driven with
@@ -201,5 +202,99 @@ describe('stand-in viewer: its Win32 window driven through the real driver', { s
     assert.equal(code, 0, `viewer exit; stderr: ${stderr}`);
     await d.until(() => d.events.some((e) => e.event === 'window/gone' && e.data.handle === win.handle), 10_000, 'the driver to report window/gone');
     assert.equal(stderr, '');
+  });
+});
+
+// B_fast as Petrel would see it under Wine: the FAST-like cache's FUSE mount (fastcache on Linux, filled from
+// Azurite) is an ordinary file on the Z: drive. The Win32 viewer opens it by that path, with no FAST code, and
+// the bytes Windows reads through Z: are the bytes of the volume on Linux.
+const linuxWork = process.env.FASTBENCH_TEST_WORK;
+const fastSkip = skip ?? (lane.xhelperPort && linuxWork ? undefined : 'needs the lane X helper and FASTBENCH_TEST_WORK (bash test/wine/run.sh)');
+const onZ = (linux: string) => `Z:${linux.replaceAll('/', '\\')}`;
+
+describe('stand-in viewer: B_fast through the FUSE mount on the Z: drive', { skip: fastSkip }, () => {
+  let helper: XHelper;
+  let mount: { volumeA: string; volumeB: string; source: string; log: string };
+  const dir = path.join(lane.work, `viewer-fast-${process.pid}`);
+
+  before(async () => {
+    helper = await XHelper.connect();
+    mount = (await helper.call({ cmd: 'fastmount', home: `${linuxWork}/fast-${process.pid}`, sizeMiB: 16 })) as typeof mount;
+    mkdirSync(dir, { recursive: true });
+  });
+
+  after(async () => {
+    if (helper) {
+      await helper.call({ cmd: 'fastmount-stop' });
+      helper.close();
+    }
+  });
+
+  test('the mount file read through Z: has the Linux volume bytes; the viewer opens it, steps a brick row, and fastcache served its reads', async () => {
+    assert.match(mount.volumeB, /\/mnt\/fast\/demo\.fbvol$/, JSON.stringify(mount));
+    const linux = (await helper.call({ cmd: 'sha256', file: mount.source })) as { sha256: string; bytes: number };
+    const viaZ = readFileSync(onZ(mount.volumeB));
+    assert.equal(viaZ.length, linux.bytes, 'size through Z:');
+    assert.equal(createHash('sha256').update(viaZ).digest('hex'), linux.sha256, 'bytes through Z: are the volume on Linux');
+
+    const project = path.join(dir, 'b.fbproj.json');
+    writeFileSync(
+      project,
+      JSON.stringify({
+        name: 'zfast',
+        mode: 'B_fast',
+        volume: onZ(mount.volumeB),
+        exportFolder: 'export',
+        readLog: 'reads.tsv',
+        startInline: 62,
+        window: { width: 480, height: 360 },
+      }),
+    );
+    let said = '';
+    const viewer = spawn(process.execPath, [viewerJs, '--project', project], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const gone = new Promise((r) => viewer.once('exit', r));
+    viewer.stderr!.on('data', (b: Buffer) => (said += b.toString()));
+    const d = await DriverClient.start(lane.driver);
+    try {
+      const w = await d.request('window/attach', { titlePattern: '^FastBench Stand-in — zfast', timeoutMs: 30_000 }, 35_000);
+      await d.request('window/foreground', { handle: w.handle });
+      const patch = async (step: ViewerStep, count: number) => {
+        const want = statusRgb(step, count);
+        const deadline = performance.now() + 30_000;
+        for (;;) {
+          const rgb = (await d.request('pixels/probe', { handle: w.handle, region: { ...STATUS_PATCH } })).meanRgb;
+          if (rgb.every((v, i) => Math.abs(v - want[i]!) <= 0.5)) return;
+          assert.ok(performance.now() < deadline, `status patch never showed ${step} ${count}; last rgb(${rgb.join(', ')}); viewer stderr: ${said}`);
+          await sleep(20);
+        }
+      };
+      await patch('open', 1);
+      for (let n = 1; n <= 2; n++) {
+        // inline 62 → 64: the second PageDown crosses into the next brick row
+        await d.request('input/inject', {
+          handle: w.handle,
+          coordinates: 'client',
+          events: [
+            { kind: 'key_down', key: 'PageDown' },
+            { kind: 'key_up', key: 'PageDown' },
+          ],
+        });
+        await patch('inline', n);
+      }
+      const title = (await d.request('window/info', { handle: w.handle })).title;
+      assert.match(title, /— inline 64$/);
+    } finally {
+      if (viewer.exitCode === null) viewer.kill();
+      await gone;
+      await d.shutdown();
+    }
+    const reads = readFileSync(path.join(dir, 'reads.tsv'), 'utf8').trim().split(/\r?\n/).slice(1);
+    assert.ok(reads.length > 0 && reads.every((r) => r.split('\t')[3] === 'file'), 'the viewer read plain file bytes');
+    // fastcache's own log (a Linux file, read through Z: too) has the FUSE reads of the Windows process.
+    const log = readFileSync(onZ(mount.log), 'utf8')
+      .split('\n')
+      .filter((l) => /\tread\t/.test(l));
+    assert.ok(log.length > 0, 'fastcache logged FUSE reads');
+    assert.equal(said.trim(), '');
   });
 });

@@ -7,10 +7,22 @@
 //        getmouselocation whose output is the acknowledgement that the line has been executed
 //   {"id":3,"cmd":"focus","name":"FastBench Target"} -> {"id":3,"ok":true}   (xdotool search --name … windowfocus)
 //   {"id":4,"cmd":"windows","name":"…"}           -> {"id":4,"ids":[…]}
+//   {"id":5,"cmd":"fastmount","home":"/tmp/…","sizeMiB":16} -> {"id":5,"volumeA":…,"volumeB":…,"source":…,"log":…}
+//        brings up the stand-in's storage on Linux (fastbench standin up --no-viewer: sshfs NAS, fastcache FUSE
+//        mount over Azurite; Linux paths), for Win32 programs to read through Wine's Z: drive
+//   {"id":6,"cmd":"sha256","file":"/…"}             -> {"id":6,"sha256":…,"bytes":N}   (read on Linux)
+//   {"id":7,"cmd":"fastmount-stop"}                 -> {"id":7,"code":N}   (Ctrl-C: the stack stops itself)
 // Usage: DISPLAY=:N node test/wine/xhelper.mjs   (exits when stdin closes or on SIGTERM)
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+let stack; // the `standin up` child of fastmount
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const xdo = spawn('xdotool', ['-'], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -49,9 +61,63 @@ async function handle(msg) {
       const r = spawnSync('xdotool', ['search', '--name', String(msg.name)], { encoding: 'utf8', timeout: 5000 });
       return { ids: r.stdout.split('\n').filter(Boolean) };
     }
+    case 'fastmount':
+      return fastMount(String(msg.home), Number(msg.sizeMiB ?? 16));
+    case 'fastmount-stop':
+      return fastMountStop();
+    case 'sha256': {
+      const hash = createHash('sha256');
+      let bytes = 0;
+      for await (const chunk of createReadStream(String(msg.file))) {
+        hash.update(chunk);
+        bytes += chunk.length;
+      }
+      return { sha256: hash.digest('hex'), bytes };
+    }
     default:
       throw new Error(`unknown command ${msg.cmd}`);
   }
+}
+
+function fastMount(home, sizeMiB) {
+  if (stack) throw new Error('fastmount: a stand-in stack is already up');
+  const child = spawn(process.execPath, [path.join(repo, 'dist', 'cli.js'), 'standin', 'up', '--no-viewer', '--size', String(sizeMiB), '--profile', 'lan'], {
+    env: { ...process.env, FASTBENCH_STANDIN_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  stack = child;
+  let said = '';
+  child.stderr.on('data', (d) => (said += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`fastmount: the stand-in was not up within 180 s: ${said}`)), 180_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      stack = undefined;
+      reject(new Error(`fastmount: fastbench standin up exited (${code}): ${said}`));
+    });
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      said += line + '\n';
+      if (!line.startsWith('Ctrl-C stops')) return;
+      clearTimeout(timer);
+      const at = (mode) => new RegExp(`^\\s+${mode}\\s+(\\S+)`, 'm').exec(said)?.[1];
+      resolve({ volumeA: at('A_shared'), volumeB: at('B_fast'), source: /^volume (\S+)/m.exec(said)?.[1], log: path.join(home, 'logs', 'fastcache.log') });
+    });
+  });
+}
+
+function fastMountStop() {
+  const child = stack;
+  if (!child) return Promise.resolve({ code: null });
+  stack = undefined;
+  child.removeAllListeners('exit');
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code });
+    });
+    child.kill('SIGINT');
+  });
 }
 
 const server = net.createServer((socket) => {
@@ -72,6 +138,7 @@ const server = net.createServer((socket) => {
 });
 server.listen(0, '127.0.0.1', () => console.log(`xhelper port ${server.address().port}`));
 const stop = () => {
+  stack?.kill('SIGINT'); // it takes its mounts and servers down itself (or the next start cleans up after it)
   xdo.kill();
   process.exit(0);
 };

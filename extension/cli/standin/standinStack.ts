@@ -39,7 +39,7 @@ export type StandinStackOptions = {
   signal?: AbortSignal;
   /** Volume to make when missing (default: the 320 MiB demo volume). */
   spec?: VolumeSpec;
-  /** fastcache read-ahead (default "readahead": the next brick row, as FAST pre-fetches). */
+  /** fastcache read-ahead (default "readahead": an 8 MiB window after the last read, as a cache that sees only offsets would). */
   prefetch?: string;
   /** The viewer bundle (default dist/standin-viewer.js beside this bundle). */
   viewerScript?: string;
@@ -173,6 +173,7 @@ export async function startStandinStack(o: StandinStackOptions): Promise<Standin
       blob: location.blob,
       nasProbePort: nas.proxyPort,
       viewerScript: o.viewerScript ?? path.join(__dirname, 'standin-viewer.js'),
+      startInline: standinStartInline(spec),
     });
     log.info(`config ${configFile}`);
     return {
@@ -192,6 +193,17 @@ export async function startStandinStack(o: StandinStackOptions): Promise<Standin
 /** The viewer title the config's window match uses (viewerApp.ts: "FastBench Stand-in — NAME (MODE) — …"). */
 export const STANDIN_TITLE_PATTERN = '^FastBench Stand-in — demo';
 
+/**
+ * Where the stand-in's projects open: the middle of the brick row nearest the survey's middle. A user's
+ * inline is anywhere relative to the 64-inline brick rows, so a 100-inline scrub from it touches 2 brick rows
+ * (start within the first 28 inlines of a row) or 3 (the other 36): 3 is the likely case, and a scrub from
+ * mid-row crosses them, 2 beyond the open's. From inline 0 it crossed 1, which read-ahead hid during the open.
+ */
+export function standinStartInline(spec: Pick<VolumeSpec, 'dims' | 'brickSize'>): number {
+  const b = spec.brickSize;
+  return Math.min(spec.dims[0] - 1, Math.floor(spec.dims[0] / 2 / b) * b + Math.floor(b / 2));
+}
+
 /** Writes <home>/fastbench.json and one viewer project per mode; validated against the config schema. */
 export function writeStandinConfig(o: {
   home: string;
@@ -203,12 +215,13 @@ export function writeStandinConfig(o: {
   blob: string;
   nasProbePort: number;
   viewerScript: string;
+  startInline: number;
 }): { file: string; projects: { A_shared: string; B_fast: string } } {
   const projectFolder = path.join(o.home, 'projects');
   mkdirSync(projectFolder, { recursive: true });
   const project = (mode: string, volume: string) => {
     const file = path.join(projectFolder, `demo_${mode}.fbproj.json`);
-    writeFileSync(file, JSON.stringify({ name: 'demo', mode, volume, exportFolder: path.join(o.home, 'export'), startInline: 0 }, null, 2) + '\n');
+    writeFileSync(file, JSON.stringify({ name: 'demo', mode, volume, exportFolder: path.join(o.home, 'export'), startInline: o.startInline }, null, 2) + '\n');
     return file;
   };
   const projects = { A_shared: project('A_shared', o.volumeA), B_fast: project('B_fast', o.volumeB) };

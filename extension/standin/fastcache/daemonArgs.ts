@@ -18,6 +18,7 @@ export const DAEMON_OPTIONS = {
   streams: { type: 'string' },
   'range-mib': { type: 'string' },
   prefetch: { type: 'string' },
+  'kernel-cache': { type: 'boolean' },
   'exit-with-stdin': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -33,7 +34,9 @@ export function daemonHelp(home: string, forProcess = true): string {
   --endpoint EP         Unix socket path, \\\\.\\pipe\\NAME or tcp:127.0.0.1:PORT (default ${p.endpoint})
   --streams N           parallel ranged GETs (default 8)
   --range-mib N         largest GET; adjacent missing bricks are coalesced up to it (default 4)
-  --prefetch P          off (default), readahead (the next brick row) or readahead:N bricks
+  --prefetch P          off (default), readahead (an 8 MiB window after the last read), readahead:NMiB or readahead:N bricks
+  --kernel-cache        let the OS page cache keep the file's pages across opens until the next Cold rotation
+                        (warm re-reads then never reach the daemon, nor its log); default: each open drops them
 ${forProcess ? '  --exit-with-stdin     exit when standard input closes (so the daemon dies with its parent)\nPrints one JSON line {"event":"listening",...} on stdout when ready. Stop with SIGTERM/SIGINT.' : 'Stop with Ctrl-C.'}`;
 }
 
@@ -68,6 +71,7 @@ export async function daemonOptionsFrom(values: Record<string, unknown>, cwd: st
       streams: positiveInt(values.streams as string | undefined, 'streams', 8, 64),
       rangeBytes: positiveInt(values['range-mib'] as string | undefined, 'range-mib', 4, 256) * 1024 * 1024,
       prefetch,
+      kernelCache: values['kernel-cache'] === true,
     },
     exitWithStdin: values['exit-with-stdin'] === true,
   };

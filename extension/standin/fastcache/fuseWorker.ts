@@ -16,6 +16,17 @@ export const CTRL = { state: 0, result: 1, suspended: 2, generation: 3 } as cons
 export const CTRL_SLOTS = 4;
 /** Request state: the worker posted a request and waits; the main thread answered. */
 export const REQ = { idle: 0, pending: 1, answered: 2 } as const;
+/**
+ * The hit ring: hits are reported to the main thread through shared memory, not one message each. Int32
+ * slots first (records written, records read, a wake-up is pending, records dropped when full), then
+ * HIT_FIELDS float64 per record (t0, offset, size, ms). A message per hit woke the main thread for every
+ * read: on 2 cores that third runnable thread (plus its log write) was part of the hits' tail.
+ */
+export const HITS = { written: 0, read: 1, pending: 2, dropped: 3 } as const;
+export const HIT_HEADER_BYTES = 16;
+export const HIT_FIELDS = 4;
+export const HIT_CAPACITY = 8192;
+export const hitRingBytes = () => HIT_HEADER_BYTES + HIT_CAPACITY * HIT_FIELDS * 8;
 
 export type FuseWorkerData = {
   kind: 'fastcache-fuse';
@@ -28,18 +39,28 @@ export type FuseWorkerData = {
   cachePath: string;
   /** libfuse -o options (without "-o"). */
   mountOptions: string[];
+  /** Bricks the daemon reads ahead after a read (0 = off): a hit with a gap in them is reported at once. */
+  readAheadBricks: number;
+  /** Set keep_cache on opens until the cache generation changes (FuseMountOptions.keepCacheAcrossOpens). */
+  keepCache: boolean;
   control: SharedArrayBuffer;
   /** Bytes of a slow-path read, written by the main thread. */
   data: SharedArrayBuffer;
   /** One byte per brick, 1 = in the cache file (written by the main thread after the data). */
   present: SharedArrayBuffer;
+  /** The hit ring (HITS). */
+  hits: SharedArrayBuffer;
 };
 
 /** Worker → main messages. Times are performance.timeOrigin-based Unix ms. */
 export type FuseWorkerMessage =
   | { type: 'mounted' }
   | { type: 'read'; offset: number; size: number; t0: number }
-  | { type: 'hit'; offset: number; size: number; t0: number; ms: number }
+  /**
+   * Hits are waiting in the ring (sent once until the main thread drains it); `now` when a hit's read-ahead
+   * window has bricks missing, so the main thread starts the prefetch without the batching delay.
+   */
+  | { type: 'hits'; now: boolean }
   | { type: 'error'; message: string }
   | { type: 'exited'; code: number; error?: string };
 
@@ -49,6 +70,9 @@ const EACCES = 13;
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
 const O_ACCMODE = 3;
+/** struct fuse_file_info: int32 flags, then the bit fields (writepage, direct_io, keep_cache, …), LSB first. */
+const FI_BITS_OFFSET = 4;
+const FI_KEEP_CACHE = 1 << 2;
 /** struct stat on x86-64 Linux (glibc): 144 bytes. */
 const STAT_BYTES = 144;
 
@@ -103,6 +127,37 @@ export function runFuseWorker(d: FuseWorkerData): void {
   const ctrl = new Int32Array(d.control);
   const present = new Uint8Array(d.present);
   const data = new Uint8Array(d.data);
+  const hitIndex = new Int32Array(d.hits, 0, HIT_HEADER_BYTES / 4);
+  const hitRecords = new Float64Array(d.hits, HIT_HEADER_BYTES);
+  const windowHasGap = (offset: number, size: number): boolean => {
+    if (d.readAheadBricks === 0) return false;
+    const last = Math.floor((offset + size - 1 - d.headerBytes) / d.brickBytes);
+    for (let b = last + 1; b <= Math.min(last + d.readAheadBricks, d.brickCount - 1); b++) if (present[b] !== 1) return true;
+    return false;
+  };
+  let urgentPosted = false;
+  const reportHit = (offset: number, size: number, t0: number, ms: number) => {
+    const w = Atomics.load(hitIndex, HITS.written);
+    if (w - Atomics.load(hitIndex, HITS.read) >= HIT_CAPACITY) {
+      Atomics.add(hitIndex, HITS.dropped, 1);
+    } else {
+      const at = (w % HIT_CAPACITY) * HIT_FIELDS;
+      hitRecords[at] = t0;
+      hitRecords[at + 1] = offset;
+      hitRecords[at + 2] = size;
+      hitRecords[at + 3] = ms;
+      Atomics.store(hitIndex, HITS.written, w + 1);
+    }
+    const gap = windowHasGap(offset, size);
+    if (Atomics.compareExchange(hitIndex, HITS.pending, 0, 1) === 0) {
+      urgentPosted = gap;
+      port.postMessage({ type: 'hits', now: gap } satisfies FuseWorkerMessage);
+    } else if (gap && !urgentPosted) {
+      // A batch is waiting on its timer, but this hit's read-ahead should start now.
+      urgentPosted = true;
+      port.postMessage({ type: 'hits', now: true } satisfies FuseWorkerMessage);
+    }
+  };
   const now = () => performance.timeOrigin + performance.now();
   let lib: LibraryHandle;
   try {
@@ -148,6 +203,8 @@ export function runFuseWorker(d: FuseWorkerData): void {
     for (const at of [72, 88, 104]) v.setBigInt64(at, BigInt(mtime), true); // atime, mtime, ctime
   };
 
+  // The cache generation of the last open (keepCache): -1 = none yet, so the first open starts clean.
+  let keptGeneration = -1;
   // The cache file as this thread last opened it; reopened when the main thread rotates it (generation).
   let fd: number | undefined;
   let fdGeneration = -1;
@@ -194,8 +251,16 @@ export function runFuseWorker(d: FuseWorkerData): void {
     open: koffi.register(
       guard('open', (path: string, fi: unknown) => {
         if (path !== file) return -ENOENT;
-        const flags = new DataView(koffi.view(fi, 4)).getInt32(0, true);
-        return (flags & O_ACCMODE) === 0 ? 0 : -EACCES;
+        const v = new DataView(koffi.view(fi, FI_BITS_OFFSET + 4));
+        if ((v.getInt32(0, true) & O_ACCMODE) !== 0) return -EACCES;
+        if (d.keepCache) {
+          // Pages read since the last rotation are the cache file's bytes: keep them. After a rotation the
+          // first open leaves keep_cache unset, so the kernel drops them and the next reads miss as Cold must.
+          const g = Atomics.load(ctrl, CTRL.generation);
+          if (g === keptGeneration) v.setUint32(FI_BITS_OFFSET, v.getUint32(FI_BITS_OFFSET, true) | FI_KEEP_CACHE, true);
+          keptGeneration = g;
+        }
+        return 0;
       }),
       koffi.pointer(Open),
     ),
@@ -211,7 +276,7 @@ export function runFuseWorker(d: FuseWorkerData): void {
           try {
             const n = readSync(cacheFd(), out, 0, size, offset);
             if (n === size) {
-              port.postMessage({ type: 'hit', offset, size, t0, ms: now() - t0 } satisfies FuseWorkerMessage);
+              reportHit(offset, size, t0, now() - t0);
               return n;
             }
           } catch {
