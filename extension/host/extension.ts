@@ -8,6 +8,7 @@ import type { RecordArgs, RecordController } from './recordCommands';
 import { RunsTreeProvider, type RunsNode } from './runsTree';
 import { SecretStore, normaliseSas } from './secrets';
 import type { RecordingValidation } from './validateRecordingCommand';
+import type { RecordingEditorApi } from './recordingEditor';
 import type { KpiFilter, KpiShown } from '../shared/kpiViewProtocol';
 import type { RunShown } from '../shared/webviewProtocol';
 import { runPanelShown } from './runPanelShown';
@@ -43,6 +44,8 @@ export type FastbenchApi = {
   };
   runPanel: { shown(folder: string): RunShown | undefined };
   kpis: { shown(): KpiShown | undefined; refresh(): Promise<void>; setFilter(filter: KpiFilter): Promise<void> };
+  /** The recording editor, once a recording has been opened. */
+  recordingEditor(): Promise<RecordingEditorApi> | undefined;
 };
 
 export async function activate(context: vscode.ExtensionContext): Promise<FastbenchApi> {
@@ -111,7 +114,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       if (!uri) return undefined;
       const result = await validateRecording(uri, diagnostics, log);
       const name = path.basename(uri.fsPath);
+      const syntax = result.problems[0];
       if (result.ok) void vscode.window.showInformationMessage(`${name} is a valid recording (${result.events} events).`);
+      else if (result.syntaxShownByEditor && syntax)
+        void vscode.window.showWarningMessage(
+          `${name}: a JSON syntax error at line ${syntax.line}:${syntax.column} (${syntax.expected}), underlined in the editor. Fix it and validate again.`,
+        );
       else void vscode.window.showWarningMessage(`${name}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}, listed in the Problems panel.`);
       return result;
     }),
@@ -217,17 +225,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
     }),
     command('fastbench.record', async (args?: RecordArgs) => (await recordController()).start(args ?? {})),
     command('fastbench.stopRecording', async () => recorder?.stop()),
-    command('fastbench.replayRecording', async (arg?: unknown) => {
+    command('fastbench.replayRecording', async (arg?: unknown, options?: { fromEvent?: number }) => {
       const uri = await (await validation()).pickRecording(arg);
       if (!uri) return undefined;
       const { replayRecording } = await import('./recordCommands');
-      return replayRecording(context.extensionUri, uri, channelLogger(channel, 'replay'));
-    }),
-    vscode.workspace.onDidSaveTextDocument((doc) => {
-      // Keep diagnostics current for recordings someone has validated or is editing.
-      if (doc.uri.fsPath.endsWith(RECORDING_FILE_SUFFIX)) void validation().then((v) => v.validateRecording(doc.uri, diagnostics, log));
+      return replayRecording(context.extensionUri, uri, channelLogger(channel, 'replay'), options?.fromEvent);
     }),
   );
+
+  // The recording editor (lenses, hovers, quick fixes, outline, live diagnostics, timeline) loads when the
+  // first *.fbrec.json is open, not at activation.
+  let recordingEditor: Promise<RecordingEditorApi> | undefined;
+  const loadRecordingEditor = (doc: vscode.TextDocument) => {
+    if (recordingEditor || !doc.uri.path.endsWith(RECORDING_FILE_SUFFIX)) return;
+    recordingEditor = import('./recordingEditor').then((m) => {
+      const editor = m.registerRecordingEditor(async (uri) => (await validation()).validateRecording(uri, diagnostics, log), channelLogger(channel, 'recording'));
+      context.subscriptions.push(editor);
+      return editor;
+    });
+  };
+  context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(loadRecordingEditor));
+  vscode.workspace.textDocuments.forEach(loadRecordingEditor);
 
   registerProbeCommand(context, channelLogger(channel, 'probe'), secrets);
 
@@ -267,6 +285,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
     },
     runPanel: { shown: (folder) => runPanelShown.get(folder) },
     kpis: { shown: () => kpiView.shown, refresh: () => kpiView.refresh(), setFilter: (f) => kpiView.setFilter(f) },
+    recordingEditor: () => recordingEditor,
   };
 }
 
