@@ -244,7 +244,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       return editor;
     });
   };
-  context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(loadRecordingEditor));
+  context.subscriptions.push(
+    vscode.workspace.onDidOpenTextDocument(loadRecordingEditor),
+    command('fastbench.revealRecordingEvent', async (index: number) => (await recordingEditor)?.revealEvent(index)),
+  );
   vscode.workspace.textDocuments.forEach(loadRecordingEditor);
 
   registerProbeCommand(context, channelLogger(channel, 'probe'), secrets);

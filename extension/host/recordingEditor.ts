@@ -47,7 +47,7 @@ function toWorkspaceEdit(doc: vscode.TextDocument, edit: TextEdit): vscode.Works
   return we;
 }
 
-export type RecordingEditorApi = { timelineSelection(): string[] };
+export type RecordingEditorApi = { timelineSelection(): string[]; revealEvent(index: number): Promise<void> };
 
 export function registerRecordingEditor(validate: (uri: vscode.Uri) => Promise<unknown>, log: Logger): vscode.Disposable & RecordingEditorApi {
   const store = new DisposableStore();
@@ -76,7 +76,8 @@ export function registerRecordingEditor(validate: (uri: vscode.Uri) => Promise<u
           lenses.push(
             new vscode.CodeLens(at, { title: '▶ Replay from here', command: 'fastbench.replayRecording', arguments: [doc.uri, { fromEvent: m.index }] }),
             new vscode.CodeLens(at, {
-              title: `⏱ ${formatSeconds(m.untilNextMs)}`,
+              // A codicon, not the ⏱ emoji: it renders in every font (headless Chromium's has no ⏱).
+              title: `$(watch) ${formatSeconds(m.untilNextMs)}`,
               tooltip: next ? `Time from ${m.name} to the next marker, ${next.name}` : `Time from ${m.name} to the last event`,
               command: '',
             }),
@@ -166,7 +167,7 @@ export function registerRecordingEditor(validate: (uri: vscode.Uri) => Promise<u
           const symbols: vscode.DocumentSymbol[] = [];
           const firstMarker = markers[0]?.index ?? events.length;
           if (firstMarker > 0) symbols.push(symbol('(before the first marker)', `${firstMarker} events`, 0, firstMarker - 1, true));
-          for (const m of markers) symbols.push(symbol(m.name, `${formatSeconds(m.t_ms)} · ⏱ ${formatSeconds(m.untilNextMs)}`, m.index, m.lastIndex, true));
+          for (const m of markers) symbols.push(symbol(m.name, `at ${formatSeconds(m.t_ms)} · ${formatSeconds(m.untilNextMs)} to the next`, m.index, m.lastIndex, true));
           return symbols;
         },
       },
@@ -197,9 +198,10 @@ export function registerRecordingEditor(validate: (uri: vscode.Uri) => Promise<u
   store.add({ dispose: () => timers.forEach((t) => clearTimeout(t)) });
   for (const doc of vscode.workspace.textDocuments) revalidate(doc, 0);
 
-  return { dispose: () => store.dispose(), timelineSelection: () => timeline.selection() };
+  return { dispose: () => store.dispose(), timelineSelection: () => timeline.selection(), revealEvent: (i) => timeline.revealEvent(i) };
 }
 
-const escape = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+// Only what would start markup in these short texts (marker names are free text).
+const escape = (s: string) => s.replace(/[\\`*_[\]<>|]/g, '\\$&');
 
 export type { Outlines };

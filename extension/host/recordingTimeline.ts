@@ -43,18 +43,18 @@ export class RecordingTimeline implements vscode.TreeDataProvider<TimelineNode>,
       }),
     );
     this.store.add({ dispose: () => clearTimeout(this.follow) });
-    this.store.add(
-      vscode.commands.registerCommand('fastbench.revealRecordingEvent', async (index: number) => {
-        const doc = this.doc;
-        const e = doc && this.outlines.get(doc).events[index];
-        if (!doc || !e) return;
-        const editor = await vscode.window.showTextDocument(doc, { preserveFocus: false });
-        const range = this.rangeOf(doc, e);
-        editor.selection = new vscode.Selection(range.start, range.start);
-        editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-      }),
-    );
     this.show(vscode.window.activeTextEditor);
+  }
+
+  /** Moves the cursor to an event of the shown recording (a click on a node). */
+  async revealEvent(index: number): Promise<void> {
+    const doc = this.doc;
+    const e = doc && this.outlines.get(doc).events[index];
+    if (!doc || !e) return;
+    const editor = await vscode.window.showTextDocument(doc, { preserveFocus: false });
+    const range = this.rangeOf(doc, e);
+    editor.selection = new vscode.Selection(range.start, range.start);
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
   private show(editor: vscode.TextEditor | undefined): void {
@@ -97,7 +97,7 @@ export class RecordingTimeline implements vscode.TreeDataProvider<TimelineNode>,
   getTreeItem(node: TimelineNode): vscode.TreeItem {
     if (node.kind === 'group') {
       const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
-      item.description = `${formatSeconds(node.t_ms)}${node.untilNextMs !== undefined ? ` · ⏱ ${formatSeconds(node.untilNextMs)}` : ''} · ${node.to - node.from + 1} events`;
+      item.description = `at ${formatSeconds(node.t_ms)}${node.untilNextMs !== undefined ? ` · ${formatSeconds(node.untilNextMs)} to the next` : ''} · ${node.to - node.from + 1} events`;
       item.iconPath = new vscode.ThemeIcon(node.label === 'Start' ? 'debug-start' : node.checkpoint ? 'pass' : 'bookmark');
       item.command = { title: 'Show in editor', command: 'fastbench.revealRecordingEvent', arguments: [node.from] };
       return item;

@@ -7,5 +7,6 @@ import './reportPanel.test';
 import './compareRuns.test';
 import './runsTree.test';
 import './replayConfirm.test';
+import './recordingEditor.test';
 
 export { run } from './index';
