@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { channelLogger } from './logChannel';
+import { showError } from './errorToast';
 import { registerProbeCommand } from './probeCommand';
 import { KpiViewProvider } from './kpiView';
 import type { RecordArgs, RecordController } from './recordCommands';
@@ -38,8 +39,9 @@ export type FastbenchApi = {
     children(node?: RunsNode): Promise<RunsNode[]>;
     item(node: RunsNode): vscode.TreeItem;
     folder(): Promise<string | undefined>;
-    /** The Runs view's message and selection, as a person sees them. */
+    /** The Runs view's message, description and selection, as a person sees them. */
     message(): string | undefined;
+    description(): string | undefined;
     selection(): RunsNode[];
   };
   runPanel: { shown(folder: string): RunShown | undefined };
@@ -71,7 +73,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
   const runsView = vscode.window.createTreeView('fastbench.runs', { treeDataProvider: runsTree, showCollapseAll: true });
   context.subscriptions.push(runsTree, runsView);
   const setRunsFilterContext = (label: string | undefined) => {
-    runsView.message = label ? `Showing the runs of ${label}. "Clear Runs Filter" in the title bar shows all runs again.` : undefined;
+    const what = label?.startsWith('runs matching') ? label : `the runs of ${label}`;
+    runsView.message = label ? `Showing ${what}. "Clear Runs Filter" in the title bar shows all runs again.` : undefined;
+    runsView.description = runsTree.textFilter !== undefined ? `filter: ${runsTree.textFilter}` : undefined;
     void vscode.commands.executeCommand('setContext', 'fastbench.runsFiltered', label !== undefined);
   };
   context.subscriptions.push(runsTree.onDidChangeFilter(setRunsFilterContext));
@@ -102,7 +106,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       } catch (e) {
         const message = redactSecrets((e as Error).message ?? String(e));
         log.error(`${id}: ${message}`);
-        void vscode.window.showErrorMessage(`FastBench: ${message}`);
+        void showError(`FastBench: ${message}`);
         return undefined;
       }
     });
@@ -120,7 +124,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
         void vscode.window.showWarningMessage(
           `${name}: a JSON syntax error at line ${syntax.line}:${syntax.column} (${syntax.expected}), underlined in the editor. Fix it and validate again.`,
         );
-      else void vscode.window.showWarningMessage(`${name}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}, listed in the Problems panel.`);
+      else
+        void vscode.window
+          .showWarningMessage(`${name}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}, listed in the Problems panel.`, 'Show Problems')
+          .then((c) => c && vscode.commands.executeCommand('workbench.actions.view.problems'));
       return result;
     }),
     command('fastbench.setAzureSas', async () => {
@@ -150,6 +157,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
     }),
     command('fastbench.refreshRuns', async () => runsTree.refresh()),
     command('fastbench.clearRunsFilter', async () => runsTree.clearFilter()),
+    command('fastbench.filterRuns', async (text?: string) => {
+      const value =
+        typeof text === 'string'
+          ? text
+          : await vscode.window.showInputBox({
+              title: 'FastBench: Filter Runs',
+              prompt: 'Words every shown run must contain: mode, cache policy, workflow, #repeat, status, campaign or run id (e.g. "B_fast cold scrub"). Empty shows all runs.',
+              value: runsTree.textFilter ?? '',
+            });
+      if (value === undefined) return undefined;
+      runsTree.setTextFilter(value);
+      return runsTree.textFilter;
+    }),
+    command('fastbench.pushRuns', async (arg?: unknown) => {
+      const node = arg as RunsNode | undefined;
+      const folder = node?.kind === 'entry' ? node.entry.folder : node?.kind === 'group' ? node.source?.folder : await runsTree.runsFolder();
+      if (!folder) throw new Error('this campaign has no folder of its own (its runs sit at the top of the runs folder): push the whole runs folder from the view title instead');
+      const { pushRunsFromVsCode } = await import('./pushRunsCommand');
+      return pushRunsFromVsCode(folder, node?.kind === 'group', context.workspaceState, secrets, channelLogger(channel, 'push'));
+    }),
     command('fastbench.refreshKpis', async () => kpiView.refresh()),
     command('fastbench.openRun', async (arg?: unknown) => {
       const folder = runFolderArg(arg);
@@ -205,6 +232,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       await kpiView.setFilter({ campaign, machine: null, workflow: null });
     }),
     command('fastbench.showLog', async () => channel.show()),
+    command('fastbench.openWalkthrough', async () => vscode.commands.executeCommand('workbench.action.openWalkthrough', 'fastbench.fastbench#gettingStarted', false)),
+    command('fastbench.analyseRuns', async () => {
+      const { analyseRunsFromVsCode } = await import('./analyseRunsCommand');
+      return analyseRunsFromVsCode(await runsTree.runsFolder(), context.extensionPath, channelLogger(channel, 'analyse'), async () => {
+        await vscode.commands.executeCommand('fastbench.kpis.focus');
+        await kpiView.setFilter({ campaign: null, machine: null, workflow: null });
+      });
+    }),
+    command('fastbench.clearCacheCold', async (arg?: { mode?: 'A_shared' | 'B_fast'; confirm?: boolean }) => {
+      const { clearCacheFromVsCode } = await import('./clearCacheCommand');
+      return clearCacheFromVsCode(channelLogger(channel, 'cache'), arg);
+    }),
+    command('fastbench.tryStandinDemo', async (arg?: { args?: string[]; confirm?: boolean }) => {
+      const { runStandinDemo } = await import('./standinDemoCommand');
+      return runStandinDemo(context.extensionUri, channelLogger(channel, 'demo'), arg);
+    }),
     command('fastbench.createConfig', async (arg?: { folder?: string; template?: 'petrel' | 'standin' }) => {
       const { createConfig } = await import('./createConfigCommand');
       const file = await createConfig(arg);
@@ -281,6 +324,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
     moduleLoadMs,
     runsTree: {
       children: (n) => runsTree.getChildren(n),
+      description: () => runsView.description,
       item: (n) => runsTree.getTreeItem(n),
       folder: () => runsTree.runsFolder(),
       message: () => runsView.message,

@@ -11,6 +11,7 @@ import { recordingFrom } from '../core/recording/recordingSlice';
 import type { WindowInfo } from '../shared/driverProtocol';
 import { RECORDING_FILE_SUFFIX } from '../shared/names';
 import { DisposableStore } from './disposables';
+import { showError } from './errorToast';
 import { startDriver } from './driverSession';
 
 /** Arguments a caller (a test, a keybinding, another extension) may pass to skip the prompts. */
@@ -136,7 +137,7 @@ export class RecordController implements vscode.Disposable {
     await session.driver.close();
     if (events === undefined) {
       this.log.error(message);
-      void vscode.window.showErrorMessage(`FastBench: ${message}`);
+      void showError(`FastBench: ${message}`);
       return;
     }
     this.log.info(message);

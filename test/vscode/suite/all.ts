@@ -8,5 +8,7 @@ import './compareRuns.test';
 import './runsTree.test';
 import './replayConfirm.test';
 import './recordingEditor.test';
+import './paletteCommands.test';
+import './runsTreeScale.test';
 
 export { run } from './index';
