@@ -10,5 +10,6 @@ import './replayConfirm.test';
 import './recordingEditor.test';
 import './paletteCommands.test';
 import './runsTreeScale.test';
+import './pushRuns.test';
 
 export { run } from './index';

@@ -73,10 +73,14 @@ test('Clear Cache (Cold) runs the core Cold policy: a missing NAS volume is a fa
   const failed = report.steps.find((s) => !s.ok);
   assert.equal(failed?.step, 'find-data');
   assert.match(failed!.detail, /no such file \(is modes\.A_shared\.dataPath right\?\)/);
-  const toast = await waitFor('the error toast with its next step', async () => {
-    const t = await pageText();
-    return /clearing the A_shared cache: find-data/.test(t) ? t : undefined;
-  });
+  const toast = await waitFor(
+    'the error toast with its next step',
+    async () => {
+      const t = await pageText();
+      return /clearing the A_shared cache: find-data/.test(t) && /Clear Again/.test(t) ? t : undefined;
+    },
+    15_000,
+  );
   await screenshot(path.join(os.tmpdir(), 'fb-clear-cache-toast.png'));
   assert.match(toast, /Clear Again/);
   await vscode.commands.executeCommand('notifications.clearAll');
