@@ -166,7 +166,7 @@ export function registerRecordingEditor(validate: (uri: vscode.Uri) => Promise<u
           };
           const symbols: vscode.DocumentSymbol[] = [];
           const firstMarker = markers[0]?.index ?? events.length;
-          if (firstMarker > 0) symbols.push(symbol('(before the first marker)', `${firstMarker} events`, 0, firstMarker - 1, true));
+          if (firstMarker > 0) symbols.push(symbol('(before the first marker)', `${firstMarker} event${firstMarker === 1 ? '' : 's'}`, 0, firstMarker - 1, true));
           for (const m of markers) symbols.push(symbol(m.name, `at ${formatSeconds(m.t_ms)} · ${formatSeconds(m.untilNextMs)} to the next`, m.index, m.lastIndex, true));
           return symbols;
         },

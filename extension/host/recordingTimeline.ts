@@ -97,7 +97,7 @@ export class RecordingTimeline implements vscode.TreeDataProvider<TimelineNode>,
   getTreeItem(node: TimelineNode): vscode.TreeItem {
     if (node.kind === 'group') {
       const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
-      item.description = `at ${formatSeconds(node.t_ms)}${node.untilNextMs !== undefined ? ` · ${formatSeconds(node.untilNextMs)} to the next` : ''} · ${node.to - node.from + 1} events`;
+      item.description = `at ${formatSeconds(node.t_ms)}${node.untilNextMs !== undefined ? ` · ${formatSeconds(node.untilNextMs)} to the next` : ''} · ${node.to - node.from + 1} event${node.to === node.from ? '' : 's'}`;
       item.iconPath = new vscode.ThemeIcon(node.label === 'Start' ? 'debug-start' : node.checkpoint ? 'pass' : 'bookmark');
       item.command = { title: 'Show in editor', command: 'fastbench.revealRecordingEvent', arguments: [node.from] };
       return item;
