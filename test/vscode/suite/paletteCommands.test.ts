@@ -38,10 +38,14 @@ test('"FastBench: Analyse Runs" (palette, keys) analyses the runs folder, writes
       60_000,
     );
     assert.ok(shown.table.length > 0, 'verdict rows');
-    const text = await waitFor('the "analysed" notification with its buttons', async () => {
-      const t = await pageText();
-      return /11 runs analysed/.test(t) ? t : undefined;
-    });
+    const text = await waitFor(
+      'the "analysed" notification with its buttons',
+      async () => {
+        const t = await pageText();
+        return /11 runs analysed/.test(t) && /Open Report/.test(t) ? t : undefined;
+      },
+      15_000,
+    );
     assert.match(text, /Open Report/);
   } finally {
     await vscode.workspace.getConfiguration('fastbench').update('runsFolder', undefined, vscode.ConfigurationTarget.Global);
