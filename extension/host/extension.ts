@@ -2,12 +2,14 @@ import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { channelLogger } from './logChannel';
+import { showError } from './errorToast';
 import { registerProbeCommand } from './probeCommand';
 import { KpiViewProvider } from './kpiView';
 import type { RecordArgs, RecordController } from './recordCommands';
 import { RunsTreeProvider, type RunsNode } from './runsTree';
 import { SecretStore, normaliseSas } from './secrets';
 import type { RecordingValidation } from './validateRecordingCommand';
+import type { RecordingEditorApi } from './recordingEditor';
 import type { KpiFilter, KpiShown } from '../shared/kpiViewProtocol';
 import type { RunShown } from '../shared/webviewProtocol';
 import { runPanelShown } from './runPanelShown';
@@ -38,12 +40,15 @@ export type FastbenchApi = {
     children(node?: RunsNode): Promise<RunsNode[]>;
     item(node: RunsNode): vscode.TreeItem;
     folder(): Promise<string | undefined>;
-    /** The Runs view's message and selection, as a person sees them. */
+    /** The Runs view's message, description and selection, as a person sees them. */
     message(): string | undefined;
+    description(): string | undefined;
     selection(): RunsNode[];
   };
   runPanel: { shown(folder: string): RunShown | undefined };
   kpis: { shown(): KpiShown | undefined; refresh(): Promise<void>; setFilter(filter: KpiFilter): Promise<void> };
+  /** The recording editor, once a recording has been opened. */
+  recordingEditor(): Promise<RecordingEditorApi> | undefined;
 };
 
 export async function activate(context: vscode.ExtensionContext): Promise<FastbenchApi> {
@@ -70,7 +75,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
   const runsView = vscode.window.createTreeView('fastbench.runs', { treeDataProvider: runsTree, showCollapseAll: true });
   context.subscriptions.push(runsTree, runsView);
   const setRunsFilterContext = (label: string | undefined) => {
-    runsView.message = label ? `Showing the runs of ${label}. "Clear Runs Filter" in the title bar shows all runs again.` : undefined;
+    const what = label?.startsWith('runs matching') ? label : `the runs of ${label}`;
+    runsView.message = label ? `Showing ${what}. "Clear Runs Filter" in the title bar shows all runs again.` : undefined;
+    runsView.description = runsTree.textFilter !== undefined ? `filter: ${runsTree.textFilter}` : undefined;
     void vscode.commands.executeCommand('setContext', 'fastbench.runsFiltered', label !== undefined);
   };
   context.subscriptions.push(runsTree.onDidChangeFilter(setRunsFilterContext));
@@ -101,7 +108,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       } catch (e) {
         const message = redactSecrets((e as Error).message ?? String(e));
         log.error(`${id}: ${message}`);
-        void vscode.window.showErrorMessage(`FastBench: ${message}`);
+        void showError(`FastBench: ${message}`);
         return undefined;
       }
     });
@@ -113,8 +120,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       if (!uri) return undefined;
       const result = await validateRecording(uri, diagnostics, log);
       const name = path.basename(uri.fsPath);
+      const syntax = result.problems[0];
       if (result.ok) void vscode.window.showInformationMessage(`${name} is a valid recording (${result.events} events).`);
-      else void vscode.window.showWarningMessage(`${name}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}, listed in the Problems panel.`);
+      else if (result.syntaxShownByEditor && syntax)
+        void vscode.window.showWarningMessage(
+          `${name}: a JSON syntax error at line ${syntax.line}:${syntax.column} (${syntax.expected}), underlined in the editor. Fix it and validate again.`,
+        );
+      else
+        void vscode.window
+          .showWarningMessage(`${name}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}, listed in the Problems panel.`, 'Show Problems')
+          .then((c) => c && vscode.commands.executeCommand('workbench.actions.view.problems'));
       return result;
     }),
     command('fastbench.setAzureSas', async () => {
@@ -144,6 +159,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
     }),
     command('fastbench.refreshRuns', async () => runsTree.refresh()),
     command('fastbench.clearRunsFilter', async () => runsTree.clearFilter()),
+    command('fastbench.filterRuns', async (text?: string) => {
+      const value =
+        typeof text === 'string'
+          ? text
+          : await vscode.window.showInputBox({
+              title: 'FastBench: Filter Runs',
+              prompt: 'Words every shown run must contain: mode, cache policy, workflow, #repeat, status, campaign or run id (e.g. "B_fast cold scrub"). Empty shows all runs.',
+              value: runsTree.textFilter ?? '',
+            });
+      if (value === undefined) return undefined;
+      runsTree.setTextFilter(value);
+      return runsTree.textFilter;
+    }),
+    command('fastbench.pushRuns', async (arg?: unknown) => {
+      const node = arg as RunsNode | undefined;
+      const folder = node?.kind === 'entry' ? node.entry.folder : node?.kind === 'group' ? node.source?.folder : await runsTree.runsFolder();
+      if (!folder) throw new Error('this campaign has no folder of its own (its runs sit at the top of the runs folder): push the whole runs folder from the view title instead');
+      const { pushRunsFromVsCode } = await import('./pushRunsCommand');
+      return pushRunsFromVsCode(folder, node?.kind === 'group', context.workspaceState, secrets, channelLogger(channel, 'push'));
+    }),
     command('fastbench.refreshKpis', async () => kpiView.refresh()),
     command('fastbench.openRun', async (arg?: unknown) => {
       const folder = runFolderArg(arg);
@@ -199,6 +234,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
       await kpiView.setFilter({ campaign, machine: null, workflow: null });
     }),
     command('fastbench.showLog', async () => channel.show()),
+    command('fastbench.openWalkthrough', async () => vscode.commands.executeCommand('workbench.action.openWalkthrough', 'fastbench.fastbench#gettingStarted', false)),
+    command('fastbench.analyseRuns', async () => {
+      const { analyseRunsFromVsCode } = await import('./analyseRunsCommand');
+      return analyseRunsFromVsCode(await runsTree.runsFolder(), context.extensionPath, channelLogger(channel, 'analyse'), async () => {
+        await vscode.commands.executeCommand('fastbench.kpis.focus');
+        await kpiView.setFilter({ campaign: null, machine: null, workflow: null });
+      });
+    }),
+    command('fastbench.clearCacheCold', async (arg?: { mode?: 'A_shared' | 'B_fast'; confirm?: boolean }) => {
+      const { clearCacheFromVsCode } = await import('./clearCacheCommand');
+      return clearCacheFromVsCode(channelLogger(channel, 'cache'), arg);
+    }),
+    command('fastbench.tryStandinDemo', async (arg?: { args?: string[]; confirm?: boolean }) => {
+      const { runStandinDemo } = await import('./standinDemoCommand');
+      return runStandinDemo(context.extensionUri, channelLogger(channel, 'demo'), arg);
+    }),
     command('fastbench.createConfig', async (arg?: { folder?: string; template?: 'petrel' | 'standin' }) => {
       const { createConfig } = await import('./createConfigCommand');
       const file = await createConfig(arg);
@@ -219,17 +270,30 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
     }),
     command('fastbench.record', async (args?: RecordArgs) => (await recordController()).start(args ?? {})),
     command('fastbench.stopRecording', async () => recorder?.stop()),
-    command('fastbench.replayRecording', async (arg?: unknown) => {
+    command('fastbench.replayRecording', async (arg?: unknown, options?: { fromEvent?: number }) => {
       const uri = await (await validation()).pickRecording(arg);
       if (!uri) return undefined;
       const { replayRecording } = await import('./recordCommands');
-      return replayRecording(context.extensionUri, uri, channelLogger(channel, 'replay'));
-    }),
-    vscode.workspace.onDidSaveTextDocument((doc) => {
-      // Keep diagnostics current for recordings someone has validated or is editing.
-      if (doc.uri.fsPath.endsWith(RECORDING_FILE_SUFFIX)) void validation().then((v) => v.validateRecording(doc.uri, diagnostics, log));
+      return replayRecording(context.extensionUri, uri, channelLogger(channel, 'replay'), options?.fromEvent);
     }),
   );
+
+  // The recording editor (lenses, hovers, quick fixes, outline, live diagnostics, timeline) loads when the
+  // first *.fbrec.json is open, not at activation.
+  let recordingEditor: Promise<RecordingEditorApi> | undefined;
+  const loadRecordingEditor = (doc: vscode.TextDocument) => {
+    if (recordingEditor || !doc.uri.path.endsWith(RECORDING_FILE_SUFFIX)) return;
+    recordingEditor = import('./recordingEditor').then((m) => {
+      const editor = m.registerRecordingEditor(async (uri) => (await validation()).validateRecording(uri, diagnostics, log), channelLogger(channel, 'recording'));
+      context.subscriptions.push(editor);
+      return editor;
+    });
+  };
+  context.subscriptions.push(
+    vscode.workspace.onDidOpenTextDocument(loadRecordingEditor),
+    command('fastbench.revealRecordingEvent', async (index: number) => (await recordingEditor)?.revealEvent(index)),
+  );
+  vscode.workspace.textDocuments.forEach(loadRecordingEditor);
 
   registerProbeCommand(context, channelLogger(channel, 'probe'), secrets);
 
@@ -262,6 +326,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
     moduleLoadMs,
     runsTree: {
       children: (n) => runsTree.getChildren(n),
+      description: () => runsView.description,
       item: (n) => runsTree.getTreeItem(n),
       folder: () => runsTree.runsFolder(),
       message: () => runsView.message,
@@ -269,6 +334,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Fastbe
     },
     runPanel: { shown: (folder) => runPanelShown.get(folder) },
     kpis: { shown: () => kpiView.shown, refresh: () => kpiView.refresh(), setFilter: (f) => kpiView.setFilter(f) },
+    recordingEditor: () => recordingEditor,
   };
 }
 

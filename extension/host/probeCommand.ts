@@ -6,6 +6,7 @@ import type { Baseline } from '../shared/baseline';
 import { CONFIG_FILE_NAME } from '../shared/names';
 import { redactSecrets } from '../shared/secrets';
 import type { SecretStore } from './secrets';
+import { showError } from './errorToast';
 
 export const RUN_PROBE_COMMAND = 'fastbench.runBaselineProbe';
 
@@ -29,7 +30,7 @@ export function registerProbeCommand(context: vscode.ExtensionContext, log: Logg
     try {
       const configUri = await findConfig();
       if (!configUri) {
-        void vscode.window.showErrorMessage(`FastBench: no ${CONFIG_FILE_NAME} in this workspace; the probe reads its NAS and Azure settings from it.`);
+        void showError(`FastBench: no ${CONFIG_FILE_NAME} in this workspace; the probe reads its NAS and Azure settings from it. Create one first.`);
         return undefined;
       }
       const { loadConfig } = await import('../core/config/configFile');
@@ -78,7 +79,7 @@ export function registerProbeCommand(context: vscode.ExtensionContext, log: Logg
       if (e instanceof InputError) {
         const first = e.problems.map(formatProblem)[0] ?? e.message;
         log.error(`probe: ${e.message}`);
-        void vscode.window.showErrorMessage(`FastBench: ${first}`);
+        void showError(`FastBench: ${first}`);
         return undefined;
       }
       if ((e as Error).name === 'AbortError') {
@@ -87,7 +88,7 @@ export function registerProbeCommand(context: vscode.ExtensionContext, log: Logg
       }
       const message = redactSecrets((e as Error).message ?? String(e));
       log.error(`probe: ${message}`);
-      void vscode.window.showErrorMessage(`FastBench: baseline probe failed: ${message}`);
+      void showError(`FastBench: baseline probe failed: ${message}`);
       return undefined;
     }
   });

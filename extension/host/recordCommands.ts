@@ -7,9 +7,11 @@ import type { Logger } from '../core/ports/logger';
 import { Recorder, type RecorderStatus } from '../core/recording/recorder';
 import { loadRecording } from '../core/recording/recordingFile';
 import { Replayer, type ReplayResult } from '../core/replay/replayer';
+import { recordingFrom } from '../core/recording/recordingSlice';
 import type { WindowInfo } from '../shared/driverProtocol';
 import { RECORDING_FILE_SUFFIX } from '../shared/names';
 import { DisposableStore } from './disposables';
+import { showError } from './errorToast';
 import { startDriver } from './driverSession';
 
 /** Arguments a caller (a test, a keybinding, another extension) may pass to skip the prompts. */
@@ -135,7 +137,7 @@ export class RecordController implements vscode.Disposable {
     await session.driver.close();
     if (events === undefined) {
       this.log.error(message);
-      void vscode.window.showErrorMessage(`FastBench: ${message}`);
+      void showError(`FastBench: ${message}`);
       return;
     }
     this.log.info(message);
@@ -159,12 +161,17 @@ export class RecordController implements vscode.Disposable {
 }
 
 /** "FastBench: Replay Recording": attaches by the recording's target, shows progress, can be cancelled. */
-export async function replayRecording(extensionUri: vscode.Uri, uri: vscode.Uri, log: Logger): Promise<ReplayResult | undefined> {
-  const recording = await loadRecording(uri.fsPath);
+export async function replayRecording(extensionUri: vscode.Uri, uri: vscode.Uri, log: Logger, fromEvent?: number): Promise<ReplayResult | undefined> {
+  const whole = await loadRecording(uri.fsPath);
+  // "Replay from here" (a marker's CodeLens): the events from that marker on, re-timed to start at once.
+  const from = fromEvent !== undefined && fromEvent > 0 && fromEvent < whole.events.length ? fromEvent : undefined;
+  const recording = from !== undefined ? recordingFrom(whole, from) : whole;
+  const fromMarker = from !== undefined ? whole.events[from] : undefined;
+  const fileName = path.basename(uri.fsPath) + (fromMarker?.type === 'marker' ? ` from marker ${fromMarker.name}` : from !== undefined ? ` from events[${from}]` : '');
   // A replay takes over mouse and keyboard: ask once, naming the target, the duration and how to abort.
   const settings = vscode.workspace.getConfiguration('fastbench');
   if (settings.get<boolean>('replay.confirm', true)) {
-    const { title, placeHolder, items } = replayConfirmation(recording, path.basename(uri.fsPath));
+    const { title, placeHolder, items } = replayConfirmation(recording, fileName);
     const picked = await vscode.window.showQuickPick(items, { title, placeHolder, ignoreFocusOut: true });
     if (!picked || picked.choice === 'cancel') {
       log.info(`replay of ${uri.fsPath} not confirmed`);
@@ -177,7 +184,7 @@ export async function replayRecording(extensionUri: vscode.Uri, uri: vscode.Uri,
     const { processImage, titlePattern } = recording.target as { processImage?: string; titlePattern?: string };
     const window = await driver.request('window/attach', { processImage, titlePattern, timeoutMs: 30_000 });
     return await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `FastBench: replaying ${path.basename(uri.fsPath)} into "${window.title}"`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `FastBench: replaying ${fileName} into "${window.title}"`, cancellable: true },
       async (_progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());

@@ -8,6 +8,7 @@ import type { Logger } from '../core/ports/logger';
 import type { KpiRow, RunTimeline } from '../shared/kpi';
 import type { MarkerRow } from '../shared/markers';
 import { cachePolicyEvidence, stepStats } from '../shared/runFacts';
+import { openFilesByClass } from '../shared/openFilesByClass';
 import { fromViewSchema, type RunShown, type ToView } from '../shared/webviewProtocol';
 import { DisposableStore } from './disposables';
 import { runPanelShown } from './runPanelShown';
@@ -45,6 +46,15 @@ async function loadRunMessage(folder: string): Promise<RunShowMessage> {
       analysisError = (e as Error).message;
     }
   }
+  let openFiles: RunShowMessage['openFiles'] = [];
+  let openFilesError: string | null = null;
+  try {
+    const byClass = openFilesByClass(await readFile(path.join(folder, 'open_files.tsv'), 'utf8'));
+    openFiles = byClass.classes;
+    openFilesError = byClass.problems[0] ?? null;
+  } catch (e) {
+    openFilesError = (e as NodeJS.ErrnoException).code === 'ENOENT' ? null : (e as Error).message;
+  }
   return {
     type: 'run/show',
     folder,
@@ -57,6 +67,8 @@ async function loadRunMessage(folder: string): Promise<RunShowMessage> {
     analysisError,
     steps: stepStats(markers),
     evidence: cachePolicyEvidence(entry.kind === 'run' ? entry.manifest : null),
+    openFiles,
+    openFilesError,
   };
 }
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { RunEntry } from '../core/runs/runFolders';
+import type { RunEntry, RunGroup } from '../core/runs/runFolders';
 import type { Logger } from '../core/ports/logger';
 import { CONFIG_FILE_NAME } from '../shared/names';
 import { DisposableStore } from './disposables';
@@ -10,7 +10,8 @@ type Run = Extract<RunEntry, { kind: 'run' }>;
 
 /** campaign → mode → cache policy → run; broken runs (no readable run.json) at the top with their reason. */
 export type RunsNode =
-  | { kind: 'group'; name: string; runs: Run[] }
+  /** A campaign: runs grouped by campaign_id, or a campaign folder whose runs load when it expands (source). */
+  | { kind: 'group'; name: string; runs?: Run[]; broken?: RunEntry[]; source?: RunGroup; count: number }
   | { kind: 'mode'; campaign: string; mode: string; runs: Run[] }
   | { kind: 'policy'; campaign: string; mode: string; policy: string; runs: Run[] }
   | { kind: 'entry'; entry: RunEntry }
@@ -18,6 +19,19 @@ export type RunsNode =
 
 const NO_CAMPAIGN = 'runs without a campaign';
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** Every whitespace-separated word of the filter, case-insensitive, somewhere in what the run is. */
+export function runMatches(run: Run, filter: string): boolean {
+  const m = run.manifest;
+  const hay = [m.mode, m.cache_policy, m.workflow, `#${m.repeat}`, m.status, m.campaign_id ?? '', run.group ?? '', m.run_id, run.name, m.warmup ? 'warm-up' : '']
+    .join(' ')
+    .toLowerCase();
+  return filter
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((w) => hay.includes(w));
+}
 
 /** Groups in first-seen order (runs come newest first). */
 function groupBy<K>(runs: Run[], key: (r: Run) => K): Map<K, Run[]> {
@@ -65,6 +79,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   private refreshTimer: NodeJS.Timeout | undefined;
   /** Folders the view is limited to (from the KPI panel), with what they are; undefined = every run. */
   private only: { folders: Set<string>; label: string } | undefined;
+  /** "Filter Runs…": words every shown run must contain (mode, policy, workflow, status, campaign, id). */
+  private text: string | undefined;
   private readonly parents = new WeakMap<RunsNode, RunsNode>();
   private readonly filterEmitter = new vscode.EventEmitter<string | undefined>();
   /** Fires with the filter's label when the view is limited to some runs, undefined when it shows all again. */
@@ -158,7 +174,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   /** Limits the view to these run folders (e.g. the runs behind a KPI row); returns the nodes to reveal. */
   async showOnly(folders: string[], label: string): Promise<RunsNode[]> {
     this.only = { folders: new Set(folders.map((f) => path.normalize(f))), label };
-    this.filterEmitter.fire(label);
+    this.filterEmitter.fire(this.filterLabel);
     this.changed.fire(undefined);
     const found: RunsNode[] = [];
     const visit = async (nodes: RunsNode[]) => {
@@ -172,14 +188,51 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   clearFilter(): void {
-    if (!this.only) return;
+    if (!this.only && this.text === undefined) return;
     this.only = undefined;
+    this.text = undefined;
     this.filterEmitter.fire(undefined);
     this.changed.fire(undefined);
   }
 
+  /** Sets (or with '' clears) the text filter of "Filter Runs…". */
+  setTextFilter(text: string): void {
+    const t = text.trim();
+    this.text = t === '' ? undefined : t;
+    this.filterEmitter.fire(this.filterLabel);
+    this.changed.fire(undefined);
+  }
+
+  get textFilter(): string | undefined {
+    return this.text;
+  }
+
   get filterLabel(): string | undefined {
-    return this.only?.label;
+    const parts = [this.only?.label, this.text !== undefined ? `runs matching "${this.text}"` : undefined].filter(Boolean);
+    return parts.length ? parts.join(', ') : undefined;
+  }
+
+  private shown(run: Run): boolean {
+    return (!this.only || this.only.folders.has(path.normalize(run.folder))) && (this.text === undefined || runMatches(run, this.text));
+  }
+
+  private get filtering(): boolean {
+    return this.only !== undefined || this.text !== undefined;
+  }
+
+  /** A campaign folder's runs, read the first time it is needed (expanded, filtered or revealed). */
+  private async load(node: Extract<RunsNode, { kind: 'group' }>): Promise<{ runs: Run[]; broken: RunEntry[] }> {
+    if (!node.runs) {
+      const all = await this.runFolders!.listGroupRuns(node.source!);
+      node.runs = all.filter((r): r is Run => r.kind === 'run');
+      node.broken = all.filter((r) => r.kind === 'broken');
+      // Listed, subfolders were counted; read, folders that are no run (analysis/) drop out of the count.
+      if (all.length !== node.count) {
+        node.count = all.length;
+        this.changed.fire(node);
+      }
+    }
+    return { runs: node.runs.filter((r) => this.shown(r)), broken: this.only ? [] : (node.broken ?? []) };
   }
 
   getParent(node: RunsNode): RunsNode | undefined {
@@ -198,7 +251,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
     // Children are made when a node expands: the headline figures (markers.tsv) only for the runs being shown.
     if (node?.kind === 'group') {
-      return [...groupBy(node.runs, (r) => r.manifest.mode)].map(([mode, runs]) => this.node({ kind: 'mode', campaign: node.name, mode, runs }, node));
+      const { runs, broken } = await this.load(node);
+      return [
+        ...[...groupBy(runs, (r) => r.manifest.mode)].map(([mode, list]) => this.node({ kind: 'mode', campaign: node.name, mode, runs: list }, node)),
+        ...broken.map((entry) => this.node({ kind: 'entry', entry }, node)),
+      ];
     }
     if (node?.kind === 'mode') {
       return [...groupBy(node.runs, (r) => r.manifest.cache_policy)].map(([policy, runs]) =>
@@ -212,14 +269,24 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     if (node) return [];
     const folder = await this.runsFolder();
     if (!folder) return [];
-    const only = this.only;
-    const all = await this.runFolders!.listRuns(folder);
+    // Only the top level is read here: campaign folders are listed, their run.json files read when they expand.
+    const top = await this.runFolders!.listRunsTop(folder);
     this.headlines.clear();
-    const entries = all.filter((r) => !only || only.folders.has(path.normalize(r.folder)));
-    if (all.length === 0) return (this.hasConfig ?? (await this.configExists())) ? [{ kind: 'empty', folder }] : [];
-    const runs = entries.filter((r): r is Run => r.kind === 'run');
-    const nodes: RunsNode[] = [...groupBy(runs, (r) => r.group ?? r.manifest.campaign_id ?? NO_CAMPAIGN)].map(([name, list]) => this.node({ kind: 'group', name, runs: list }));
-    for (const broken of entries.filter((r) => r.kind === 'broken')) nodes.push(this.node({ kind: 'entry', entry: broken }));
+    if (top.entries.length === 0 && top.groups.length === 0) return (this.hasConfig ?? (await this.configExists())) ? [{ kind: 'empty', folder }] : [];
+    const runs = top.entries.filter((r): r is Run => r.kind === 'run');
+    const nodes: RunsNode[] = [...groupBy(runs, (r) => r.manifest.campaign_id ?? NO_CAMPAIGN)]
+      .filter(([, list]) => list.some((r) => this.shown(r)))
+      .map(([name, list]) => this.node({ kind: 'group', name, runs: list, broken: [], count: list.length }));
+    // Campaign folders are usually named by their start time: newest first.
+    const folders = [...top.groups]
+      .sort((a, b) => b.name.localeCompare(a.name))
+      .map((g): RunsNode => this.node({ kind: 'group', name: g.name, source: g, count: g.runFolders.length }));
+    if (this.filtering) {
+      // A filter needs the runs to decide: read the campaigns and keep those with a run shown.
+      const kept = await Promise.all(folders.map(async (g) => ((await this.load(g as Extract<RunsNode, { kind: 'group' }>)).runs.length ? g : undefined)));
+      nodes.push(...kept.filter((g): g is RunsNode => g !== undefined));
+    } else nodes.push(...folders);
+    if (!this.filtering) for (const broken of top.entries.filter((r) => r.kind === 'broken')) nodes.push(this.node({ kind: 'entry', entry: broken }));
     return nodes;
   }
 
@@ -234,9 +301,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     if (node.kind === 'group') {
       const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `campaign:${node.name}`;
-      const started = node.runs.map((r) => r.manifest.started_at).sort();
-      item.description = plural(node.runs.length, 'run');
-      item.tooltip = `${node.name}: ${plural(node.runs.length, 'run')}${started.length ? `, ${new Date(started[0]!).toLocaleString()} – ${new Date(started.at(-1)!).toLocaleString()}` : ''}`;
+      const started = (node.runs ?? []).map((r) => r.manifest.started_at).sort();
+      const shown = this.filtering && node.runs ? node.runs.filter((r) => this.shown(r)).length : undefined;
+      item.description = shown !== undefined ? `${shown} of ${plural(node.count, 'run')}` : plural(node.count, 'run');
+      item.tooltip = `${node.name}: ${plural(node.count, 'run')}${started.length ? `, ${new Date(started[0]!).toLocaleString()} – ${new Date(started.at(-1)!).toLocaleString()}` : ''}${node.source ? `\n${node.source.folder}` : ''}`;
       item.iconPath = new vscode.ThemeIcon('folder-library');
       item.contextValue = 'campaign';
       return item;

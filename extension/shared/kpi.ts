@@ -106,6 +106,9 @@ export type RunTimeline = {
   cpu_pct: (number | null)[];
   proc_cpu_pct: (number | null)[];
   read_MB_s: (number | null)[];
+  /** GPU utilisation % and used RAM (MiB, whole machine); empty when metrics.csv has no source for them. */
+  gpu_pct: (number | null)[];
+  ram_used_mb: (number | null)[];
   markers: { t_s: number; name: string }[];
 };
 

@@ -212,6 +212,8 @@ function cdfChart(result: AnalysisResult): ChartSpec | null {
   };
 }
 
+const hasData = (values: (number | null | undefined)[] | undefined) => (values ?? []).some((v) => v !== null && v !== undefined);
+
 /** One run's metrics over the run window with its markers; the report switches `data` between runs. */
 export function timelineChart(t: RunTimeline): ChartSpec {
   const series = (values: (number | null)[]) => values.map((y, i) => ({ x: t.t_s[i]!, y }));
@@ -244,6 +246,25 @@ export function timelineChart(t: RunTimeline): ChartSpec {
             yAxisID: 'y1',
             spanGaps: false,
           },
+          // GPU and RAM: shown when metrics.csv has them; RAM starts hidden (its own GiB axis appears with it).
+          ...(hasData(t.gpu_pct)
+            ? [{ label: 'GPU %', data: series(t.gpu_pct), borderColor: '#ff7f0e', backgroundColor: '#ff7f0e', pointRadius: 0, borderWidth: 1.5, yAxisID: 'y', spanGaps: false }]
+            : []),
+          ...(hasData(t.ram_used_mb)
+            ? [
+                {
+                  label: 'RAM used GiB',
+                  data: series(t.ram_used_mb.map((v) => (v === null ? null : Math.round((v / 1024) * 100) / 100))),
+                  borderColor: '#1f77b4',
+                  backgroundColor: '#1f77b4',
+                  pointRadius: 0,
+                  borderWidth: 1.5,
+                  yAxisID: 'y2',
+                  spanGaps: false,
+                  hidden: true,
+                },
+              ]
+            : []),
         ],
       },
       options: {
@@ -254,6 +275,55 @@ export function timelineChart(t: RunTimeline): ChartSpec {
           x: { type: 'linear', title: { display: true, text: 'seconds since open_start' } },
           y: { type: 'linear', position: 'left', beginAtZero: true, title: { display: true, text: '%' } },
           y1: { type: 'linear', position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: 'MB/s' } },
+          y2: { type: 'linear', position: 'right', beginAtZero: true, display: 'auto', grid: { drawOnChartArea: false }, title: { display: true, text: 'GiB' } },
+        },
+      },
+    },
+  };
+}
+
+/**
+ * Compare Runs: two runs' process CPU and read MB/s on one time axis (seconds since each run's open_start), A solid
+ * and B dashed, with both runs' phase markers labelled "A …" / "B …". Where the NAS and FAST runs part is visible.
+ */
+export function overlayTimelineChart(a: RunTimeline, b: RunTimeline, labelA: string, labelB: string): ChartSpec {
+  const series = (t: RunTimeline, values: (number | null)[]) => values.map((y, i) => ({ x: t.t_s[i]!, y }));
+  const line = (label: string, data: { x: number; y: number | null }[], color: string, axis: 'y' | 'y1', dashed: boolean) => ({
+    label,
+    data,
+    borderColor: color,
+    backgroundColor: color,
+    pointRadius: 0,
+    borderWidth: 1.5,
+    yAxisID: axis,
+    spanGaps: false,
+    ...(dashed ? { borderDash: [6, 3] } : {}),
+  });
+  return {
+    id: 'run_overlay',
+    title: `${labelA} vs ${labelB} over time`,
+    file: null,
+    config: {
+      type: 'line',
+      data: {
+        datasets: [
+          line(`A process read MB/s (${labelA})`, series(a, a.read_MB_s), '#d62728', 'y1', false),
+          line(`B process read MB/s (${labelB})`, series(b, b.read_MB_s), '#d62728', 'y1', true),
+          line(`A process CPU % (${labelA})`, series(a, a.proc_cpu_pct), '#9467bd', 'y', false),
+          line(`B process CPU % (${labelB})`, series(b, b.proc_cpu_pct), '#9467bd', 'y', true),
+        ],
+      },
+      options: {
+        animation: false,
+        parsing: false,
+        plugins: {
+          title: { display: true, text: `A: ${labelA}  ·  B (dashed): ${labelB}` },
+          fbMarkers: { markers: [...a.markers.map((m) => ({ ...m, name: `A ${m.name}` })), ...b.markers.map((m) => ({ ...m, name: `B ${m.name}` }))] },
+        },
+        scales: {
+          x: { type: 'linear', title: { display: true, text: 'seconds since open_start' } },
+          y: { type: 'linear', position: 'left', beginAtZero: true, title: { display: true, text: 'process CPU %' } },
+          y1: { type: 'linear', position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: 'read MB/s' } },
         },
       },
     },

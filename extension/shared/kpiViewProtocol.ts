@@ -70,6 +70,8 @@ export const runTimelineSchema = z.object({
   cpu_pct: z.array(num.nullable()),
   proc_cpu_pct: z.array(num.nullable()),
   read_MB_s: z.array(num.nullable()),
+  gpu_pct: z.array(num.nullable()),
+  ram_used_mb: z.array(num.nullable()),
   markers: z.array(z.object({ t_s: num, name: z.string() })),
 });
 

@@ -19,6 +19,9 @@ const runShowSchema = z.strictObject({
   analysisError: z.string().nullable(),
   steps: z.array(z.strictObject({ name: z.string(), n: z.number(), p50_ms: z.number(), p95_ms: z.number(), max_ms: z.number() })),
   evidence: z.array(z.string()),
+  /** open_files.tsv: each class's distinct files (pathRules classes, given at capture). */
+  openFiles: z.array(z.strictObject({ class: z.string(), count: z.number(), files: z.array(z.string()), more: z.number() })),
+  openFilesError: z.string().nullable(),
 });
 
 export const toViewSchema = z.discriminatedUnion('type', [

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parseMarkersTsv } from '../../extension/core/runs/markersFile';
-import { describeRun, listRuns } from '../../extension/core/runs/runFolders';
+import { describeRun, listGroupRuns, listRuns, listRunsTop } from '../../extension/core/runs/runFolders';
 import { formatProblem, InputError } from '../../extension/core/validation/problems';
 import { WORKSPACE } from './fixturePaths';
 
@@ -42,5 +43,41 @@ test('markers.tsv parses, and a bad row is reported with its line', () => {
   } catch (e) {
     assert.ok(e instanceof InputError);
     assert.match(formatProblem(e.problems[0]!), /^markers\.tsv:3:1: row 3\.t_run_ms: /);
+  }
+});
+
+test('the top level lists campaign folders without reading their runs; runs nested deeper are a broken entry saying where', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'fb-runs-top-'));
+  try {
+    const manifest = readFileSync(path.join(WORKSPACE, 'runs', '2026-11-30T10-00-00Z_A_shared_Cold_W_scrub100_r1', 'run.json'), 'utf8');
+    const run = (rel: string, text = manifest) => {
+      mkdirSync(path.join(root, rel), { recursive: true });
+      writeFileSync(path.join(root, rel, 'run.json'), text);
+    };
+    run('camp-a/r1');
+    run('camp-a/r2', '{ not json');
+    run('site/ws-1/camp-b/r1');
+    mkdirSync(path.join(root, 'camp-a', 'analysis'));
+    writeFileSync(path.join(root, 'camp-a', 'analysis', 'kpis.csv'), 'run_id\n');
+    mkdirSync(path.join(root, 'camp-a', 'r3'));
+    writeFileSync(path.join(root, 'camp-a', 'r3', 'markers.tsv'), 't_unix_ms\tt_run_ms\tname\tdetail\n');
+    const top = await listRunsTop(root);
+    assert.deepEqual(
+      top.groups.map((g) => [g.name, g.runFolders.map((f) => path.basename(f))]),
+      [['camp-a', ['analysis', 'r1', 'r2', 'r3']]],
+      'listed, not read: every subfolder',
+    );
+    assert.deepEqual(
+      top.entries.map((e) => `${e.name} ${e.kind === 'broken' ? e.reason : ''}`),
+      ['site runs nested 4 levels down (e.g. site/ws-1/camp-b/r1); a runs folder holds runs and campaign/run, so open site as the runs folder to see them'],
+    );
+    const inCampaign = await listGroupRuns(top.groups[0]!);
+    assert.deepEqual(
+      inCampaign.map((e) => `${e.group} ${e.name} ${e.kind}`),
+      ['camp-a r1 run', 'camp-a r2 broken', 'camp-a r3 broken'],
+      'read: analysis/ is no run; r3 (markers.tsv, no run.json) is an interrupted one',
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });

@@ -1,5 +1,5 @@
 import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, ScatterController, Title, Tooltip, type ChartConfiguration } from 'chart.js';
-import { chartPlugins, timelineChart } from '../../extension/shared/kpiCharts';
+import { chartPlugins, overlayTimelineChart, timelineChart } from '../../extension/shared/kpiCharts';
 import { toViewSchema, type RunShown, type ToView } from '../../extension/shared/webviewProtocol';
 import { vscodeApi } from '../common/vscodeApi';
 
@@ -95,15 +95,35 @@ function timeline(root: HTMLElement, msg: RunShow, suffix = ''): void {
   chart.data.datasets.forEach((ds, i) => {
     const box = el('input');
     box.type = 'checkbox';
-    box.checked = true;
+    box.checked = chart.isDatasetVisible(i);
+    box.dataset.series = String(ds.label);
     box.addEventListener('change', () => {
       chart.setDatasetVisibility(i, box.checked);
       chart.update();
+      reportShown();
     });
     const label = el('label');
     label.append(box, ` ${String(ds.label)}`);
     toggles.append(label);
   });
+}
+
+/** Each class's files: one collapsible list per class, the storage ones (NAS, FAST_cache) open. */
+function openFiles(root: HTMLElement, msg: RunShow): void {
+  if (!msg.openFiles.length && !msg.openFilesError) return;
+  root.append(el('h3', 'Open files by class (open_files.tsv)'));
+  if (msg.openFilesError) root.append(el('p', msg.openFilesError, 'error'));
+  for (const c of msg.openFiles) {
+    const details = el('details', undefined, 'open-files');
+    details.dataset.class = c.class;
+    details.open = c.class === 'NAS' || c.class === 'FAST_cache';
+    details.append(el('summary', `${c.class} · ${c.count} file${c.count === 1 ? '' : 's'}`));
+    const ul = el('ul');
+    for (const f of c.files) ul.append(el('li', f));
+    if (c.more) ul.append(el('li', `… and ${c.more} more`, 'muted'));
+    details.append(ul);
+    root.append(details);
+  }
 }
 
 /** Marker names that repeat more than a few times (timed steps such as `inline`). */
@@ -230,6 +250,18 @@ function shown(rows: [string, string][], renderMs: number): RunShown {
   };
 }
 
+/** The last render, so a toggled series can be reported again with the same figures. */
+let last: { folder: string; rows: [string, string][]; renderMs: number } | undefined;
+
+function post(folder: string, rows: [string, string][], renderMs: number): void {
+  last = { folder, rows, renderMs };
+  vscodeApi.postMessage({ type: 'run/shown', folder, shown: shown(rows, renderMs) });
+}
+
+function reportShown(): void {
+  if (last) vscodeApi.postMessage({ type: 'run/shown', folder: last.folder, shown: shown(last.rows, last.renderMs) });
+}
+
 function render(msg: RunShow, received: number): void {
   const root = document.getElementById('root')!;
   for (const c of charts) c.destroy();
@@ -254,13 +286,14 @@ function render(msg: RunShow, received: number): void {
     for (const line of msg.evidence) ul.append(el('li', line));
     root.append(ul);
   }
+  openFiles(root, msg);
   root.append(factsTable(msg));
   timeline(root, msg);
   stepChart(root, msg);
   root.append(el('h3', `Markers (${msg.markers.length})`));
   if (msg.markersError) root.append(el('p', msg.markersError, 'error'));
   if (msg.markers.length) markerChart(root, msg);
-  requestAnimationFrame(() => vscodeApi.postMessage({ type: 'run/shown', folder: msg.folder, shown: shown(rows, performance.now() - received) }));
+  requestAnimationFrame(() => post(msg.folder, rows, performance.now() - received));
 }
 
 const label = (m: RunShow) => (m.manifest ? `${m.manifest.mode} · ${m.manifest.cache_policy} · ${m.manifest.workflow} #${m.manifest.repeat}` : m.folder);
@@ -268,6 +301,35 @@ const number = (v: string) => {
   const m = /^(-?\d+(?:\.\d+)?)\s*(s|ms|%|MB\/s)$/.exec(v);
   return m ? { x: Number(m[1]), unit: m[2] } : null;
 };
+
+/** A and B on one time axis (the overlay), phases only (not each timed step), with a toggle per series. */
+function overlay(root: HTMLElement, msg: RunCompare): void {
+  const a = msg.a.timeline;
+  const b = msg.b.timeline;
+  if (!a?.t_s.length || !b?.t_s.length) return;
+  root.append(el('h3', 'A vs B over time (metrics.csv): process read MB/s and CPU, B dashed'));
+  const phasesOf = (m: RunShow, t: NonNullable<RunShow['timeline']>) => ({ ...t, markers: t.markers.filter((x) => !repeated(m).has(x.name)) });
+  const spec = overlayTimelineChart(phasesOf(msg.a, a), phasesOf(msg.b, b), label(msg.a), label(msg.b));
+  const toggles = el('div', undefined, 'toggles');
+  root.append(toggles);
+  const canvas = chartBox(root, spec.title, spec.id);
+  const chart = new Chart(canvas, { ...spec.config, options: { ...spec.config.options, maintainAspectRatio: false }, plugins: chartPlugins() } as unknown as ChartConfiguration);
+  charts.push(chart);
+  chart.data.datasets.forEach((ds, i) => {
+    const box = el('input');
+    box.type = 'checkbox';
+    box.checked = chart.isDatasetVisible(i);
+    box.dataset.series = String(ds.label);
+    box.addEventListener('change', () => {
+      chart.setDatasetVisibility(i, box.checked);
+      chart.update();
+      reportShown();
+    });
+    const l = el('label');
+    l.append(box, ` ${String(ds.label).replace(/ \(.*\)$/, '')}`);
+    toggles.append(l);
+  });
+}
 
 /** Two runs side by side: their headline figures in one table (with B/A where both are one number), then each run's charts. */
 function renderCompare(msg: RunCompare, received: number): void {
@@ -296,6 +358,7 @@ function renderCompare(msg: RunCompare, received: number): void {
     rows.push([k, `${a} | ${b} | ${ratio}`]);
   }
   root.append(table);
+  overlay(root, msg);
   const sides = el('div', undefined, 'sides');
   root.append(sides);
   for (const [side, m] of [
@@ -308,7 +371,7 @@ function renderCompare(msg: RunCompare, received: number): void {
     timeline(col, m, `:${side}`);
     stepChart(col, m, `:${side}`);
   }
-  requestAnimationFrame(() => vscodeApi.postMessage({ type: 'run/shown', folder: `compare:${msg.a.folder}|${msg.b.folder}`, shown: shown(rows, performance.now() - received) }));
+  requestAnimationFrame(() => post(`compare:${msg.a.folder}|${msg.b.folder}`, rows, performance.now() - received));
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {

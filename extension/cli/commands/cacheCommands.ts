@@ -24,10 +24,10 @@ export function fastcacheService(client: FastcacheClient): ServiceControl {
   };
 }
 
-type Targets = { dataFiles: string[]; cacheFolder?: string; keepRotated: number; serviceName?: string; from: string };
+export type Targets = { dataFiles: string[]; cacheFolder?: string; keepRotated: number; serviceName?: string; from: string };
 
-/** What to clear: from --config (or ./fastbench.json), else the stand-in's default layout. */
-async function targetsFor(mode: Mode, configArg: string | undefined, io: CliIo): Promise<Targets> {
+/** What to clear: from --config (or ./fastbench.json), else the stand-in's default layout (VS Code reuses it). */
+export async function targetsFor(mode: Mode, configArg: string | undefined, io: Pick<CliIo, 'cwd' | 'env'>): Promise<Targets> {
   const configFile = path.resolve(io.cwd, configArg ?? CONFIG_FILE_NAME);
   if (configArg !== undefined || existsSync(configFile)) {
     const { config, dir } = await loadConfig(configFile);

@@ -8,7 +8,7 @@ import { Float64List, RowProblems, shown } from './rowProblems';
 // different order do no harm. A row is malformed when its cell count differs from the header's, when t_unix_ms is
 // not an integer, or (inside the window) when a used cell is neither empty nor a finite number.
 
-const USED = ['cpu_pct', 'proc_cpu_pct', 'gpu_util_pct', 'proc_read_bps'] as const satisfies readonly MetricsColumn[];
+const USED = ['cpu_pct', 'proc_cpu_pct', 'gpu_util_pct', 'proc_read_bps', 'ram_used_mb'] as const satisfies readonly MetricsColumn[];
 
 export type MetricsWindow = {
   rows: number;
@@ -18,9 +18,18 @@ export type MetricsWindow = {
   gpu_mean: number | null;
   read_MB_s_p95: number | null;
   /** Downsampled (bucket means) rows of the window, for the timeline chart. */
-  timeline: { t_unix_ms: number[]; cpu_pct: (number | null)[]; proc_cpu_pct: (number | null)[]; read_MB_s: (number | null)[] };
+  timeline: Timeline;
   /** Set when the file could not be used at all (no or wrong header). */
   unusable?: string;
+};
+
+type Timeline = {
+  t_unix_ms: number[];
+  cpu_pct: (number | null)[];
+  proc_cpu_pct: (number | null)[];
+  read_MB_s: (number | null)[];
+  gpu_pct: (number | null)[];
+  ram_used_mb: (number | null)[];
 };
 
 export const TIMELINE_POINTS = 300;
@@ -60,13 +69,13 @@ class MetricsWindowReader {
   unusable: string | undefined;
   private iT = -1;
   private columns = 0;
-  /** Which used metric (0..3, USED order) each cell feeds, -1 for none. */
+  /** Which used metric (0..4, USED order) each cell feeds, -1 for none. */
   private role = new Int8Array(0);
   rows = 0;
   readonly sums = new Float64Array(3);
   readonly counts = new Float64Array(3);
   readonly reads = new Float64List();
-  readonly tl = { t: new Float64List(), cpu: new Float64List(), proc: new Float64List(), read: new Float64List() };
+  readonly tl = { t: new Float64List(), cpu: new Float64List(), proc: new Float64List(), read: new Float64List(), gpu: new Float64List(), ram: new Float64List() };
 
   constructor(
     private readonly from: number,
@@ -85,6 +94,7 @@ class MetricsWindowReader {
     let v1 = NaN;
     let v2 = NaN;
     let v3 = NaN;
+    let v4 = NaN;
     let bad = -1;
     let cell = 0;
     let cs = s;
@@ -101,7 +111,8 @@ class MetricsWindowReader {
           else if (r === 0) v0 = x;
           else if (r === 1) v1 = x;
           else if (r === 2) v2 = x;
-          else v3 = x;
+          else if (r === 3) v3 = x;
+          else v4 = x;
         }
       }
       cell++;
@@ -130,6 +141,8 @@ class MetricsWindowReader {
     this.tl.cpu.push(v0);
     this.tl.proc.push(v1);
     this.tl.read.push(readMBs);
+    this.tl.gpu.push(v2);
+    this.tl.ram.push(v4);
   }
 
   private readHeader(line: string): void {
@@ -168,7 +181,7 @@ export async function readMetricsWindow(chunks: AsyncIterable<Buffer>, window: {
     proc_cpu_mean: mean(1),
     gpu_mean: mean(2),
     read_MB_s_p95: window.from !== null && sortedReads.length > 0 ? percentileSorted(sortedReads, 95) : null,
-    timeline: downsample(tl.t.view(), [tl.cpu.view(), tl.proc.view(), tl.read.view()]),
+    timeline: downsample(tl.t.view(), [tl.cpu.view(), tl.proc.view(), tl.read.view(), tl.gpu.view(), tl.ram.view()]),
     ...(unusable ? { unusable } : {}),
   };
 }
@@ -177,8 +190,8 @@ export async function readMetricsWindow(chunks: AsyncIterable<Buffer>, window: {
 function downsample(t: Float64Array, series: Float64Array[]): MetricsWindow['timeline'] {
   const n = t.length;
   const buckets = Math.min(n, TIMELINE_POINTS);
-  const out = { t_unix_ms: [] as number[], cpu_pct: [] as (number | null)[], proc_cpu_pct: [] as (number | null)[], read_MB_s: [] as (number | null)[] };
-  const targets = [out.cpu_pct, out.proc_cpu_pct, out.read_MB_s];
+  const out: Timeline = { t_unix_ms: [], cpu_pct: [], proc_cpu_pct: [], read_MB_s: [], gpu_pct: [], ram_used_mb: [] };
+  const targets = [out.cpu_pct, out.proc_cpu_pct, out.read_MB_s, out.gpu_pct, out.ram_used_mb];
   for (let b = 0; b < buckets; b++) {
     const lo = Math.floor((b * n) / buckets);
     const hi = Math.floor(((b + 1) * n) / buckets);

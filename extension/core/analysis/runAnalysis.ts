@@ -144,6 +144,8 @@ export async function analyseRun(store: RunStore, folder: string): Promise<RunOu
     cpu_pct: metrics?.timeline.cpu_pct ?? [],
     proc_cpu_pct: metrics?.timeline.proc_cpu_pct ?? [],
     read_MB_s: metrics?.timeline.read_MB_s ?? [],
+    gpu_pct: metrics?.timeline.gpu_pct ?? [],
+    ram_used_mb: metrics?.timeline.ram_used_mb ?? [],
     markers: markers.rows.map((m) => ({ t_s: (m.t_unix_ms - t0) / 1000, name: m.name })),
   };
   return {

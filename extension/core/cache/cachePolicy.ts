@@ -31,6 +31,10 @@ export type PolicyRequest = {
   service?: ServiceControl;
   platform?: NodeJS.Platform;
   ps?: PsRunOptions;
+  /** Stops between files and before the rotation; a stopped service is always started again. */
+  signal?: AbortSignal;
+  /** Each step as it completes (progress in VS Code). */
+  onStep?: (step: PolicyStep) => void;
 };
 
 export type PolicyStep = { step: string; ok: boolean; detail: string };
@@ -58,6 +62,7 @@ export async function applyCachePolicy(req: PolicyRequest): Promise<PolicyReport
   const step = (s: PolicyStep) => {
     report.steps.push(s);
     if (!s.ok) report.ok = false;
+    req.onStep?.(s);
   };
   if (req.policy === 'Warm') {
     step({ step: 'warm', ok: true, detail: 'nothing changed: caches are as the previous run left them' });
@@ -121,7 +126,17 @@ async function coldLinux(req: PolicyRequest, step: (s: PolicyStep) => void, repo
       return;
     }
     const failures: string[] = [];
-    for (const f of files) await evict(f).catch((e: Error) => failures.push(e.message));
+    let evicted = 0;
+    for (const f of files) {
+      if (req.signal?.aborted) break;
+      await evict(f).catch((e: Error) => failures.push(e.message));
+      evicted++;
+    }
+    if (req.signal?.aborted) {
+      // Half a Cold is no Cold: say so, rotate nothing more, and let finally start the service again.
+      step({ step: 'cancelled', ok: false, detail: `cancelled after evicting ${evicted} of ${files.length} file(s); the cache folder was not rotated` });
+      return;
+    }
     step({
       step: 'evict',
       ok: failures.length === 0,

@@ -7,5 +7,9 @@ import './reportPanel.test';
 import './compareRuns.test';
 import './runsTree.test';
 import './replayConfirm.test';
+import './recordingEditor.test';
+import './paletteCommands.test';
+import './runsTreeScale.test';
+import './pushRuns.test';
 
 export { run } from './index';

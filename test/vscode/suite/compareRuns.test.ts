@@ -36,8 +36,15 @@ test('"FastBench: Compare Runs…" (palette, keys) shows two runs side by side w
   assert.equal(rows['observed source'], 'NAS ✓ | FAST_cache ✓ | ');
   assert.deepEqual(
     shown.charts.map((c) => c.id),
-    ['run_timeline:a', 'run_timeline:b'],
+    ['run_overlay', 'run_timeline:a', 'run_timeline:b'],
   );
+  const overlay = shown.charts[0]!;
+  assert.deepEqual(
+    overlay.datasets.map((d) => d.label.replace(/ \(.*\)$/, '')),
+    ['A process read MB/s', 'B process read MB/s', 'A process CPU %', 'B process CPU %'],
+    'A and B on one time axis',
+  );
+  assert.ok(overlay.datasets.every((d) => d.points > 0));
   await sleep(500);
   await screenshot(docsShot('run-compare.png'));
   await vscode.workspace.getConfiguration('fastbench').update('runsFolder', undefined, vscode.ConfigurationTarget.Global);

@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { runAll, test, waitFor } from './harness';
-import { docsShot, fastbench, palette, press, screenshot, sleep, type } from './ui';
+import { control, docsShot, fastbench, palette, press, screenshot, sleep, type } from './ui';
+
+const pageText = async () => ((await (await fetch(`${control()}/frames`)).json()) as { text: string }[]).map((f) => f.text).join('\n');
 
 // First contact: a folder with no fastbench.json (run by test/vscode/lane/runEmptyWorkspace.mjs).
 
@@ -17,8 +19,52 @@ test('with no fastbench.json the Runs view is empty, so its welcome (Create fast
     .contributes.viewsWelcome;
   assert.ok(welcome.some((w) => w.view === 'fastbench.runs' && w.when === '!fastbench.hasConfig' && w.contents.includes('(command:fastbench.createConfig)')));
   await sleep(1000);
+  const shown = await waitFor('the welcome text and its buttons on screen', async () => {
+    const text = await pageText();
+    return /Create fastbench\.json/.test(text) && /Try the stand-in demo/.test(text) ? text : undefined;
+  });
+  assert.match(shown, /Open the walkthrough/);
   await screenshot(docsShot('welcome.png'));
 }, 40_000);
+
+test('"FastBench: Get Started" (palette, keys) opens the walkthrough: configure → probe → record → campaign → KPIs', async () => {
+  await palette('FastBench: Get Started');
+  const text = await waitFor(
+    'the walkthrough on screen',
+    async () => {
+      const t = await pageText();
+      return /Get Started with FastBench/.test(t) && /Configure: fastbench\.json/.test(t) ? t : undefined;
+    },
+    20_000,
+  );
+  const steps = ['Configure: fastbench.json', 'Probe the machine and network', 'Record a session', 'Run a campaign', 'Read the KPIs'];
+  const at = steps.map((s) => text.indexOf(s));
+  assert.ok(
+    at.every((i) => i >= 0),
+    `every step shown: ${steps.filter((_, k) => at[k]! < 0).join(', ')}`,
+  );
+  assert.deepEqual(
+    [...at].sort((a, b) => a - b),
+    at,
+    'in this order',
+  );
+  await sleep(800);
+  await screenshot(docsShot('walkthrough.png'));
+  await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+}, 40_000);
+
+test('"Try the stand-in demo" asks first (what it starts, how long, how to stop); Escape starts nothing', async () => {
+  const result = vscode.commands.executeCommand('fastbench.tryStandinDemo');
+  const text = await waitFor('the confirmation', async () => {
+    const t = await pageText();
+    return /run the stand-in demo\?/.test(t) ? t : undefined;
+  });
+  assert.match(text, /About 6 minutes/);
+  assert.match(text, /sshfs.*FUSE.*Azurite/);
+  await press('Escape');
+  assert.equal(await result, undefined);
+  assert.equal(vscode.tasks.taskExecutions.length, 0, 'no task was started');
+}, 30_000);
 
 test('"FastBench: Create fastbench.json" (palette, keys) writes the stand-in template, which validates, and opens it', async () => {
   const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { test, waitFor } from './harness';
-import { docsShot, fastbench, screenshot, sleep } from './ui';
+import { control, docsShot, fastbench, screenshot, sleep } from './ui';
 
 // The run panel, checked by what it shows (headline cards, chart datasets and axis ticks read back by the view).
 
@@ -25,8 +25,15 @@ test('the run panel puts the headline figures first: open, workflow time, source
   assert.ok(metrics, 'a metrics timeline');
   assert.deepEqual(
     metrics.datasets.map((d) => d.label),
-    ['system CPU %', 'process CPU % (of one core)', 'process read MB/s'],
+    ['system CPU %', 'process CPU % (of one core)', 'process read MB/s', 'RAM used GiB'],
+    'no GPU series: metrics.csv has no GPU source for this run',
   );
+  assert.equal(metrics.datasets.find((d) => d.label === 'RAM used GiB')?.hidden, true, 'RAM starts hidden (a toggle shows it)');
+  const page = await waitFor('the open files by class', async () => {
+    const frames = (await (await fetch(`${control()}/frames`)).json()) as { text: string }[];
+    return frames.map((f) => f.text).find((t) => t.includes('Open files by class'));
+  });
+  assert.match(page, /FAST_cache · 1 file\s+C:\\FAST\\cache\\vol\.zgy/);
   const markers = shown.charts.find((c) => c.id === 'markers');
   assert.deepEqual(
     markers?.axes.find((a) => a.id === 'y')?.ticks,
@@ -46,6 +53,10 @@ test('a one-hour run: step p50/p95 from the step markers, a decimated timeline, 
   assert.equal(h['inline step p50 / p95 (n 1000)'], '500.5 / 950.0 ms');
   const metrics = shown.charts.find((c) => c.id === 'run_timeline');
   assert.ok(metrics && metrics.datasets.every((d) => d.points <= 300), `decimated: ${JSON.stringify(metrics?.datasets)}`);
+  assert.deepEqual(
+    metrics.datasets.map((d) => `${d.label}${d.hidden ? ' (hidden)' : ''}`),
+    ['system CPU %', 'process CPU % (of one core)', 'process read MB/s', 'GPU %', 'RAM used GiB (hidden)'],
+  );
   const steps = shown.charts.find((c) => c.id === 'steps');
   assert.deepEqual(
     steps?.datasets.map((d) => [d.label, d.points]),
@@ -88,7 +99,7 @@ function oneHourRun(): string {
   const header =
     't_unix_ms,cpu_pct,cpu_core_max_pct,ram_used_mb,ram_avail_mb,proc_cpu_pct,proc_rss_mb,proc_read_bps,proc_write_bps,disk_read_mbps,disk_write_mbps,net_rx_mbps,net_tx_mbps,gpu_util_pct,gpu_mem_mb';
   const metrics = [header];
-  for (let s = 0; s <= 3602; s++) metrics.push(`${t0 + s * 1000},${20 + (s % 60)},,8000,24000,${50 + (s % 30)},900,${(s % 100) * 1e6},0,,,,,,`);
+  for (let s = 0; s <= 3602; s++) metrics.push(`${t0 + s * 1000},${20 + (s % 60)},,8000,24000,${50 + (s % 30)},900,${(s % 100) * 1e6},0,,,,,${10 + (s % 20)},`);
   writeFileSync(path.join(dir, 'metrics.csv'), metrics.join('\n') + '\n');
   return dir;
 }
