@@ -10,6 +10,30 @@ export const CONFIG_VERSION = 1;
 
 const nonEmpty = z.string().min(1, { error: 'expected a non-empty string' });
 
+const regexString = nonEmpty.refine(
+  (p) => {
+    try {
+      new RegExp(p);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected a valid JavaScript regular expression' },
+);
+
+/** "Enter", "Escape", "n", "Alt+N": a key name, modifiers first. */
+const keyChord = z.string().regex(/^([A-Za-z]+\+)*[A-Za-z0-9]+$/, { error: 'expected a key such as "Enter", "n" or "Alt+N" (modifiers joined with +)' });
+
+const interstitial = strictObject({
+  name: nonEmpty.optional().describe('What it is, for run.json (e.g. "splash", "licence").'),
+  titlePattern: regexString.describe('JavaScript regular expression matched against the title of a window of the launched process.'),
+  action: namedEnum(['wait', 'key'] as const, 'an interstitial action')
+    .default('wait')
+    .describe('"wait": attach only once it is gone; "key": bring it to the front and press "key" once.'),
+  key: keyChord.optional().describe('With action "key": the key that dismisses it, e.g. "Enter" or "Alt+A".'),
+}).refine((i) => i.action !== 'key' || i.key !== undefined, { error: 'expected "key" when action is "key"' });
+
 const windowMatch = strictObject({
   processImage: nonEmpty.optional().describe('Process image name, e.g. "Petrel.exe" (case-insensitive).'),
   titlePattern: nonEmpty
@@ -61,12 +85,25 @@ const target = strictObject({
   attachTimeoutS: z.number().positive().max(3600).default(180).describe('How long to wait for the main window.'),
   stableMs: z.int().nonnegative().max(60_000).default(1000).describe('The matched window must stay the same this long (skips splash screens).'),
   renderProbe: renderProbe.optional().describe('Client-area region(s) whose pixels tell that a view has rendered.'),
+  interstitials: z
+    .array(interstitial)
+    .default([])
+    .describe(
+      'Windows of the launched process shown before the main window (splash, licence, "open project" dialogs): waited out or dismissed with a key. Matched by title, never by window class.',
+    ),
+  interstitialTimeoutS: z.number().positive().max(3600).default(300).describe('Longest wait for the interstitial windows to go (inside attachTimeoutS).'),
   close: strictObject({
     keys: z.array(z.string()).optional().describe('Keys that close the application, e.g. ["Alt+F4"]; default: ask politely (SIGTERM / WM_CLOSE).'),
-    timeoutS: z.number().positive().max(600).default(30).describe('Then the process tree is killed.'),
+    savePrompt: strictObject({
+      titlePattern: regexString.describe('Title of the "save changes?" window of the target, e.g. "^Petrel$|Save".'),
+      key: keyChord.default('n').describe('The key that answers "No" / "Don\'t save" (default "n"; e.g. "Alt+N").'),
+    })
+      .optional()
+      .describe('Answer the "save project?" prompt with No while closing, so no run changes the project.'),
+    timeoutS: z.number().positive().max(600).default(30).describe('Each close step (keys, then WM_CLOSE) gets this long; then the process tree is killed.'),
   })
     .default({ timeoutS: 30 })
-    .describe('How a run ends the application.'),
+    .describe('How a run ends the application: close keys, the save prompt answered No, WM_CLOSE, then a kill.'),
 });
 
 const sharedMode = strictObject({
