@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isKnownKey, MODIFIER_KEYS } from './keys';
 import { CACHE_POLICIES, MODES, SCRIPTED_WORKFLOWS } from './names';
 import { namedEnum, strictObject } from './schemaKit';
 import { workflowDefinitionSchema } from './workflow';
@@ -22,8 +23,15 @@ const regexString = nonEmpty.refine(
   { error: 'expected a valid JavaScript regular expression' },
 );
 
-/** "Enter", "Escape", "n", "Alt+N": a key name, modifiers first. */
-const keyChord = z.string().regex(/^([A-Za-z]+\+)*[A-Za-z0-9]+$/, { error: 'expected a key such as "Enter", "n" or "Alt+N" (modifiers joined with +)' });
+/** "Enter", "Escape", "n", "Alt+n": a key name (extension/shared/keys.ts), modifiers first, joined with +. */
+const keyChord = z.string().refine(
+  (chord) => {
+    const parts = chord.split('+');
+    const key = parts.pop()!;
+    return isKnownKey(key) && parts.every((m) => (MODIFIER_KEYS as readonly string[]).includes(m));
+  },
+  { error: 'expected a key such as "Enter", "n" or "Alt+n" (modifiers Shift, Control, Alt, Meta joined with +; keys as in extension/shared/keys.ts)' },
+);
 
 const interstitial = strictObject({
   name: nonEmpty.optional().describe('What it is, for run.json (e.g. "splash", "licence").'),
@@ -31,7 +39,7 @@ const interstitial = strictObject({
   action: namedEnum(['wait', 'key'] as const, 'an interstitial action')
     .default('wait')
     .describe('"wait": attach only once it is gone; "key": bring it to the front and press "key" once.'),
-  key: keyChord.optional().describe('With action "key": the key that dismisses it, e.g. "Enter" or "Alt+A".'),
+  key: keyChord.optional().describe('With action "key": the key that dismisses it, e.g. "Enter" or "Alt+a".'),
 }).refine((i) => i.action !== 'key' || i.key !== undefined, { error: 'expected "key" when action is "key"' });
 
 const windowMatch = strictObject({
@@ -96,7 +104,7 @@ const target = strictObject({
     keys: z.array(z.string()).optional().describe('Keys that close the application, e.g. ["Alt+F4"]; default: ask politely (SIGTERM / WM_CLOSE).'),
     savePrompt: strictObject({
       titlePattern: regexString.describe('Title of the "save changes?" window of the target, e.g. "^Petrel$|Save".'),
-      key: keyChord.default('n').describe('The key that answers "No" / "Don\'t save" (default "n"; e.g. "Alt+N").'),
+      key: keyChord.default('n').describe('The key that answers "No" / "Don\'t save" (default "n"; e.g. "Alt+n").'),
     })
       .optional()
       .describe('Answer the "save project?" prompt with No while closing, so no run changes the project.'),

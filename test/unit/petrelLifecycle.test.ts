@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { attachToLaunched, pickMainWindow, type InterstitialSeen } from '../../extension/core/campaign/attachTarget';
-import { parseTasklistCsv, waitImageGone } from '../../extension/core/campaign/targetGone';
+import { parseTasklistCsv, parseWmicProcesses, waitImageGone } from '../../extension/core/campaign/targetGone';
 import { closeTargetSteps, launchTarget, type LaunchedTarget } from '../../extension/core/campaign/targetProcess';
 import type { DriverClient } from '../../extension/core/driver/driverClient';
 import type { WindowInfo } from '../../extension/shared/driverProtocol';
@@ -87,18 +87,18 @@ test('attach waits out a splash, dismisses the licence dialog with its key once,
     pollMs: 10,
     interstitials: [
       { name: 'splash', titlePattern: 'splash$', action: 'wait' },
-      { name: 'licence', titlePattern: '^Petrel licence$', action: 'key', key: 'Alt+A' },
+      { name: 'licence', titlePattern: '^Petrel licence$', action: 'key', key: 'Alt+a' },
     ],
     seen,
   });
   const took = Date.now() - t0;
   assert.equal(w.handle, '30');
-  assert.deepEqual(log, ['foreground 20', 'keys Alt+A -> 20'], 'the licence dialog got its key once, after being brought to the front');
+  assert.deepEqual(log, ['foreground 20', 'keys Alt+a -> 20'], 'the licence dialog got its key once, after being brought to the front');
   assert.deepEqual(
     seen.map((s) => [s.name, s.title, s.action, s.pressed]),
     [
       ['splash', 'Petrel 2024 splash', 'wait', undefined],
-      ['licence', 'Petrel licence', 'key', 'Alt+A'],
+      ['licence', 'Petrel licence', 'key', 'Alt+a'],
     ],
   );
   assert.ok(
@@ -183,6 +183,11 @@ test('before a Cold purge: no process of the target image may run (tasklist CSV 
   assert.deepEqual(parseTasklistCsv('"System Idle Process","0","Services","0","8 K"\r\n"Petrel.exe","4242","Console","1","2,345,678 K"\r\nINFO: nothing\r\n'), [
     { image: 'System Idle Process', pid: 0 },
     { image: 'Petrel.exe', pid: 4242 },
+  ]);
+  const wmic = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Name          ProcessId  \r\nservices.exe  56         \r\nPetrel Launcher.exe  4243 \r\n\r\n', 'utf16le')]);
+  assert.deepEqual(parseWmicProcesses(wmic), [
+    { image: 'services.exe', pid: 56 },
+    { image: 'Petrel Launcher.exe', pid: 4243 },
   ]);
   let calls = 0;
   const exitsSoon = async () => (++calls < 3 ? [{ pid: 4242, image: 'PETREL.EXE' }] : [{ pid: 1, image: 'explorer.exe' }]);

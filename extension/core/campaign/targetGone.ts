@@ -18,13 +18,29 @@ export function parseTasklistCsv(text: string): ProcessRow[] {
   return rows;
 }
 
-export const listProcesses: ProcessLister = () => {
+/** `wmic process get Name,ProcessId` (UTF-16 with a BOM): "Name  ProcessId" then "Petrel.exe  4242" rows. */
+export function parseWmicProcesses(out: Buffer): ProcessRow[] {
+  const text = out[0] === 0xff && out[1] === 0xfe ? out.subarray(2).toString('utf16le') : out.toString('utf8');
+  const rows: ProcessRow[] = [];
+  for (const line of text.split(/\r?\n/).slice(1)) {
+    const m = /^(.+?)\s+(\d+)\s*$/.exec(line);
+    if (m) rows.push({ image: m[1]!, pid: Number(m[2]) });
+  }
+  return rows;
+}
+
+const run = (exe: string, args: string[]) =>
+  new Promise<Buffer>((resolve, reject) =>
+    execFile(exe, args, { windowsHide: true, timeout: 30_000, maxBuffer: 8 * 1024 * 1024, encoding: 'buffer' }, (e, stdout) =>
+      e ? reject(new Error(`${exe}: ${e.message}`)) : resolve(stdout),
+    ),
+  );
+
+export const listProcesses: ProcessLister = async () => {
   if (process.platform === 'win32') {
-    return new Promise((resolve, reject) =>
-      execFile('tasklist.exe', ['/FO', 'CSV', '/NH'], { windowsHide: true, timeout: 30_000, maxBuffer: 8 * 1024 * 1024 }, (e, stdout) =>
-        e ? reject(new Error(`tasklist: ${e.message}`)) : resolve(parseTasklistCsv(String(stdout))),
-      ),
-    );
+    // tasklist is on every Windows; Wine's prints nothing, so wmic (deprecated on Windows 11, present in Wine).
+    const csv = parseTasklistCsv((await run('tasklist.exe', ['/FO', 'CSV', '/NH'])).toString('utf8'));
+    return csv.length ? csv : parseWmicProcesses(await run('wmic.exe', ['process', 'get', 'Name,ProcessId']));
   }
   const rows: ProcessRow[] = [];
   for (const name of readdirSync('/proc')) {
@@ -41,7 +57,7 @@ export const listProcesses: ProcessLister = () => {
     }
     rows.push({ pid: Number(name), image });
   }
-  return Promise.resolve(rows);
+  return rows;
 };
 
 /**
