@@ -93,6 +93,17 @@ const target = strictObject({
   attachTimeoutS: z.number().positive().max(3600).default(180).describe('How long to wait for the main window.'),
   stableMs: z.int().nonnegative().max(60_000).default(1000).describe('The matched window must stay the same this long (skips splash screens).'),
   renderProbe: renderProbe.optional().describe('Client-area region(s) whose pixels tell that a view has rendered.'),
+  batch: strictObject({
+    arguments: z
+      .array(z.string())
+      .min(1)
+      .describe(
+        'Arguments of a batch run; "{workflow}", "{project}" and "{dataPath}" are replaced. Petrel: ["/nosplashscreen", "/runWorkflow", "{workflow}", "/quiet", "/exit", "{project}"].',
+      ),
+    timeoutS: z.number().positive().max(86_400).default(3600).describe('A batch run still going after this long is ended and failed.'),
+  })
+    .optional()
+    .describe('Batch mode, for campaign workflows given as {"batch": "<workflow>"}: launch, wait for exit, no window.'),
   interstitials: z
     .array(interstitial)
     .default([])
@@ -164,6 +175,11 @@ const workflow = z.union([
   strictObject({
     replay: nonEmpty.describe('A recording (*.fbrec.json) to replay as the workflow.'),
     name: nonEmpty.optional(),
+  }),
+  strictObject({
+    batch: nonEmpty.describe('A workflow of the application itself, run in batch mode with target.batch.arguments ({workflow} = this name) and timed by process exit.'),
+    name: nonEmpty.optional().describe('The workflow name runs are filed under (e.g. "W_attribute"); default: the batch name.'),
+    markers: z.tuple([nonEmpty, nonEmpty]).optional().describe('Marker names for launch and exit (e.g. ["attr_start", "attr_end"]); default ["batch_start", "batch_end"].'),
   }),
 ]);
 

@@ -118,6 +118,61 @@ describe('Petrel life cycle through the Win32 path under Wine: splash, licence, 
     },
   );
 
+  test('batch mode (/runWorkflow … /exit): a run is timed by the process exit with the configured markers; a non-zero exit fails it', { timeout: 180_000 }, async () => {
+    const logPath = path.join(dir, 'batch.log');
+    const config = {
+      version: 1,
+      target: {
+        executable: lane.target,
+        arguments: ['never used in batch mode'],
+        // target.exe stands in for Petrel's batch mode: it opens, "works" for the time given and exits 0; with a
+        // "log file" it cannot open (a folder) it exits 2, as a failing workflow would.
+        batch: { arguments: ['{project}', '--title', 'FB Batch {workflow}', '--exit-after-ms', '700'], timeoutS: 60 },
+        project: logPath,
+        window: { processImage: 'target.exe' },
+      },
+      modes: { A_shared: { dataPath: lane.target }, B_fast: { dataPath: lane.target, cacheFolder: dir, project: dir } },
+      campaign: {
+        modes: ['A_shared', 'B_fast'],
+        cachePolicies: ['Warm'],
+        workflows: [{ batch: 'Attribute RMS', name: 'W_attribute', markers: ['attr_start', 'attr_end'] }],
+        repeats: 1,
+        warm: 'preread',
+      },
+      runsFolder: 'runs-batch',
+    };
+    writeFileSync(logPath, '');
+    const file = path.join(dir, 'fastbench-batch.json');
+    writeFileSync(file, JSON.stringify(config, null, 2));
+    const outcome = await runCampaign({
+      loaded: await loadConfig(file),
+      configText: readFileSync(file, 'utf8'),
+      runsRoot: path.join(dir, 'runs-batch'),
+      startDriver: () => DriverClient.start({ command: [process.execPath, lane.driver], log }),
+      env: process.env,
+      agentCommand: [process.execPath, ...AGENT_NODE_FLAGS, lane.agent],
+      log,
+      signal: new AbortController().signal,
+      progress: () => {},
+    });
+    const byMode = new Map(outcome.results.map((r) => [JSON.parse(readFileSync(path.join(r.folder, 'run.json'), 'utf8')).mode as string, r]));
+    const ok = byMode.get('A_shared')!;
+    assert.equal(ok.status, 'complete', ok.reason);
+    const markers = parseMarkersTsv('markers.tsv', readFileSync(path.join(ok.folder, 'markers.tsv'), 'utf8'));
+    assert.deepEqual(
+      markers.map((m) => m.name),
+      ['open_start', 'attr_start', 'attr_end', 'session_end'],
+    );
+    const took = markers[2]!.t_run_ms - markers[1]!.t_run_ms;
+    assert.ok(took >= 650 && took < 20_000, `timed by the exit: ${took} ms for a 700 ms batch`);
+    assert.ok(lines(logPath).includes('exit'), 'the target ran its course and exited by itself');
+    const manifest = JSON.parse(readFileSync(path.join(ok.folder, 'run.json'), 'utf8')) as { batch: { workflow: string; exit: string } };
+    assert.deepEqual(manifest.batch, { workflow: 'Attribute RMS', exit: 'exit code 0' });
+    const bad = byMode.get('B_fast')!;
+    assert.equal(bad.status, 'failed');
+    assert.match(bad.reason ?? '', /^batch workflow Attribute RMS ended with exit code 2/);
+  });
+
   test('before a purge: a data file held open is reported as held (sharing violation); once closed it opens alone and unbuffered', () => {
     const data = path.join(dir, 'volume.zgy');
     writeFileSync(data, Buffer.alloc(1 << 20, 7));

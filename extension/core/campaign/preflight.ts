@@ -46,6 +46,9 @@ export async function preflight(
       problems.push(`${file}: ${(e as Error).message}`);
     }
   }
+  const batchNames = [...new Set(plan.flatMap((e) => (e.workflow.batch ? [e.workflow.batch] : [])))];
+  if (batchNames.length && !config.target.batch)
+    problems.push(`${file}: campaign.workflows has batch workflow(s) ${batchNames.join(', ')} but target.batch.arguments is not configured`);
   for (const replay of new Set(plan.flatMap((e) => (e.workflow.replay ? [path.resolve(dir, e.workflow.replay)] : [])))) {
     try {
       await loadRecording(replay);

@@ -15,6 +15,7 @@ import type { Logger } from '../ports/logger';
 import { MarkerWriter } from '../runs/markerWriter';
 import { RunFolder } from '../runs/runFolderWriter';
 import { appVersion } from './appVersion';
+import { waitBatch } from './batchWorkflow';
 import { attachToLaunched, interstitialsUp, pressInto, type InterstitialSeen } from './attachTarget';
 import { copyFastLog, fastLogOffset } from './fastLogSlice';
 import { snapshotOpenFiles } from './openFilesSnapshot';
@@ -132,7 +133,9 @@ type Session = { markers?: MarkerWriter; runStart: number; folder?: string; note
 async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Record<string, unknown>): Promise<void> {
   const { config, driver } = ctx;
   const values = modeValues(config, ctx.configDir, entry.mode);
-  const args = expandArguments(config.target.arguments, values);
+  const batch = entry.workflow.batch;
+  if (batch && !config.target.batch) throw new Error(`workflow ${entry.workflow.name} is a batch workflow but target.batch.arguments is not configured`);
+  const args = expandArguments(batch ? config.target.batch!.arguments : config.target.arguments, { ...values, ...(batch ? { workflow: batch } : {}) });
   const env = { ...ctx.env, ...config.target.env, ...(s.folder ? { [TARGET_ENV.runFolder]: s.folder } : {}), [TARGET_ENV.mode]: entry.mode };
   const { regions, settleMs, openTimeoutMs } = renderRegions(config);
   const b = entry.mode === 'B_fast' ? config.modes.B_fast : undefined;
@@ -171,6 +174,16 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
       },
       () => undefined,
     );
+    if (batch) {
+      // No window: the application runs the workflow and exits; the run is timed by its exit.
+      notes.batch = {
+        workflow: batch,
+        exit: await waitBatch(target, { name: batch, timeoutMs: config.target.batch!.timeoutS * 1000, markers: s.markers, names: entry.workflow.markers, signal: ctx.signal }),
+      };
+      if (agentStarting) agent = await agentStarting;
+      s.markers?.mark('session_end');
+      return;
+    }
     const a0 = Date.now();
     const seen: InterstitialSeen[] = [];
     try {
@@ -212,7 +225,7 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
     if (s.folder) (notes.open_files_snapshots as number[]).push(snapshotOpenFiles(s.folder, target.pid, config.pathRules, ctx.configDir));
     s.markers?.mark('session_end');
   } catch (e) {
-    if (target?.exitReason() && !ctx.signal.aborted) {
+    if (target?.exitReason() && !ctx.signal.aborted && !batch) {
       const said = target.stderrTail() ? `; it said: ${target.stderrTail()}` : '';
       if (!window) throw new Error(`the target exited (${target.exitReason()}) before it showed a matching window${said}`);
       throw new Error(`the target exited (${target.exitReason()}) during the run${said}; last: ${(e as Error).message}`);

@@ -16,10 +16,10 @@ export type LaunchedTarget = {
   stderrTail(): string;
 };
 
-/** Replaces {project} and {dataPath} in each argument. */
-export function expandArguments(args: string[], values: { project?: string; dataPath?: string }): string[] {
+/** Replaces {project}, {dataPath} and (batch runs) {workflow} in each argument. */
+export function expandArguments(args: string[], values: { project?: string; dataPath?: string; workflow?: string }): string[] {
   return args.map((a) =>
-    a.replace(/\{(project|dataPath)\}/g, (whole, key: 'project' | 'dataPath') => {
+    a.replace(/\{(project|dataPath|workflow)\}/g, (whole, key: 'project' | 'dataPath' | 'workflow') => {
       const v = values[key];
       if (v === undefined) throw new Error(`target.arguments uses ${whole} but no ${key} is configured for this mode`);
       return v;
