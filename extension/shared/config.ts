@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isKnownKey, MODIFIER_KEYS } from './keys';
+import { isKnownChord } from './keys';
 import { CACHE_POLICIES, MODES, SCRIPTED_WORKFLOWS } from './names';
 import { namedEnum, strictObject } from './schemaKit';
 import { workflowDefinitionSchema } from './workflow';
@@ -24,14 +24,9 @@ const regexString = nonEmpty.refine(
 );
 
 /** "Enter", "Escape", "n", "Alt+n": a key name (extension/shared/keys.ts), modifiers first, joined with +. */
-const keyChord = z.string().refine(
-  (chord) => {
-    const parts = chord.split('+');
-    const key = parts.pop()!;
-    return isKnownKey(key) && parts.every((m) => (MODIFIER_KEYS as readonly string[]).includes(m));
-  },
-  { error: 'expected a key such as "Enter", "n" or "Alt+n" (modifiers Shift, Control, Alt, Meta joined with +; keys as in extension/shared/keys.ts)' },
-);
+const keyChord = z
+  .string()
+  .refine(isKnownChord, { error: 'expected a key such as "Enter", "n" or "Alt+n" (modifiers Shift, Control, Alt, Meta joined with +; keys as in extension/shared/keys.ts)' });
 
 const interstitial = strictObject({
   name: nonEmpty.optional().describe('What it is, for run.json (e.g. "splash", "licence").'),

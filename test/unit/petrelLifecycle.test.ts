@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { attachToLaunched, pickMainWindow, type InterstitialSeen } from '../../extension/core/campaign/attachTarget';
 import { parseTasklistCsv, parseWmicProcesses, waitImageGone } from '../../extension/core/campaign/targetGone';
 import { closeTargetSteps, launchTarget, type LaunchedTarget } from '../../extension/core/campaign/targetProcess';
+import { workflowRefs } from '../../extension/core/campaign/plan';
+import { petrelTemplate } from '../../extension/core/campaign/templates';
+import { validateConfigText } from '../../extension/core/config/configFile';
 import type { DriverClient } from '../../extension/core/driver/driverClient';
 import type { WindowInfo } from '../../extension/shared/driverProtocol';
+import { REPO_ROOT } from './fixturePaths';
 
 // Petrel's life cycle in the campaign engine, against fakes where the real part cannot run here (a driver whose
 // window list is scripted over time) and real processes where it can (closing: a child process that plays an app
@@ -201,4 +205,67 @@ test('before a Cold purge: no process of the target image may run (tasklist CSV 
     /^Error: C:\\Program Files\\Petrel\.exe is still running \(pid 4242, 77\) 0 s after the previous run closed it: its open files would survive the Cold purge/,
   );
   assert.equal(await waitImageGone('Petrel.exe', { timeoutMs: 100, list: async () => [] }), 'no Petrel.exe process running');
+});
+
+test('docs/fastbench.petrel.sample.json validates, is what "fastbench init --template petrel" writes, and uses every Petrel field', () => {
+  const file = path.join(REPO_ROOT, 'docs', 'fastbench.petrel.sample.json');
+  const text = readFileSync(file, 'utf8');
+  const r = validateConfigText(file, text);
+  assert.ok(r.ok, r.ok ? '' : JSON.stringify(r.problems));
+  const { $schema: _s, ...sample } = JSON.parse(text) as Record<string, unknown>;
+  const { $schema: _t, ...template } = petrelTemplate() as Record<string, unknown>;
+  assert.deepEqual(sample, JSON.parse(JSON.stringify(template)), 'the sample is the template (regenerate it when the template changes)');
+  const t = r.value.target;
+  assert.ok(t.arguments.includes('/nosplashscreen') && t.arguments.includes('{project}'));
+  assert.deepEqual(t.batch?.arguments.slice(1, 5), ['/runWorkflow', '{workflow}', '/quiet', '/exit']);
+  assert.deepEqual(Object.keys(t.window).sort(), ['processImage', 'titlePattern'], 'matched by image and title, no class');
+  assert.deepEqual(
+    t.interstitials.map((i) => i.action),
+    ['wait', 'key'],
+  );
+  assert.equal(t.close.savePrompt?.key, 'n');
+  const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  for (const field of [
+    'interstitials',
+    'interstitialTimeoutS',
+    'savePrompt',
+    'batch.arguments',
+    'batch.timeoutS',
+    'close.keys',
+    'processImage',
+    'titlePattern',
+    'cold-helper install',
+  ])
+    assert.ok(readme.includes(field), `README documents ${field}`);
+});
+
+test('config: a batch workflow enters the plan with its markers; bad interstitial and save-prompt keys are refused with the field named', () => {
+  const base = petrelTemplate() as Record<string, any>;
+  const withBatch = { ...base, campaign: { ...base.campaign, workflows: ['W_scrub100', { batch: 'FB attribute', name: 'W_attribute', markers: ['attr_start', 'attr_end'] }] } };
+  const ok = validateConfigText('fastbench.json', JSON.stringify(withBatch));
+  assert.ok(ok.ok);
+  assert.deepEqual(workflowRefs(ok.value), [{ name: 'W_scrub100' }, { name: 'W_attribute', batch: 'FB attribute', markers: ['attr_start', 'attr_end'] }]);
+  const bad = (edit: (c: Record<string, any>) => void) => {
+    const c = JSON.parse(JSON.stringify(base)) as Record<string, any>;
+    edit(c);
+    const r = validateConfigText('fastbench.json', JSON.stringify(c, null, 2));
+    assert.ok(!r.ok);
+    return r.problems.map((p) => `${p.path}: ${p.expected}`).join('\n');
+  };
+  assert.match(
+    bad((c) => (c.target.interstitials[1].key = 'Alt+Foo')),
+    /target\.interstitials\[1\]\.key: expected a key such as "Enter", "n" or "Alt\+n"/,
+  );
+  assert.match(
+    bad((c) => delete c.target.interstitials[1].key),
+    /target\.interstitials\[1\]: expected "key" when action is "key"/,
+  );
+  assert.match(
+    bad((c) => (c.target.close.savePrompt.titlePattern = '(')),
+    /target\.close\.savePrompt\.titlePattern: expected a valid JavaScript regular expression/,
+  );
+  assert.match(
+    bad((c) => (c.target.interstitials[0].action = 'click')),
+    /target\.interstitials\[0\]\.action: expected/,
+  );
 });
