@@ -178,7 +178,7 @@ try {
     $result.did += "copied $($scripts -join ', ') to $dir (owner Administrators; Users read and execute only)"
 
     if ($SigningCertificateThumbprint) {
-        $cert = @(Get-ChildItem -Path Cert:\LocalMachine\My, Cert:\CurrentUser\My -CodeSigningCert | Where-Object { $_.Thumbprint -eq $SigningCertificateThumbprint })[0]
+        $cert = @(Get-ChildItem -Path 'Cert:\LocalMachine\My', 'Cert:\CurrentUser\My' -CodeSigningCert | Where-Object { $_.Thumbprint -eq $SigningCertificateThumbprint })[0]
         if (-not $cert) { throw "no code-signing certificate with thumbprint $SigningCertificateThumbprint in LocalMachine\My or CurrentUser\My" }
         foreach ($s in $scripts) {
             $sig = Set-AuthenticodeSignature -LiteralPath (Join-Path $dir $s) -Certificate $cert -HashAlgorithm SHA256
