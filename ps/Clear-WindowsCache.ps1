@@ -11,8 +11,20 @@
     Pages of files that are still open or mapped survive: close Petrel and stop FAST first
     (Rotate-FastCache.ps1 does the latter). The NAS server's own cache is untouched.
 
-    Needs an elevated PowerShell (Run as administrator). Prints exactly one JSON object on stdout:
-      {"ok":bool,"admin":bool,"whatIf":bool,"did":[...],"couldNot":[...]}
+    Evidence (read-only, also with -WhatIf and when not elevated), in "evidence":
+      standbyBefore/standbyAfter: standby list bytes (core + normal + reserve) and modified list bytes, from the
+        Win32_PerfRawData_PerfOS_Memory class (class and property names are not localised, unlike counter paths);
+      sysMain: the SysMain (Superfetch) service state - running, it refills the standby list after the purge;
+      offlineFiles / branchCache: Offline Files (CSC) and BranchCache (PeerDistSvc) - either can serve "NAS" reads
+        locally without touching the network;
+      smbClient: the SMB client's directory / file-info / file-not-found cache lifetimes (no command empties them;
+        they expire, 10/10/5 s by default);
+      languageMode: FullLanguage, or ConstrainedLanguage (AppLocker/WDAC), where Add-Type and so the purge fail.
+    Per-file: the caller (extension/core/cache/releaseFile.ts) opens each data file alone and unbuffered first.
+
+    Needs an elevated PowerShell (Run as administrator) or the FastBench cold helper (runs it as SYSTEM). Prints
+    exactly one JSON object on stdout:
+      {"ok":bool,"admin":bool,"whatIf":bool,"did":[...],"couldNot":[...],"evidence":{...}}
     Exit code 0 when every step worked, 1 otherwise.
 
 .PARAMETER WhatIf
@@ -28,6 +40,7 @@ param(
 
 Set-StrictMode -Version 3
 $ErrorActionPreference = 'Stop'
+try { [Console]::OutputEncoding = New-Object Text.UTF8Encoding $false } catch { }
 
 $result = [ordered]@{
     ok       = $false
@@ -35,6 +48,27 @@ $result = [ordered]@{
     whatIf   = [bool]$WhatIf
     did      = @()
     couldNot = @()
+    evidence = [ordered]@{}
+}
+
+# Each probe is best effort: a missing class or cmdlet is recorded as null with the reason, never a failure.
+function Get-Evidence([scriptblock]$probe) {
+    try { & $probe } catch { [ordered]@{ unknown = $_.Exception.Message } }
+}
+
+function Get-MemoryLists {
+    $m = Get-CimInstance -ClassName Win32_PerfRawData_PerfOS_Memory -ErrorAction Stop
+    [ordered]@{
+        standbyBytes  = [int64]$m.StandbyCacheCoreBytes + [int64]$m.StandbyCacheNormalPriorityBytes + [int64]$m.StandbyCacheReserveBytes
+        modifiedBytes = [int64]$m.ModifiedPageListBytes
+        at            = [DateTime]::UtcNow.ToString('o', [Globalization.CultureInfo]::InvariantCulture)
+    }
+}
+
+function Get-ServiceState([string]$name) {
+    $s = Get-Service -Name $name -ErrorAction SilentlyContinue
+    if (-not $s) { return 'absent' }
+    return "$($s.Status) (start: $($s.StartType))"
 }
 
 function Write-Result {
@@ -42,6 +76,22 @@ function Write-Result {
     # One compressed line: the caller reads the last line of stdout as the result.
     [Console]::Out.WriteLine(($result | ConvertTo-Json -Compress -Depth 4))
     if ($result.ok) { exit 0 } else { exit 1 }
+}
+
+$result.evidence.languageMode = "$($ExecutionContext.SessionState.LanguageMode)"
+# First: under ConstrainedLanguage (AppLocker/WDAC) the .NET calls below would stop the script without its JSON.
+if ($result.evidence.languageMode -ne 'FullLanguage') {
+    $result.couldNot += "PowerShell runs in $($result.evidence.languageMode) mode (AppLocker/WDAC), where Add-Type is blocked: allow-list $PSScriptRoot (admin-write-only) or sign the script with a publisher the policy trusts; nothing was cleared"
+    Write-Result
+}
+$result.evidence.runAs = [Security.Principal.WindowsIdentity]::GetCurrent().Name
+$result.evidence.standbyBefore = Get-Evidence { Get-MemoryLists }
+$result.evidence.sysMain = Get-Evidence { Get-ServiceState 'SysMain' }
+$result.evidence.branchCache = Get-Evidence { Get-ServiceState 'PeerDistSvc' }
+$result.evidence.offlineFiles = Get-Evidence { $c = Get-CimInstance -ClassName Win32_OfflineFilesCache -ErrorAction Stop; [ordered]@{ enabled = [bool]$c.Enabled; active = [bool]$c.Active } }
+$result.evidence.smbClient = Get-Evidence {
+    $c = Get-SmbClientConfiguration -ErrorAction Stop
+    [ordered]@{ directoryCacheLifetime = $c.DirectoryCacheLifetime; fileInfoCacheLifetime = $c.FileInfoCacheLifetime; fileNotFoundCacheLifetime = $c.FileNotFoundCacheLifetime }
 }
 
 $identity = [Security.Principal.WindowsIdentity]::GetCurrent()
@@ -60,9 +110,10 @@ if ($WhatIf) {
 }
 
 if (-not $result.admin) {
-    $result.couldNot += 'not elevated: run from an administrator PowerShell (Run as administrator); nothing was cleared'
+    $result.couldNot += 'not elevated: run from an administrator PowerShell (Run as administrator), or install the FastBench cold helper once (fastbench cold-helper install); nothing was cleared'
     Write-Result
 }
+
 
 try {
     Add-Type -Language CSharp -TypeDefinition @'
@@ -138,5 +189,13 @@ else {
         if ($status -eq 0) { $result.did += $pair[1] } else { $result.couldNot += ('{0}: NTSTATUS 0x{1:X8}' -f $pair[1], $status) }
     }
 }
+
+$result.evidence.standbyAfter = Get-Evidence { Get-MemoryLists }
+$before = $result.evidence.standbyBefore
+$after = $result.evidence.standbyAfter
+if ($before.Contains('standbyBytes') -and $after.Contains('standbyBytes')) {
+    $result.did += ('standby list {0:N0} MiB -> {1:N0} MiB' -f ($before.standbyBytes / 1048576), ($after.standbyBytes / 1048576))
+}
+if ("$($result.evidence.sysMain)" -like 'Running*') { $result.did += 'note: SysMain is running and refills the standby list from its own prediction' }
 
 Write-Result

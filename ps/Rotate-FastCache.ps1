@@ -1,19 +1,29 @@
 <#
 .SYNOPSIS
     Cold FAST cache for a FastBench run: stops the FAST service, renames its cache folder with a timestamp,
-    creates it empty, keeps the newest K rotations and starts the service again.
+    creates it empty, starts the service again, then keeps the newest K rotations.
 
 .DESCRIPTION
     CacheFolder is renamed to "<CacheFolder>.rotated-yyyyMMddTHHmmssZ" (UTC; "-N" added when that exists).
     Only the configured folder and its own rotations (siblings named exactly "<leaf>.rotated-<timestamp>")
     are ever renamed or deleted; nothing else is touched. Refuses drive roots, the user profile, Windows and
     Program Files folders, relative paths and junctions/symbolic links.
-    The service is started again only if it was running before, also when the rotation failed.
+    FAST is never left stopped: the stop is a request (ServiceController.Stop, which does not block) followed by a
+    wait of at most ServiceTimeoutSeconds; a service that does not stop in time has its own process killed as a last
+    resort (never a shared svchost), logged in "did". The start happens in a finally block, whatever failed, and
+    BEFORE old rotations are deleted (deleting hundreds of GB must not keep FAST down). Every step is bounded, so
+    the whole script ends within about 2 x ServiceTimeoutSeconds + 15 s plus the deletions; the caller's timeout
+    is derived from that (extension/core/cache/windowsScripts.ts) and it runs -Recover if it ever had to end us.
+
+    -Recover only starts the service if it is not running (and touches no folder): the caller's safety net.
 
     Prints exactly one JSON object on stdout:
       {"ok":bool,"whatIf":bool,"folder":"...","rotatedTo":"..."|null,"kept":[...],"removed":[...],
-       "service":{"name":...,"wasRunning":bool,"stopped":bool,"started":bool}|null,"did":[...],"couldNot":[...]}
-    Exit code 0 when every step worked, 1 otherwise. Needs rights to stop the service (usually admin).
+       "service":{"name":...,"wasRunning":bool,"stopped":bool,"killedPid":int|null,"started":bool}|null,
+       "failedStep":"find-service"|"stop-service"|"rotate"|"start-service"|"prune"|"refused"|null,
+       "did":[...],"couldNot":[...]}
+    failedStep names the first step that failed. Exit code 0 when every step worked, 1 otherwise. Needs rights to
+    stop the service (an administrator, or the FastBench cold helper: Install-ColdHelper.ps1).
 
 .PARAMETER CacheFolder
     The FAST cache / pre-fetch folder (absolute path), e.g. D:\FastCache.
@@ -23,6 +33,8 @@
     The FAST Windows service to stop and start around the rotation (optional).
 .PARAMETER ServiceTimeoutSeconds
     How long to wait for the service to stop or start (default 60).
+.PARAMETER Recover
+    Only make sure the service runs again (start it if it is stopped); nothing else.
 .PARAMETER WhatIf
     Say what would be done; change nothing.
 
@@ -31,15 +43,18 @@
 #>
 [CmdletBinding()]
 param(
-    [Parameter(Mandatory = $true)][string]$CacheFolder,
+    [string]$CacheFolder = '',
     [ValidateRange(0, 1000)][int]$Keep = 2,
     [string]$ServiceName = '',
     [ValidateRange(1, 3600)][int]$ServiceTimeoutSeconds = 60,
+    [switch]$Recover,
     [switch]$WhatIf
 )
 
 Set-StrictMode -Version 3
 $ErrorActionPreference = 'Stop'
+# Node reads stdout as UTF-8; powershell 5.1 would write the OEM code page (paths with Ø or é garbled).
+try { [Console]::OutputEncoding = New-Object Text.UTF8Encoding $false } catch { }
 
 $result = [ordered]@{
     ok        = $false
@@ -49,8 +64,14 @@ $result = [ordered]@{
     kept      = @()
     removed   = @()
     service   = $null
+    failedStep = $null
     did       = @()
     couldNot  = @()
+}
+
+function Add-Failure([string]$step, [string]$message) {
+    if (-not $result.failedStep) { $result.failedStep = $step }
+    $result.couldNot += "${step}: $message"
 }
 
 function Write-Result {
@@ -60,12 +81,22 @@ function Write-Result {
 }
 
 function Test-Refused([string]$full) {
-    if (-not [IO.Path]::IsPathRooted($CacheFolder)) { return "expected an absolute path, found '$CacheFolder'" }
+    # IsPathRooted('C:foo') is true although C:foo is drive-relative: ask for a drive letter and a backslash, or UNC.
+    if ($CacheFolder -notmatch '^([A-Za-z]:\\|\\\\)') { return "expected an absolute path (D:\... or \\server\share\...), found '$CacheFolder'" }
     $root = [IO.Path]::GetPathRoot($full)
     if ($full.TrimEnd('\', '/') -eq $root.TrimEnd('\', '/')) { return "refusing to rotate the drive root $root" }
-    $protected = @($env:USERPROFILE, $env:SystemRoot, $env:ProgramFiles, ${env:ProgramFiles(x86)}, $env:ProgramData, $env:APPDATA, $env:LOCALAPPDATA) |
-        Where-Object { $_ } | ForEach-Object { [IO.Path]::GetFullPath($_).TrimEnd('\') }
-    if ($protected -contains $full.TrimEnd('\')) { return "refusing to rotate a system or profile folder ($full)" }
+    $norm = { param($x) [IO.Path]::GetFullPath($x).TrimEnd('\') + '\' }
+    $me = & $norm $full
+    # A protected folder itself or anything above it is refused (C:\Users too); under the system folders as well
+    # (C:\Windows\System32). Under a profile or ProgramData is allowed: FAST may keep its cache there.
+    $exact = @($env:USERPROFILE, $env:ProgramData, $env:APPDATA, $env:LOCALAPPDATA, $env:PUBLIC) | Where-Object { $_ } | ForEach-Object { & $norm $_ }
+    $system = @($env:SystemRoot, $env:ProgramFiles, ${env:ProgramFiles(x86)}) | Where-Object { $_ } | ForEach-Object { & $norm $_ }
+    foreach ($p in @($exact) + @($system)) {
+        if ($p.StartsWith($me, [StringComparison]::OrdinalIgnoreCase)) { return "refusing to rotate a system or profile folder or one above it ($full holds $p)" }
+    }
+    foreach ($p in $system) {
+        if ($me.StartsWith($p, [StringComparison]::OrdinalIgnoreCase)) { return "refusing to rotate a folder under a system folder ($full is under $p)" }
+    }
     if (Test-Path -LiteralPath $full) {
         $item = Get-Item -LiteralPath $full -Force
         if (-not $item.PSIsContainer) { return "$full exists but is not a folder" }
@@ -76,10 +107,13 @@ function Test-Refused([string]$full) {
 
 try { $full = [IO.Path]::GetFullPath($CacheFolder) } catch { $full = $CacheFolder }
 $result.folder = $full
-$refused = Test-Refused $full
-if ($refused) {
-    $result.couldNot += $refused
-    Write-Result
+if (-not $Recover) {
+    $refused = Test-Refused $full
+    if ($refused) {
+        $result.couldNot += $refused
+        $result.failedStep = 'refused'
+        Write-Result
+    }
 }
 
 $leaf = Split-Path -Leaf $full
@@ -87,43 +121,108 @@ $parent = Split-Path -Parent $full
 $pattern = '^' + [regex]::Escape($leaf) + '\.rotated-\d{8}T\d{6}Z(-\d+)?$'
 $verb = if ($WhatIf) { 'would ' } else { '' }
 
-# 1. Stop the service so it closes its cache files.
-$svc = $null
-if ($ServiceName) {
-    $svc = Get-Service -Name $ServiceName -ErrorAction SilentlyContinue
-    if (-not $svc) {
-        $result.couldNot += "service '$ServiceName' not found (Get-Service); the cache was not rotated"
-        Write-Result
-    }
-    $result.service = [ordered]@{ name = $svc.Name; wasRunning = ($svc.Status -eq 'Running'); stopped = $false; started = $false }
-    if ($result.service.wasRunning) {
-        if ($WhatIf) { $result.did += "would stop service $($svc.Name)" }
-        else {
-            try {
-                Stop-Service -InputObject $svc -Force
-                $svc.WaitForStatus('Stopped', [TimeSpan]::FromSeconds($ServiceTimeoutSeconds))
-                $result.service.stopped = $true
-                $result.did += "stopped service $($svc.Name)"
-            }
-            catch {
-                $result.couldNot += "stop service $($svc.Name): $($_.Exception.Message); the cache was not rotated"
-                Write-Result
-            }
-        }
+$timeout = [TimeSpan]::FromSeconds($ServiceTimeoutSeconds)
+
+function Wait-Status($svc, [string]$status, [TimeSpan]$within) {
+    try { $svc.WaitForStatus($status, $within); return $true }
+    catch {
+        # PowerShell wraps the .NET exception (MethodInvocationException); only the timeout means "not yet".
+        for ($e = $_.Exception; $e; $e = $e.InnerException) { if ($e -is [System.ServiceProcess.TimeoutException]) { return $false } }
+        throw
     }
 }
 
+# The service's own process, for the last-resort kill; $null for a shared svchost or a driver (killing those
+# would take other services down), or when it has no process.
+function Get-OwnProcessId([string]$name) {
+    $w = Get-CimInstance -ClassName Win32_Service -Filter ("Name='{0}'" -f $name.Replace("'", "''")) -ErrorAction SilentlyContinue
+    if (-not $w -or -not $w.ProcessId) { return $null }
+    if ($w.ServiceType -ne 'Own Process') { return $null }
+    $shared = @(Get-CimInstance -ClassName Win32_Service -Filter ("ProcessId={0}" -f $w.ProcessId) -ErrorAction SilentlyContinue)
+    if ($shared.Count -gt 1) { return $null }
+    return [int]$w.ProcessId
+}
+
+function Start-FastService($svc, [string]$why) {
+    if ($WhatIf) { $result.did += "would start service $($svc.Name)"; return }
+    try {
+        $svc.Refresh()
+        if ($svc.Status -eq 'Running') { $result.service.started = $true; $result.did += "service $($svc.Name) was already running ($why)"; return }
+        # A service still stopping must finish before it can start: wait for that, bounded.
+        if ($svc.Status -eq 'StopPending') { [void](Wait-Status $svc 'Stopped' $timeout) }
+        $t0 = [DateTime]::UtcNow
+        $svc.Start()
+        if (Wait-Status $svc 'Running' $timeout) {
+            $result.service.started = $true
+            $result.did += ('started service {0} in {1:0.0} s ({2})' -f $svc.Name, ([DateTime]::UtcNow - $t0).TotalSeconds, $why)
+        }
+        else {
+            $svc.Refresh()
+            Add-Failure 'start-service' "service $($svc.Name) is $($svc.Status), not Running, after $ServiceTimeoutSeconds s: FAST is NOT serving; start it by hand (services.msc)"
+        }
+    }
+    catch { Add-Failure 'start-service' "service $($svc.Name): $($_.Exception.Message); FAST is NOT serving, start it by hand (services.msc)" }
+}
+
+# 1. Find the service: exactly one, named literally (Get-Service -Name takes wildcards: FAST* could stop several).
+$svc = $null
+if ($ServiceName) {
+    if ($ServiceName -match '[\*\?\[\]]') {
+        Add-Failure 'find-service' "'$ServiceName' holds a wildcard character; name exactly one service"
+        Write-Result
+    }
+    $svc = @(Get-Service -Name $ServiceName -ErrorAction SilentlyContinue)
+    if ($svc.Count -ne 1) {
+        Add-Failure 'find-service' "service '$ServiceName' not found (Get-Service); the cache was not rotated"
+        Write-Result
+    }
+    $svc = $svc[0]
+    $result.service = [ordered]@{ name = $svc.Name; wasRunning = ($svc.Status -eq 'Running'); stopped = $false; killedPid = $null; started = $false }
+}
+
+if ($Recover) {
+    if (-not $svc) { Add-Failure 'find-service' '-Recover needs -ServiceName'; Write-Result }
+    $result.service.wasRunning = $true
+    Start-FastService $svc 'recovery after the caller had to end a rotation'
+    Write-Result
+}
+
+$rotated = $false
 try {
-    # 2. Rotate: rename the folder (instant, keeps the old cache for inspection) and create it empty.
+    # 2. Stop the service so it closes its cache files: a request, then a bounded wait, then the last resort.
+    if ($svc -and $result.service.wasRunning) {
+        if ($WhatIf) { $result.did += "would stop service $($svc.Name) (at most $ServiceTimeoutSeconds s, then kill its process)" }
+        else {
+            $t0 = [DateTime]::UtcNow
+            try { $svc.Stop() } catch { throw "stop-service|service $($svc.Name) refused the stop request: $($_.Exception.Message)" }
+            if (Wait-Status $svc 'Stopped' $timeout) {
+                $result.service.stopped = $true
+                $result.did += ('stopped service {0} in {1:0.0} s' -f $svc.Name, ([DateTime]::UtcNow - $t0).TotalSeconds)
+            }
+            else {
+                $procId = Get-OwnProcessId $svc.Name
+                if (-not $procId) { throw "stop-service|service $($svc.Name) did not stop within $ServiceTimeoutSeconds s and shares its process (or has none): not killed" }
+                $result.did += "service $($svc.Name) did not stop within $ServiceTimeoutSeconds s: killing its process $procId (last resort)"
+                try { Stop-Process -Id $procId -Force } catch { throw "stop-service|kill of process $procId failed: $($_.Exception.Message)" }
+                $result.service.killedPid = $procId
+                if (-not (Wait-Status $svc 'Stopped' ([TimeSpan]::FromSeconds(15)))) { throw "stop-service|service $($svc.Name) is still $($svc.Status) 15 s after its process was killed" }
+                $result.service.stopped = $true
+                $result.did += "service $($svc.Name) stopped after its process $procId was killed"
+            }
+        }
+    }
+
+    # 3. Rotate: rename the folder (instant, keeps the old cache for inspection) and create it empty.
     $hasContent = (Test-Path -LiteralPath $full) -and ($null -ne (Get-ChildItem -LiteralPath $full -Force | Select-Object -First 1))
     if ($hasContent) {
-        $stamp = [DateTime]::UtcNow.ToString('yyyyMMddTHHmmssZ')
+        # Invariant culture: a th-TH workstation would otherwise stamp Buddhist-calendar years.
+        $stamp = [DateTime]::UtcNow.ToString('yyyyMMddTHHmmssZ', [Globalization.CultureInfo]::InvariantCulture)
         $name = "$leaf.rotated-$stamp"
         $n = 1
         while (Test-Path -LiteralPath (Join-Path $parent $name)) { $name = "$leaf.rotated-$stamp-$n"; $n++ }
         if (-not $WhatIf) {
             try { Rename-Item -LiteralPath $full -NewName $name }
-            catch { throw "rename $full failed: $($_.Exception.Message) (files in use? close Petrel; is FAST stopped?)" }
+            catch { throw "rotate|rename $full failed: $($_.Exception.Message) (files in use? close Petrel; is FAST stopped?)" }
         }
         $result.rotatedTo = Join-Path $parent $name
         $result.did += "${verb}rename $full to $name"
@@ -132,41 +231,39 @@ try {
         $result.did += "$full was absent or empty: nothing to rotate"
     }
     if (-not $WhatIf -and -not (Test-Path -LiteralPath $full)) {
-        New-Item -ItemType Directory -Path $full | Out-Null
+        try { New-Item -ItemType Directory -Path $full | Out-Null } catch { throw "rotate|create empty $full failed: $($_.Exception.Message)" }
         $result.did += "created empty $full"
     }
-
-    # 3. Keep the newest $Keep rotations of this folder; delete older ones (only names matching $pattern).
-    $rotations = @(Get-ChildItem -LiteralPath $parent -Directory -Force | Where-Object { $_.Name -match $pattern } | ForEach-Object { $_.FullName })
-    if ($WhatIf -and $result.rotatedTo) { $rotations += $result.rotatedTo }
-    $rotations = @($rotations | Sort-Object -Descending -Unique)
-    $result.kept = @($rotations | Select-Object -First $Keep)
-    foreach ($old in @($rotations | Select-Object -Skip $Keep)) {
-        if (-not $WhatIf) {
-            try { Remove-Item -LiteralPath $old -Recurse -Force }
-            catch { $result.couldNot += "delete $old : $($_.Exception.Message)"; continue }
-        }
-        $result.removed += $old
-        $result.did += "${verb}delete $old"
-    }
+    $rotated = $true
 }
 catch {
-    $result.couldNot += "$_"
+    $text = "$_"
+    if ($text -match '^(stop-service|rotate)\|(.*)$') { Add-Failure $Matches[1] $Matches[2] } else { Add-Failure 'rotate' $text }
+    if ($result.failedStep -eq 'stop-service') { $result.did += 'the cache was not rotated (FAST did not stop)' }
 }
 finally {
-    # 4. Start the service again if it was running, also after a failed rotation.
-    if ($svc -and $result.service.wasRunning) {
-        if ($WhatIf) { $result.did += "would start service $($svc.Name)" }
-        else {
-            try {
-                Start-Service -InputObject $svc
-                $svc.WaitForStatus('Running', [TimeSpan]::FromSeconds($ServiceTimeoutSeconds))
-                $result.service.started = $true
-                $result.did += "started service $($svc.Name)"
+    # 4. Start the service again if it was running, whatever failed above, before anything slow.
+    if ($svc -and $result.service.wasRunning) { Start-FastService $svc 'it was running before' }
+}
+
+# 5. Only now, with FAST serving again: keep the newest $Keep rotations, delete older ones (only names matching
+#    $pattern), however long that takes.
+if ($rotated) {
+    try {
+        $rotations = @(Get-ChildItem -LiteralPath $parent -Directory -Force | Where-Object { $_.Name -match $pattern } | ForEach-Object { $_.FullName })
+        if ($WhatIf -and $result.rotatedTo) { $rotations += $result.rotatedTo }
+        $rotations = @($rotations | Sort-Object -Descending -Unique)
+        $result.kept = @($rotations | Select-Object -First $Keep)
+        foreach ($old in @($rotations | Select-Object -Skip $Keep)) {
+            if (-not $WhatIf) {
+                try { Remove-Item -LiteralPath $old -Recurse -Force }
+                catch { Add-Failure 'prune' "delete $old : $($_.Exception.Message)"; continue }
             }
-            catch { $result.couldNot += "start service $($svc.Name): $($_.Exception.Message)" }
+            $result.removed += $old
+            $result.did += "${verb}delete $old"
         }
     }
+    catch { Add-Failure 'prune' "$_" }
 }
 
 Write-Result

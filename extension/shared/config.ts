@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isKnownChord } from './keys';
 import { CACHE_POLICIES, MODES, SCRIPTED_WORKFLOWS } from './names';
 import { namedEnum, strictObject } from './schemaKit';
 import { workflowDefinitionSchema } from './workflow';
@@ -9,6 +10,32 @@ import { workflowDefinitionSchema } from './workflow';
 export const CONFIG_VERSION = 1;
 
 const nonEmpty = z.string().min(1, { error: 'expected a non-empty string' });
+
+const regexString = nonEmpty.refine(
+  (p) => {
+    try {
+      new RegExp(p);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected a valid JavaScript regular expression' },
+);
+
+/** "Enter", "Escape", "n", "Alt+n": a key name (extension/shared/keys.ts), modifiers first, joined with +. */
+const keyChord = z
+  .string()
+  .refine(isKnownChord, { error: 'expected a key such as "Enter", "n" or "Alt+n" (modifiers Shift, Control, Alt, Meta joined with +; keys as in extension/shared/keys.ts)' });
+
+const interstitial = strictObject({
+  name: nonEmpty.optional().describe('What it is, for run.json (e.g. "splash", "licence").'),
+  titlePattern: regexString.describe('JavaScript regular expression matched against the title of a window of the launched process.'),
+  action: namedEnum(['wait', 'key'] as const, 'an interstitial action')
+    .default('wait')
+    .describe('"wait": attach only once it is gone; "key": bring it to the front and press "key" once.'),
+  key: keyChord.optional().describe('With action "key": the key that dismisses it, e.g. "Enter" or "Alt+a".'),
+}).refine((i) => i.action !== 'key' || i.key !== undefined, { error: 'expected "key" when action is "key"' });
 
 const windowMatch = strictObject({
   processImage: nonEmpty.optional().describe('Process image name, e.g. "Petrel.exe" (case-insensitive).'),
@@ -61,12 +88,36 @@ const target = strictObject({
   attachTimeoutS: z.number().positive().max(3600).default(180).describe('How long to wait for the main window.'),
   stableMs: z.int().nonnegative().max(60_000).default(1000).describe('The matched window must stay the same this long (skips splash screens).'),
   renderProbe: renderProbe.optional().describe('Client-area region(s) whose pixels tell that a view has rendered.'),
+  batch: strictObject({
+    arguments: z
+      .array(z.string())
+      .min(1)
+      .describe(
+        'Arguments of a batch run; "{workflow}", "{project}" and "{dataPath}" are replaced. Petrel: ["/nosplashscreen", "/runWorkflow", "{workflow}", "/quiet", "/exit", "{project}"].',
+      ),
+    timeoutS: z.number().positive().max(86_400).default(3600).describe('A batch run still going after this long is ended and failed.'),
+  })
+    .optional()
+    .describe('Batch mode, for campaign workflows given as {"batch": "<workflow>"}: launch, wait for exit, no window.'),
+  interstitials: z
+    .array(interstitial)
+    .default([])
+    .describe(
+      'Windows of the launched process shown before the main window (splash, licence, "open project" dialogs): waited out or dismissed with a key. Matched by title, never by window class.',
+    ),
+  interstitialTimeoutS: z.number().positive().max(3600).default(300).describe('Longest wait for the interstitial windows to go (inside attachTimeoutS).'),
   close: strictObject({
     keys: z.array(z.string()).optional().describe('Keys that close the application, e.g. ["Alt+F4"]; default: ask politely (SIGTERM / WM_CLOSE).'),
-    timeoutS: z.number().positive().max(600).default(30).describe('Then the process tree is killed.'),
+    savePrompt: strictObject({
+      titlePattern: regexString.describe('Title of the "save changes?" window of the target, e.g. "^Petrel$|Save".'),
+      key: keyChord.default('n').describe('The key that answers "No" / "Don\'t save" (default "n"; e.g. "Alt+n").'),
+    })
+      .optional()
+      .describe('Answer the "save project?" prompt with No while closing, so no run changes the project.'),
+    timeoutS: z.number().positive().max(600).default(30).describe('Each close step (keys, then WM_CLOSE) gets this long; then the process tree is killed.'),
   })
     .default({ timeoutS: 30 })
-    .describe('How a run ends the application.'),
+    .describe('How a run ends the application: close keys, the save prompt answered No, WM_CLOSE, then a kill.'),
 });
 
 const sharedMode = strictObject({
@@ -119,6 +170,11 @@ const workflow = z.union([
   strictObject({
     replay: nonEmpty.describe('A recording (*.fbrec.json) to replay as the workflow.'),
     name: nonEmpty.optional(),
+  }),
+  strictObject({
+    batch: nonEmpty.describe('A workflow of the application itself, run in batch mode with target.batch.arguments ({workflow} = this name) and timed by process exit.'),
+    name: nonEmpty.optional().describe('The workflow name runs are filed under (e.g. "W_attribute"); default: the batch name.'),
+    markers: z.tuple([nonEmpty, nonEmpty]).optional().describe('Marker names for launch and exit (e.g. ["attr_start", "attr_end"]); default ["batch_start", "batch_end"].'),
   }),
 ]);
 

@@ -79,3 +79,10 @@ export function isKnownKey(name: string): boolean {
 }
 
 export const MODIFIER_KEYS = ['Shift', 'Control', 'Alt', 'Meta'] as const;
+
+/** "Enter", "n", "Alt+n", "Control+Shift+e": a known key, with modifiers first joined by "+". */
+export function isKnownChord(chord: string): boolean {
+  const parts = chord.split('+');
+  const key = parts.pop()!;
+  return isKnownKey(key) && parts.every((m) => (MODIFIER_KEYS as readonly string[]).includes(m));
+}

@@ -1,4 +1,7 @@
-import { isKnownKey } from './keys';
+import { isKnownChord } from './keys';
+
+/** Short words joined by "+": a (possibly mistyped) key chord, never an 88-character account key or a SAS. */
+const LOOKS_LIKE_CHORD = /^[A-Za-z0-9]{1,12}(\+[A-Za-z0-9]{1,12}){0,3}$/;
 
 // Secrets (SAS tokens, account keys) must never reach disk, logs, run folders or error messages.
 // These helpers find them in config values and scrub them from any text we are about to print or write.
@@ -46,8 +49,9 @@ export function findSecrets(value: unknown, path: (string | number)[] = []): Sec
       const entries = Object.entries(v);
       for (let i = entries.length - 1; i >= 0; i--) {
         const [k, child] = entries[i]!;
-        // A workflow step's "key" holds a keyboard key ("PageDown", "a"), which no secret looks like.
-        const named = SECRET_KEY_NAMES.test(k) && typeof child === 'string' && child.length > 0 && !(k === 'key' && isKnownKey(child));
+        // A workflow step's "key" holds a keyboard key ("PageDown", "a", "Alt+n"), which no secret looks like; a
+        // short mistyped one ("Alt+Foo") is left to the schema, which names the valid keys.
+        const named = SECRET_KEY_NAMES.test(k) && typeof child === 'string' && child.length > 0 && !(k === 'key' && (isKnownChord(child) || LOOKS_LIKE_CHORD.test(child)));
         stack.push(named ? { path: [...at, k], kind: `a secret-named key "${k}"` } : { value: child, path: [...at, k] });
       }
     }

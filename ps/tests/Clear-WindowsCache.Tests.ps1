@@ -20,6 +20,10 @@ Describe 'Clear-WindowsCache.ps1' {
         @($r.Json.did).Count | Should -Be 3
         @($r.Json.did | Where-Object { $_ -like 'would *' }).Count | Should -Be 3
         $r.Json.admin | Should -Be $script:IsAdmin
+        # Evidence is gathered read-only, also with -WhatIf.
+        $r.Json.evidence.languageMode | Should -Be 'FullLanguage'
+        $r.Json.evidence.standbyBefore.standbyBytes | Should -BeGreaterThan 0
+        "$($r.Json.evidence.sysMain)" | Should -Not -BeNullOrEmpty
     }
 
     It 'elevated: flushes the file cache and purges the standby list (standby bytes drop)' -Skip:(-not $script:IsAdmin) {
@@ -37,7 +41,9 @@ Describe 'Clear-WindowsCache.ps1' {
         $r.Exit | Should -Be 0
         $r.Json.ok | Should -BeTrue
         @($r.Json.couldNot).Count | Should -Be 0
-        @($r.Json.did).Count | Should -Be 3
+        @($r.Json.did | Where-Object { $_ -match '^(flush|purge)' }).Count | Should -Be 3
+        @($r.Json.did | Where-Object { $_ -match '^standby list [\d,.]+ MiB -> [\d,.]+ MiB$' }).Count | Should -Be 1
+        $r.Json.evidence.standbyAfter.standbyBytes | Should -BeLessThan $r.Json.evidence.standbyBefore.standbyBytes
         $after | Should -BeLessThan ($before - 134217728)  # 128 MiB less
     }
 

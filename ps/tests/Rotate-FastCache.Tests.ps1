@@ -101,6 +101,42 @@ Describe 'Rotate-FastCache.ps1' {
         $r.Json.service.wasRunning | Should -BeTrue
         $r.Json.service.stopped | Should -BeTrue
         $r.Json.service.started | Should -BeTrue
+        $r.Json.service.killedPid | Should -BeNullOrEmpty
+        $r.Json.failedStep | Should -BeNullOrEmpty
         (Get-Service -Name Spooler).Status | Should -Be 'Running'
+    }
+
+    It 'starts the service again BEFORE deleting old rotations' -Skip:(-not (Get-Service -Name Spooler -ErrorAction SilentlyContinue)) {
+        New-Item -ItemType Directory -Path (Join-Path $root 'FastCache.rotated-20200101T000000Z') | Out-Null
+        $r = Invoke-Rotate @('-CacheFolder', $cache, '-ServiceName', 'Spooler', '-Keep', '0')
+        $r.Json.ok | Should -BeTrue
+        $did = @($r.Json.did)
+        $started = [array]::FindIndex([string[]]$did, [Predicate[string]] { param($d) $d -like 'started service*' })
+        $deleted = [array]::FindIndex([string[]]$did, [Predicate[string]] { param($d) $d -like 'delete *' })
+        $started | Should -BeGreaterThan -1
+        $deleted | Should -BeGreaterThan $started
+    }
+
+    It '-Recover starts a stopped service and touches no folder' -Skip:(-not (Get-Service -Name Spooler -ErrorAction SilentlyContinue)) {
+        Stop-Service Spooler -Force
+        $r = Invoke-Rotate @('-ServiceName', 'Spooler', '-Recover')
+        $r.Json.ok | Should -BeTrue
+        $r.Json.service.started | Should -BeTrue
+        (Get-Service -Name Spooler).Status | Should -Be 'Running'
+        Test-Path -LiteralPath (Join-Path $cache 'demo.fbcache') | Should -BeTrue
+    }
+
+    It 'refuses a service name with wildcards (failedStep find-service) and rotates nothing' {
+        $r = Invoke-Rotate @('-CacheFolder', $cache, '-ServiceName', 'Spool*')
+        $r.Json.ok | Should -BeFalse
+        $r.Json.failedStep | Should -Be 'find-service'
+        Test-Path -LiteralPath (Join-Path $cache 'demo.fbcache') | Should -BeTrue
+    }
+
+    It 'refuses a folder above a profile (C:\Users) and a drive-relative path' {
+        $r = Invoke-Rotate @('-CacheFolder', (Split-Path -Parent $env:USERPROFILE))
+        $r.Json.failedStep | Should -Be 'refused'
+        $r = Invoke-Rotate @('-CacheFolder', 'C:FastCache')
+        ($r.Json.couldNot -join ' ') | Should -Match 'absolute path'
     }
 }

@@ -56,18 +56,40 @@ test('every script and Pester test under ps/ parses as PowerShell (and the check
 });
 
 test("lint of the scripts' source (no pwsh here; their behaviour is Pester-tested in .github/workflows/windows.yml): help, -WhatIf, one JSON print with ok/did/couldNot/whatIf, junctions refused", () => {
-  for (const name of ['Clear-WindowsCache.ps1', 'Rotate-FastCache.ps1']) {
+  for (const name of ['Clear-WindowsCache.ps1', 'Rotate-FastCache.ps1', 'ColdHelper.ps1', 'Install-ColdHelper.ps1']) {
     const text = readFileSync(path.join(PS, name), 'utf8');
     assert.match(text, /^<#\s*\n\.SYNOPSIS/m, `${name}: comment-based help`);
+    // PowerShell 5.1 is what every workstation has: no PowerShell 7 operators.
+    assert.doesNotMatch(text.replace(/#.*$/gm, '').replace(/'[^'\n]*'/g, "''"), /\?\?|\?\.|&&|\|\|/, `${name}: PowerShell 5.1 syntax only`);
+    assert.match(text, /OutputEncoding = New-Object Text\.UTF8Encoding \$false/, `${name}: UTF-8 stdout`);
+    assert.equal(text.match(/\[Console\]::Out\.WriteLine/g)?.length, 1, `${name}: exactly one place prints`);
+    assert.doesNotMatch(text, /Write-Host|Write-Output/, `${name}: nothing else on stdout`);
+    if (name === 'ColdHelper.ps1' || name === 'Install-ColdHelper.ps1') continue;
     assert.match(text, /\[switch\]\$WhatIf/, `${name}: -WhatIf`);
     assert.match(text, /ConvertTo-Json -Compress/, `${name}: one JSON line`);
-    assert.equal(text.match(/\[Console\]::Out\.WriteLine/g)?.length, 1, `${name}: exactly one place prints`);
     for (const key of ['ok', 'did', 'couldNot', 'whatIf']) assert.match(text, new RegExp(`^\\s+${key}\\s+=`, 'm'), `${name}: result.${key}`);
-    assert.doesNotMatch(text, /Write-Host|Write-Output/, `${name}: nothing else on stdout`);
   }
   const rotate = readFileSync(path.join(PS, 'Rotate-FastCache.ps1'), 'utf8');
   assert.match(rotate, /\.rotated-\\d\{8\}T\\d\{6\}Z\(-\\d\+\)\?\$/, 'deletes only its own timestamped rotations (same pattern as rotateFolder.ts)');
   assert.match(rotate, /ReparsePoint/, 'refuses junctions');
+  // S1-5: FAST is never left stopped.
+  assert.doesNotMatch(rotate, /Stop-Service|Start-Service/, 'no unbounded Stop-Service/Start-Service: a request, then WaitForStatus with a timeout');
+  assert.match(rotate, /\$svc\.Stop\(\)[\s\S]*Wait-Status \$svc 'Stopped' \$timeout/, 'stop = request + bounded wait');
+  assert.match(rotate, /Stop-Process -Id \$procId -Force/, 'last resort: kill the service process');
+  assert.match(rotate, /ServiceType -ne 'Own Process'/, 'never kills a shared svchost');
+  const finallyAt = rotate.indexOf('finally {');
+  const startAt = rotate.indexOf("Start-FastService $svc 'it was running before'");
+  const pruneAt = rotate.indexOf('# 5. Only now');
+  assert.ok(finallyAt > 0 && startAt > finallyAt && pruneAt > startAt, 'the service is started in finally, before old rotations are pruned');
+  for (const step of ['find-service', 'stop-service', 'rotate', 'start-service', 'prune']) assert.match(rotate, new RegExp(`'${step}'`), `failedStep ${step}`);
+  const helper = readFileSync(path.join(PS, 'ColdHelper.ps1'), 'utf8');
+  assert.match(helper, /Get-FileHash -LiteralPath \$file -Algorithm SHA256/, 'the helper checks each script against its install-time hash');
+  assert.match(helper, /\^\[0-9a-f\]\{32\}\$/, 'request ids are 32 hex digits');
+  assert.doesNotMatch(helper, /\$req\.(cacheFolder|serviceName|path|file|script)/i, 'a request names no folder, service, file or script');
+  const install = readFileSync(path.join(PS, 'Install-ColdHelper.ps1'), 'utf8');
+  assert.match(install, /-UserId 'S-1-5-18' -LogonType ServiceAccount -RunLevel Highest/, 'task principal: SYSTEM, highest');
+  assert.match(install, /SetAccessRuleProtection\(\$true, \$false\)/, 'inheritance cut on the helper folder');
+  assert.match(install, /SetSecurityDescriptor\("D:\(A;;FA;;;SY\)\(A;;FA;;;BA\)\(A;;GRGX;;;\$sid\)"/, 'the user may read and run the task, not change it');
 });
 
 /** A stand-in for powershell.exe: records its arguments, prints what the test asks for. */
@@ -135,6 +157,7 @@ process.exit(rotate ? 0 : 1);`,
     serviceName: 'FAST',
     platform: 'win32',
     ps: { exe, scriptsFolder: PS },
+    release: (file) => ({ file, ok: true, inUse: false, detail: `${file}: opened alone (fake)` }),
   });
   const calls = readFileSync(path.join(dir, 'calls.jsonl'), 'utf8')
     .trim()
@@ -144,10 +167,11 @@ process.exit(rotate ? 0 : 1);`,
     calls.map((c) => path.basename(c[5]!)),
     ['Rotate-FastCache.ps1', 'Clear-WindowsCache.ps1'],
   );
-  assert.deepEqual(calls[0]!.slice(6), ['-CacheFolder', 'D:\\FastCache', '-Keep', '3', '-ServiceName', 'FAST']);
+  assert.deepEqual(calls[0]!.slice(6), ['-CacheFolder', 'D:\\FastCache', '-Keep', '3', '-ServiceName', 'FAST', '-ServiceTimeoutSeconds', '60']);
   assert.equal(report.ok, false);
   assert.deepEqual(report.steps, [
     { step: 'rotate-cache', ok: true, detail: 'did: stopped service FAST; rename D:\\FastCache to FastCache.rotated-20240501T120000Z; started service FAST' },
+    { step: 'release-data', ok: true, detail: 'F:\\fast\\demo.zgy: opened alone (fake)' },
     { step: 'os-cache', ok: false, detail: 'did nothing — could not: not elevated: run from an administrator PowerShell' },
   ]);
 });

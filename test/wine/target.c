@@ -3,6 +3,7 @@
  * Built in the test run:  x86_64-w64-mingw32-gcc -O2 -municode -mwindows target.c -o target.exe -luser32 -lgdi32 -ladvapi32
  *
  * Window mode:  target.exe LOGFILE [--title T] [--x X --y Y --w W --h H] [--dpi-unaware] [--exit-after-ms N]
+ *                          [--petrel-splash-ms N] [--petrel-licence] [--petrel-save-prompt]
  *   Opens one top-level window and appends a line per message to LOGFILE (flushed at once):
  *     <t_ms> ready pid=P hwnd=H client=X,Y,W,H window=X,Y,W,H dpi=D   (client = GetClientRect + ClientToScreen)
  *     <t_ms> down|up button=left|right|middle|x1|x2 x=CX y=CY        (client coordinates from the message)
@@ -16,6 +17,12 @@
  *   t_ms = QueryPerformanceCounter in ms: the clock Node's process.hrtime uses on Windows.
  *   The client area is painted (40,120,200) with a (200,60+40*(N%5),40) 40x30 block at client (10,10): pixel oracle.
  *   Keys that repaint (render detection): R changes the block's shade now; T changes it now and again 100 ms later.
+ *   Petrel's life cycle (campaign tests of interstitials and the close sequence):
+ *     --petrel-splash-ms N   first a borderless "T - Splash" window for N ms   (splash_shown, splash_gone)
+ *     --petrel-licence       then a "T - Licence" window until Enter is pressed in it (licence_shown, licence_accepted)
+ *     --petrel-save-prompt   WM_CLOSE of the main window shows "Save changes? - T" (owned by it) instead of closing:
+ *                            N there closes both (save_prompt_answered no); any other key is logged; WM_CLOSE of
+ *                            the prompt is Cancel: the main window stays (save_prompt_shown, save_prompt_cancelled)
  * Helper modes (one action, exit code 0 on success):
  *   --gettext CLASS CHILDCLASS OUTFILE   WM_GETTEXT of CHILDCLASS inside the first top-level CLASS window -> UTF-8 file
  *   --foreground OUTFILE                 GetForegroundWindow() as a decimal handle (0 if none): a foreground oracle
@@ -42,6 +49,10 @@ static FILE *logf;
 static LARGE_INTEGER qpf;
 static HWND mainWnd;
 static int shade; /* the block's shade: R and T change it, so a step has pixels to wait for */
+static int petrel_save_prompt; /* --petrel-save-prompt */
+static HWND promptWnd;
+static wchar_t petrel_title[256];
+static HWND petrel_window(const wchar_t *title, DWORD style, HWND owner, int x, int y);
 
 static double now_ms(void) {
   LARGE_INTEGER c;
@@ -173,14 +184,79 @@ static LRESULT CALLBACK wndproc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
     }
     DestroyWindow(hwnd);
     return 0;
+  case WM_CLOSE:
+    if (petrel_save_prompt) {
+      if (!promptWnd) {
+        wchar_t t[300];
+        RECT r;
+        GetWindowRect(hwnd, &r);
+        swprintf(t, 300, L"Save changes? - %ls", petrel_title);
+        promptWnd = petrel_window(t, WS_OVERLAPPED | WS_CAPTION, hwnd, r.left + 40, r.top + 60);
+        logline("save_prompt_shown hwnd=%llu", (unsigned long long)(ULONG_PTR)promptWnd);
+      }
+      return 0;
+    }
+    break;
   case WM_DESTROY: logline("exit"); PostQuitMessage(0); return 0;
   }
   return DefWindowProcW(hwnd, msg, wp, lp);
 }
 
+/* The splash, licence and save-prompt windows of --petrel-*: what Petrel shows around its main window. */
+static LRESULT CALLBACK petrel_dialog_proc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
+  switch (msg) {
+  case WM_KEYDOWN:
+    if (hwnd == promptWnd) {
+      if (wp == 'N') {
+        logline("save_prompt_answered no");
+        promptWnd = NULL;
+        DestroyWindow(hwnd);
+        DestroyWindow(mainWnd);
+      } else
+        logline("save_prompt_key vk=%u", (unsigned)wp);
+      return 0;
+    }
+    if (wp == VK_RETURN) {
+      logline("licence_accepted");
+      DestroyWindow(hwnd);
+    } else
+      logline("licence_key vk=%u", (unsigned)wp);
+    return 0;
+  case WM_CLOSE:
+    if (hwnd == promptWnd) {
+      logline("save_prompt_cancelled");
+      promptWnd = NULL;
+      DestroyWindow(hwnd);
+    }
+    return 0; /* the licence window does not close on request either: it wants Enter */
+  }
+  return DefWindowProcW(hwnd, msg, wp, lp);
+}
+
+static HWND petrel_window(const wchar_t *title, DWORD style, HWND owner, int x, int y) {
+  HWND h = CreateWindowExW(0, L"FastBenchPetrelDialog", title, style | WS_VISIBLE, x, y, 360, 200, owner, NULL, GetModuleHandleW(NULL), NULL);
+  ShowWindow(h, SW_SHOW);
+  UpdateWindow(h);
+  SetForegroundWindow(h);
+  return h;
+}
+
+/* Pumps messages until the window is gone (licence) or the time is up (splash, ms > 0). */
+static void petrel_pump(HWND h, DWORD ms) {
+  DWORD end = GetTickCount() + ms;
+  MSG m;
+  while (IsWindow(h) && (!ms || GetTickCount() < end)) {
+    while (PeekMessageW(&m, NULL, 0, 0, PM_REMOVE)) {
+      TranslateMessage(&m);
+      DispatchMessageW(&m);
+    }
+    MsgWaitForMultipleObjects(0, NULL, FALSE, 10, QS_ALLINPUT);
+  }
+}
+
 static int window_mode(int argc, wchar_t **argv) {
   const wchar_t *title = L"FastBench Target";
-  int x = 100, y = 100, w = 640, h = 480, aware = 1, exit_after = 0;
+  int x = 100, y = 100, w = 640, h = 480, aware = 1, exit_after = 0, splash_ms = 0, licence = 0;
   for (int i = 2; i < argc; i++) {
     if (!wcscmp(argv[i], L"--title") && i + 1 < argc) title = argv[++i];
     else if (!wcscmp(argv[i], L"--x") && i + 1 < argc) x = _wtoi(argv[++i]);
@@ -189,6 +265,9 @@ static int window_mode(int argc, wchar_t **argv) {
     else if (!wcscmp(argv[i], L"--h") && i + 1 < argc) h = _wtoi(argv[++i]);
     else if (!wcscmp(argv[i], L"--dpi-unaware")) aware = 0;
     else if (!wcscmp(argv[i], L"--exit-after-ms") && i + 1 < argc) exit_after = _wtoi(argv[++i]);
+    else if (!wcscmp(argv[i], L"--petrel-splash-ms") && i + 1 < argc) splash_ms = _wtoi(argv[++i]);
+    else if (!wcscmp(argv[i], L"--petrel-licence")) licence = 1;
+    else if (!wcscmp(argv[i], L"--petrel-save-prompt")) petrel_save_prompt = 1;
   }
   if (aware) {
     typedef BOOL(WINAPI * SetCtx)(HANDLE);
@@ -203,6 +282,32 @@ static int window_mode(int argc, wchar_t **argv) {
   wc.hCursor = LoadCursor(NULL, IDC_ARROW);
   wc.lpszClassName = L"FastBenchTarget";
   RegisterClassW(&wc);
+  if (splash_ms > 0 || licence || petrel_save_prompt) {
+    WNDCLASSW dc = {0};
+    dc.lpfnWndProc = petrel_dialog_proc;
+    dc.hInstance = wc.hInstance;
+    dc.hCursor = wc.hCursor;
+    dc.hbrBackground = (HBRUSH)(COLOR_WINDOW + 1);
+    dc.lpszClassName = L"FastBenchPetrelDialog";
+    RegisterClassW(&dc);
+  }
+  swprintf(petrel_title, 256, L"%ls", title);
+  if (splash_ms > 0) {
+    wchar_t t[300];
+    swprintf(t, 300, L"%ls - Splash", title);
+    HWND s = petrel_window(t, WS_POPUP | WS_BORDER, NULL, x + 20, y + 20);
+    logline("splash_shown hwnd=%llu", (unsigned long long)(ULONG_PTR)s);
+    petrel_pump(s, (DWORD)splash_ms);
+    DestroyWindow(s);
+    logline("splash_gone");
+  }
+  if (licence) {
+    wchar_t t[300];
+    swprintf(t, 300, L"%ls - Licence", title);
+    HWND l = petrel_window(t, WS_OVERLAPPED | WS_CAPTION, NULL, x + 40, y + 40);
+    logline("licence_shown hwnd=%llu", (unsigned long long)(ULONG_PTR)l);
+    petrel_pump(l, 0);
+  }
   mainWnd = CreateWindowExW(0, wc.lpszClassName, title, WS_OVERLAPPEDWINDOW | WS_VISIBLE, x, y, w, h, NULL, NULL,
                             wc.hInstance, NULL);
   if (!mainWnd) return 3;

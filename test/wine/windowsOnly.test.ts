@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { helperFolder, helperSetup, invokeHelper, isElevated, windowsColdRoute } from '../../extension/core/cache/coldHelper';
 import { DriverClient } from './driverClient';
 import { isWine, lane, laneUnavailable, Target, targetHelper, waitFor, sleep } from './lane';
 
@@ -227,4 +229,70 @@ describe('Windows only: silent removal of a slow hook', { skip }, () => {
       await target.stop();
     }
   });
+});
+
+// The cold helper (S1-6) and the standby purge (S2-8) for real: a scheduled task as SYSTEM with highest privileges,
+// started on demand by schtasks /run, answering through its results folder. Needs an elevated runner (GitHub's are),
+// which installs it; the requests then go through the task exactly as a non-elevated campaign's would.
+describe('Windows only: the cold helper task (SYSTEM, highest privileges) and the standby purge', { skip }, () => {
+  const work = path.join(lane.work, `helper-${process.pid}`);
+  const cache = path.join(work, 'FastCache');
+  let elevated = false;
+  before(async () => {
+    elevated = await isElevated();
+    mkdirSync(cache, { recursive: true });
+    writeFileSync(path.join(cache, 'cached.bin'), 'bricks');
+  });
+  after(async () => {
+    if (elevated) await helperSetup({ action: 'uninstall' }).catch(() => undefined);
+  });
+
+  test(
+    'install registers \\FastBench\\ColdHelper as SYSTEM / highest, admin-only files; purge and rotation run through it; a changed script is refused; uninstall removes it',
+    { timeout: 600_000 },
+    async (t) => {
+      if (!elevated) return t.skip('the runner is not elevated: install needs an administrator (the non-elevated path is the preflight problem, tested in the stand-in lane)');
+      const installed = await helperSetup({ action: 'install', cacheFolder: cache, serviceName: 'Spooler', keep: 1, serviceTimeoutS: 60 });
+      assert.equal(installed.ok, true, JSON.stringify(installed));
+      const xml = spawnSync('schtasks.exe', ['/query', '/tn', '\\FastBench\\ColdHelper', '/xml'], { encoding: 'utf8' }).stdout;
+      assert.match(xml, /<UserId>S-1-5-18<\/UserId>/, 'runs as SYSTEM');
+      assert.match(xml, /<RunLevel>HighestAvailable<\/RunLevel>/, 'with highest privileges');
+      const acl = spawnSync('icacls.exe', [helperFolder()], { encoding: 'utf8' }).stdout;
+      t.diagnostic(`icacls: ${acl.replace(/\s+/g, ' ')}`);
+      assert.doesNotMatch(acl, /BUILTIN\\Users:\(.*\((F|M|W)\)/, 'Users cannot write the helper folder');
+      const status = await helperSetup({ action: 'status' });
+      assert.equal(status.ok, true, JSON.stringify(status));
+      const route = await windowsColdRoute({ cacheFolder: cache, serviceName: 'Spooler' }, { elevated: false });
+      assert.equal(route.via, 'helper', 'a non-elevated campaign would go through the helper');
+
+      // Fill the standby list with a file's pages so the purge has something to show.
+      const fill = path.join(work, 'fill.bin');
+      writeFileSync(fill, Buffer.alloc(256 * 1024 * 1024, 1));
+      readFileSync(fill);
+      const purge = await invokeHelper('purge', false, { timeoutMs: 180_000 });
+      assert.equal(purge.ok, true, JSON.stringify(purge));
+      assert.match(String((purge.helper as { runAs: string }).runAs), /SYSTEM/i);
+      const ev = purge.evidence as { standbyBefore: { standbyBytes: number }; standbyAfter: { standbyBytes: number }; languageMode: string };
+      t.diagnostic(`standby ${Math.round(ev.standbyBefore.standbyBytes / 2 ** 20)} MiB -> ${Math.round(ev.standbyAfter.standbyBytes / 2 ** 20)} MiB; ${JSON.stringify(purge.did)}`);
+      assert.equal(ev.languageMode, 'FullLanguage');
+      assert.ok(ev.standbyAfter.standbyBytes < ev.standbyBefore.standbyBytes - 128 * 2 ** 20, 'the standby list lost at least the 128 MiB of the file read');
+
+      const rotate = await invokeHelper('rotate', false, { timeoutMs: 300_000 });
+      assert.equal(rotate.ok, true, JSON.stringify(rotate));
+      assert.equal(rotate.failedStep, null);
+      const did = rotate.did as string[];
+      assert.ok(did.some((d) => /^stopped service Spooler/.test(d)) && did.some((d) => /^started service Spooler/.test(d)), did.join('; '));
+      assert.equal(spawnSync('sc.exe', ['query', 'Spooler'], { encoding: 'utf8' }).stdout.includes('RUNNING'), true, 'the service runs again');
+
+      // A script changed after install (here by us, as an administrator could) is refused by the task.
+      appendFileSync(path.join(helperFolder(), 'Clear-WindowsCache.ps1'), '\n# changed\n');
+      const refused = await invokeHelper('purge', false, { timeoutMs: 120_000 });
+      assert.equal(refused.ok, false);
+      assert.match((refused.couldNot as string[]).join(' '), /does not match the hash recorded at install/);
+
+      const removed = await helperSetup({ action: 'uninstall' });
+      assert.equal(removed.ok, true, JSON.stringify(removed));
+      assert.notEqual(spawnSync('schtasks.exe', ['/query', '/tn', '\\FastBench\\ColdHelper']).status, 0, 'the task is gone');
+    },
+  );
 });

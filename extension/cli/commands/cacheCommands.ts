@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { applyCachePolicy, type PolicyReport, type ServiceControl } from '../../core/cache/cachePolicy';
+import { windowsColdRunner } from '../../core/cache/coldHelper';
 import { loadConfig } from '../../core/config/configFile';
 import { FastcacheClient } from '../../standin/fastcache/fastcacheClient';
 import { standinHome, standinPaths } from '../../standin/volume/standinPaths';
@@ -70,7 +71,8 @@ Linux: each file is fdatasync'ed and dropped with posix_fadvise DONTNEED (dd ifl
 residency is checked with mincore (fincore); --drop-caches also drops every clean page (root). The stand-in
 fastcache daemon plays the FAST service: if one listens at --fastcache (default: the stand-in's endpoint) it is
 suspended around the rotation. Windows: ps/Rotate-FastCache.ps1 (stops/starts modes.B_fast.serviceName), then
-ps/Clear-WindowsCache.ps1 (flush file cache, purge standby list; needs an administrator shell).
+ps/Clear-WindowsCache.ps1 (flush file cache, purge standby list): directly from an administrator shell, else
+through the cold helper (fastbench cold-helper install, once).
 Targets come from --config (default ./${CONFIG_FILE_NAME}); without a config, the stand-in's default folders.
 --evict adds files or folders to drop (e.g. the stand-in's Azurite folder, so the "cloud" is cold too).
 Exit code 1 when a step failed (the report says which and why).`,
@@ -111,6 +113,8 @@ Exit code 1 when a step failed (the report says which and why).`,
         dropCaches: args.values['drop-caches'] === true,
         whatIf: args.values['what-if'] === true,
         service: client ? fastcacheService(client) : undefined,
+        // Not elevated: the installed cold helper does the elevated steps (or this says how to install it).
+        ...(process.platform === 'win32' ? { windows: await windowsColdRunner({ cacheFolder: t.cacheFolder, serviceName: t.serviceName }) } : {}),
       });
       if (args.values.json) io.out(JSON.stringify({ ...report, targetsFrom: t.from }, null, 2));
       else printReport(report, io, t.from);

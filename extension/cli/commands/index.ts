@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { analyzeCommand } from './analyzeCommand';
 import { cacheClear } from './cacheCommands';
 import { campaignCommand, runCommand } from './campaignCommand';
+import { coldHelperInstall, coldHelperStatus, coldHelperUninstall } from './coldHelperCommands';
 import { initCommand } from './initCommand';
 import { probeRun } from './probeCommand';
 import { recordCommand, replayCommand } from './recordReplayCommands';
@@ -33,4 +34,7 @@ export const COMMANDS: Command[] = [
   standinUp,
   standinDemo,
   cacheClear,
+  coldHelperInstall,
+  coldHelperUninstall,
+  coldHelperStatus,
 ];

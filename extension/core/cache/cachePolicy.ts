@@ -8,7 +8,9 @@ import path from 'node:path';
 import type { CachePolicy, Mode } from '../../shared/names';
 import { dropCaches, evict, filesUnder, residency } from './pageCache';
 import { rotateCacheFolder } from './rotateFolder';
-import { runPsScript, type PsRunOptions } from './windowsScripts';
+import { directRunner, rotateTimeoutMs, type WindowsColdRunner } from './coldHelper';
+import { reopenAloneUnbuffered } from './releaseFile';
+import { PsTimeoutError, type PsRunOptions } from './windowsScripts';
 
 /** Stops and starts whatever serves the cache (the FAST service; the stand-in daemon on Linux). */
 export type ServiceControl = { name: string; stop: () => Promise<string>; start: () => Promise<string> };
@@ -35,9 +37,16 @@ export type PolicyRequest = {
   signal?: AbortSignal;
   /** Each step as it completes (progress in VS Code). */
   onStep?: (step: PolicyStep) => void;
+  /** Windows: how the elevated steps run (default: the scripts directly, which needs an elevated process). */
+  windows?: WindowsColdRunner;
+  /** Windows: the longest a FAST stop or start may take (Rotate-FastCache.ps1 -ServiceTimeoutSeconds). */
+  serviceTimeoutS?: number;
+  /** Windows: open each data file alone and unbuffered before the purge (needs no elevation). */
+  release?: typeof reopenAloneUnbuffered;
 };
 
-export type PolicyStep = { step: string; ok: boolean; detail: string };
+/** evidence: what a script measured (the purge's standby-list bytes before/after, SysMain, Offline Files…). */
+export type PolicyStep = { step: string; ok: boolean; detail: string; evidence?: unknown };
 export type ResidencyRow = { file: string; bytes: number; residentBefore: number; residentAfter: number };
 
 export type PolicyReport = {
@@ -191,20 +200,53 @@ function isUnder(file: string, folder: string): boolean {
 
 async function coldWindows(req: PolicyRequest, step: (s: PolicyStep) => void): Promise<void> {
   // Rotation first: the script stops FAST (closing its cache files), renames the folder and starts FAST on an
-  // empty one; then the purge, which cannot drop pages of files still open. Petrel is closed between runs.
+  // empty one; then each data file is opened alone and unbuffered (proof nobody holds it; its cached pages go);
+  // then the purge, which cannot drop pages of files still open. Petrel was confirmed gone before this.
+  const runner = req.windows ?? directRunner(req.ps);
+  const via = runner.via === 'helper' ? ' (through the FastBench cold helper)' : '';
   if (req.mode === 'B_fast' && req.cacheFolder) {
+    const serviceTimeoutS = req.serviceTimeoutS ?? 60;
+    const params = { CacheFolder: req.cacheFolder, Keep: req.keepRotated ?? 2, ServiceName: req.serviceName, ServiceTimeoutSeconds: serviceTimeoutS, WhatIf: req.whatIf };
     try {
-      const r = await runPsScript('Rotate-FastCache.ps1', { CacheFolder: req.cacheFolder, Keep: req.keepRotated ?? 2, ServiceName: req.serviceName, WhatIf: req.whatIf }, req.ps);
-      step({ step: 'rotate-cache', ok: r.ok, detail: describePs(r) });
+      const r = await runner.run('Rotate-FastCache.ps1', params, rotateTimeoutMs(serviceTimeoutS));
+      step({ step: 'rotate-cache', ok: r.ok, detail: describePs(r) + via });
     } catch (e) {
-      step({ step: 'rotate-cache', ok: false, detail: (e as Error).message });
+      step({ step: 'rotate-cache', ok: false, detail: (e as Error).message + via });
+      // The script was ended before its finally could start FAST again: start it now, or every later B_fast run
+      // would measure a dead service.
+      if (e instanceof PsTimeoutError || /no rotate result within/.test((e as Error).message)) {
+        if (req.serviceName) await recoverService(req, runner, serviceTimeoutS, step);
+      }
     }
   }
+  if (req.signal?.aborted) {
+    // The rotation (if any) already restarted FAST; stop before touching the data files or the OS cache.
+    step({ step: 'cancelled', ok: false, detail: 'cancelled before the data files were released and the OS cache purged' });
+    return;
+  }
+  if (!req.whatIf) {
+    const release = req.release ?? reopenAloneUnbuffered;
+    const results = req.dataFiles.map((f) => release(f));
+    // The FAST path is FAST's own file: FAST holding it is expected; on the NAS a holder means Petrel is still there.
+    const blocking = results.filter((r) => !r.ok && !(req.mode === 'B_fast' && r.inUse));
+    step({ step: 'release-data', ok: blocking.length === 0, detail: results.map((r) => r.detail).join('; ') || 'no data files' });
+  }
   try {
-    const r = await runPsScript('Clear-WindowsCache.ps1', { WhatIf: req.whatIf }, req.ps);
-    step({ step: 'os-cache', ok: r.ok, detail: describePs(r) });
+    const r = await runner.run('Clear-WindowsCache.ps1', { WhatIf: req.whatIf }, 180_000);
+    step({ step: 'os-cache', ok: r.ok, detail: describePs(r) + via, ...(r.evidence ? { evidence: r.evidence } : {}) });
   } catch (e) {
-    step({ step: 'os-cache', ok: false, detail: (e as Error).message });
+    step({ step: 'os-cache', ok: false, detail: (e as Error).message + via });
+  }
+}
+
+async function recoverService(req: PolicyRequest, runner: WindowsColdRunner, serviceTimeoutS: number, step: (s: PolicyStep) => void): Promise<void> {
+  try {
+    const r = runner.recover
+      ? await runner.recover(rotateTimeoutMs(serviceTimeoutS))
+      : await runner.run('Rotate-FastCache.ps1', { ServiceName: req.serviceName, ServiceTimeoutSeconds: serviceTimeoutS, Recover: true }, rotateTimeoutMs(serviceTimeoutS));
+    step({ step: 'recover-service', ok: r.ok, detail: describePs(r) });
+  } catch (e) {
+    step({ step: 'recover-service', ok: false, detail: `${(e as Error).message}: FAST may be stopped; start service ${req.serviceName} by hand` });
   }
 }
 

@@ -6,6 +6,9 @@ import path from 'node:path';
 
 export type PsResult = { ok: boolean; [key: string]: unknown };
 
+/** The script did not answer in time and powershell.exe was ended: its finally blocks did not run. */
+export class PsTimeoutError extends Error {}
+
 export type PsRunOptions = {
   /** powershell.exe (default) or pwsh; tests point this at a stand-in interpreter. */
   exe?: string;
@@ -40,7 +43,9 @@ export function runPsScript(script: string, params: Record<string, string | numb
   const exe = options.exe ?? 'powershell.exe';
   const args = ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', file, ...psArguments(params)];
   return new Promise((resolve, reject) => {
-    execFile(exe, args, { timeout: options.timeoutMs ?? 120_000, windowsHide: true, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    execFile(exe, args, { timeout: timeoutMs, windowsHide: true, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error?.killed) return reject(new PsTimeoutError(`${script}: no answer within ${Math.round(timeoutMs / 1000)} s; ${exe} was ended`));
       if (error && typeof error.code === 'string') {
         return reject(new Error(`${script}: cannot run ${exe} (${error.code === 'ENOENT' ? 'not found' : error.code})`));
       }

@@ -16,7 +16,7 @@ const entrySchema = z.object({
   block: z.int().positive(),
   mode: z.enum(MODES),
   policy: z.enum(CACHE_POLICIES),
-  workflow: z.object({ name: z.string(), replay: z.string().optional() }),
+  workflow: z.object({ name: z.string(), replay: z.string().optional(), batch: z.string().optional(), markers: z.tuple([z.string(), z.string()]).optional() }),
   repeat: z.int().positive(),
   warmup: z.boolean(),
 });

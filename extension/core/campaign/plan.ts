@@ -3,7 +3,7 @@ import { mulberry32 } from '../../shared/statistics';
 import type { CachePolicy, Mode } from '../../shared/names';
 import type { WorkflowDefinition, WorkflowStep } from '../../shared/workflow';
 
-export type WorkflowRef = { name: string; replay?: string };
+export type WorkflowRef = { name: string; replay?: string; batch?: string; markers?: [string, string] };
 
 export type PlanEntry = {
   index: number;
@@ -18,9 +18,11 @@ export type PlanEntry = {
 };
 
 export function workflowRefs(config: FastbenchConfig): WorkflowRef[] {
-  return config.campaign.workflows.map((w) =>
-    typeof w === 'string' ? { name: w } : { name: w.name ?? w.replay.replace(/^.*[\\/]/, '').replace(/\.fbrec\.json$/, ''), replay: w.replay },
-  );
+  return config.campaign.workflows.map((w) => {
+    if (typeof w === 'string') return { name: w };
+    if ('batch' in w) return { name: w.name ?? w.batch, batch: w.batch, ...(w.markers ? { markers: w.markers } : {}) };
+    return { name: w.name ?? w.replay.replace(/^.*[\\/]/, '').replace(/\.fbrec\.json$/, ''), replay: w.replay };
+  });
 }
 
 type Unit = { mode: Mode; workflow: WorkflowRef };

@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
+import { windowsColdRouteOnce, type ColdRoute } from '../cache/coldHelper';
 import type { LoadedConfig } from '../config/configFile';
 import { loadRecording } from '../recording/recordingFile';
 import { InputError } from '../validation/problems';
@@ -10,9 +11,24 @@ import { modeValues } from './runOne';
  * What can be checked without launching anything: the executable, each planned mode's data and project, every
  * replayed recording (with file:line:col). Problems come back all at once, so one fix-and-retry round is enough.
  */
-export async function preflight(loaded: LoadedConfig, plan: PlanEntry[]): Promise<string[]> {
+export async function preflight(
+  loaded: LoadedConfig,
+  plan: PlanEntry[],
+  o: { platform?: NodeJS.Platform; coldRoute?: (want: { cacheFolder?: string; serviceName?: string }) => Promise<ColdRoute> } = {},
+): Promise<string[]> {
   const { config, dir, file } = loaded;
   const problems: string[] = [];
+  // Windows Cold runs need elevation (purge, FAST service): without it, and without the installed helper, that is
+  // one setup problem named here with its fix, not a failed step in every Cold run.
+  if ((o.platform ?? process.platform) === 'win32' && plan.some((e) => e.policy === 'Cold')) {
+    const b = plan.some((e) => e.policy === 'Cold' && e.mode === 'B_fast') ? config.modes.B_fast : undefined;
+    const want = { ...(b ? { cacheFolder: path.win32.resolve(dir, b.cacheFolder) } : {}), ...(b?.serviceName ? { serviceName: b.serviceName } : {}) };
+    const route = await (o.coldRoute ?? windowsColdRouteOnce)(want).catch((e: Error): ColdRoute => ({
+      via: 'none',
+      why: `cannot tell whether Cold runs can elevate: ${e.message}`,
+    }));
+    if (route.via === 'none') problems.push(`${file}: campaign.cachePolicies has Cold: ${route.why}`);
+  }
   const exe = path.resolve(dir, config.target.executable);
   try {
     accessSync(exe, process.platform === 'win32' ? constants.R_OK : constants.X_OK);
@@ -30,6 +46,9 @@ export async function preflight(loaded: LoadedConfig, plan: PlanEntry[]): Promis
       problems.push(`${file}: ${(e as Error).message}`);
     }
   }
+  const batchNames = [...new Set(plan.flatMap((e) => (e.workflow.batch ? [e.workflow.batch] : [])))];
+  if (batchNames.length && !config.target.batch)
+    problems.push(`${file}: campaign.workflows has batch workflow(s) ${batchNames.join(', ')} but target.batch.arguments is not configured`);
   for (const replay of new Set(plan.flatMap((e) => (e.workflow.replay ? [path.resolve(dir, e.workflow.replay)] : [])))) {
     try {
       await loadRecording(replay);

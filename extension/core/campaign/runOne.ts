@@ -7,6 +7,7 @@ import type { WindowInfo } from '../../shared/driverProtocol';
 import { MARKER_COLUMNS } from '../../shared/markers';
 import type { Mode } from '../../shared/names';
 import { applyCachePolicy, type PolicyReport, type ServiceControl } from '../cache/cachePolicy';
+import { windowsColdRunner } from '../cache/coldHelper';
 import type { DriverClient } from '../driver/driverClient';
 import { MetricsAgentClient } from '../metrics/agentClient';
 import { systemClock } from '../ports/clock';
@@ -14,13 +15,15 @@ import type { Logger } from '../ports/logger';
 import { MarkerWriter } from '../runs/markerWriter';
 import { RunFolder } from '../runs/runFolderWriter';
 import { appVersion } from './appVersion';
-import { attachToLaunched } from './attachTarget';
+import { waitBatch } from './batchWorkflow';
+import { attachToLaunched, interstitialsUp, pressInto, type InterstitialSeen } from './attachTarget';
 import { copyFastLog, fastLogOffset } from './fastLogSlice';
 import { snapshotOpenFiles } from './openFilesSnapshot';
 import type { PlanEntry } from './plan';
 import { replayWorkflow } from './replayWorkflow';
 import { waitFirstPicture } from './firstPicture';
-import { closeTarget, expandArguments, launchTarget, TARGET_ENV, targetCmdline, type LaunchedTarget } from './targetProcess';
+import { waitImageGone } from './targetGone';
+import { closeTargetSteps, expandArguments, launchTarget, processTree, TARGET_ENV, targetCmdline, type LaunchedTarget } from './targetProcess';
 import { keyEvents, runWorkflow, type NamedRegion } from './workflowRunner';
 
 export type RunContext = {
@@ -97,9 +100,12 @@ function commandService(name: string, cmd: { stop: string[]; start: string[] }, 
 export async function applyPolicyFor(ctx: Pick<RunContext, 'config' | 'configDir' | 'env'>, mode: Mode): Promise<PolicyReport> {
   const { config, configDir } = ctx;
   const { dataPath } = modeValues(config, configDir, mode);
-  if (mode === 'A_shared') return applyCachePolicy({ policy: 'Cold', mode, dataFiles: [dataPath] });
-  const b = config.modes.B_fast!;
+  const b = mode === 'B_fast' ? config.modes.B_fast! : undefined;
+  // Windows: elevated → the scripts directly; else the installed cold helper (the preflight made sure of one).
+  const windows = process.platform === 'win32' ? { windows: await windowsColdRunner({ cacheFolder: b && abs(configDir, b.cacheFolder), serviceName: b?.serviceName }) } : {};
+  if (!b) return applyCachePolicy({ policy: 'Cold', mode, dataFiles: [dataPath], ...windows });
   return applyCachePolicy({
+    ...windows,
     policy: 'Cold',
     mode,
     dataFiles: [dataPath],
@@ -127,7 +133,9 @@ type Session = { markers?: MarkerWriter; runStart: number; folder?: string; note
 async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Record<string, unknown>): Promise<void> {
   const { config, driver } = ctx;
   const values = modeValues(config, ctx.configDir, entry.mode);
-  const args = expandArguments(config.target.arguments, values);
+  const batch = entry.workflow.batch;
+  if (batch && !config.target.batch) throw new Error(`workflow ${entry.workflow.name} is a batch workflow but target.batch.arguments is not configured`);
+  const args = expandArguments(batch ? config.target.batch!.arguments : config.target.arguments, { ...values, ...(batch ? { workflow: batch } : {}) });
   const env = { ...ctx.env, ...config.target.env, ...(s.folder ? { [TARGET_ENV.runFolder]: s.folder } : {}), [TARGET_ENV.mode]: entry.mode };
   const { regions, settleMs, openTimeoutMs } = renderRegions(config);
   const b = entry.mode === 'B_fast' ? config.modes.B_fast : undefined;
@@ -166,8 +174,35 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
       },
       () => undefined,
     );
+    if (batch) {
+      // No window: the application runs the workflow and exits; the run is timed by its exit.
+      notes.batch = {
+        workflow: batch,
+        exit: await waitBatch(target, { name: batch, timeoutMs: config.target.batch!.timeoutS * 1000, markers: s.markers, names: entry.workflow.markers, signal: ctx.signal }),
+      };
+      if (agentStarting) agent = await agentStarting;
+      s.markers?.mark('session_end');
+      return;
+    }
     const a0 = Date.now();
-    window = await attachToLaunched(driver, target, { ...config.target.window, timeoutMs: config.target.attachTimeoutS * 1000, stableMs: config.target.stableMs }, signal);
+    const seen: InterstitialSeen[] = [];
+    try {
+      window = await attachToLaunched(
+        driver,
+        target,
+        {
+          ...config.target.window,
+          timeoutMs: config.target.attachTimeoutS * 1000,
+          stableMs: config.target.stableMs,
+          interstitials: config.target.interstitials,
+          interstitialTimeoutMs: config.target.interstitialTimeoutS * 1000,
+          seen,
+        },
+        signal,
+      );
+    } finally {
+      if (seen.length) notes.interstitials = seen;
+    }
     notes.attach_ms = Date.now() - a0;
     const fg = await driver.request('window/foreground', { handle: window.handle });
     if (!fg.ok) throw new Error(`cannot bring the target window to the front: ${fg.reason ?? 'refused'}`);
@@ -190,7 +225,7 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
     if (s.folder) (notes.open_files_snapshots as number[]).push(snapshotOpenFiles(s.folder, target.pid, config.pathRules, ctx.configDir));
     s.markers?.mark('session_end');
   } catch (e) {
-    if (target?.exitReason() && !ctx.signal.aborted) {
+    if (target?.exitReason() && !ctx.signal.aborted && !batch) {
       const said = target.stderrTail() ? `; it said: ${target.stderrTail()}` : '';
       if (!window) throw new Error(`the target exited (${target.exitReason()}) before it showed a matching window${said}`);
       throw new Error(`the target exited (${target.exitReason()}) during the run${said}; last: ${(e as Error).message}`);
@@ -201,8 +236,24 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
       const c0 = Date.now();
       const keys = config.target.close.keys;
       const politeKeys = keys?.length && window ? keys : undefined;
-      notes.close = await closeTarget(target, {
+      const prompt = config.target.close.savePrompt;
+      const answered = new Set<string>();
+      const t = target;
+      const closed = await closeTargetSteps(t, {
         timeoutMs: config.target.close.timeoutS * 1000,
+        // The "save project?" prompt of the target is answered No (once per window), so no run changes the project.
+        ...(prompt
+          ? {
+              watch: async () => {
+                const rule = { titlePattern: prompt.titlePattern, action: 'key' as const, key: prompt.key };
+                const up = interstitialsUp(await driver.request('windows/list', {}), new Set(processTree(t.pid)), [rule]).filter((u) => !answered.has(u.window.handle));
+                if (!up.length) return undefined;
+                answered.add(up[0]!.window.handle);
+                await pressInto(driver, up[0]!.window.handle, prompt.key);
+                return `answering "${up[0]!.window.title}" with ${prompt.key}`;
+              },
+            }
+          : {}),
         ...(politeKeys
           ? {
               politeClose: async () => {
@@ -215,7 +266,9 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
               },
             }
           : {}),
-      }).catch((e: Error) => `could not be closed: ${e.message}`);
+      }).catch((e: Error) => ({ how: `could not be closed: ${e.message}`, endedBy: undefined, prompts: [] as string[] }));
+      notes.close = closed.how;
+      if (closed.endedBy) notes.close_ended_by = closed.endedBy;
       notes.close_ms = Date.now() - c0;
     }
     // An agent still starting when the run failed is waited for, so it is stopped too.
@@ -259,6 +312,10 @@ export async function runOne(ctx: RunContext, entry: PlanEntry, onStarted?: (run
   try {
     const p0 = Date.now();
     if (entry.policy === 'Cold') {
+      // Open or mapped files survive a purge: the target's image must be gone first (the launched process was
+      // waited for when it closed; this also catches one a person started, or a launcher's child).
+      const image = config.target.window.processImage;
+      if (image) rf.note({ target_gone: await waitImageGone(image, { timeoutMs: config.target.close.timeoutS * 1000 }) });
       const report = await applyPolicyFor(ctx, entry.mode);
       rf.note({ cache_policy_report: report });
       if (!report.ok)

@@ -16,10 +16,10 @@ export type LaunchedTarget = {
   stderrTail(): string;
 };
 
-/** Replaces {project} and {dataPath} in each argument. */
-export function expandArguments(args: string[], values: { project?: string; dataPath?: string }): string[] {
+/** Replaces {project}, {dataPath} and (batch runs) {workflow} in each argument. */
+export function expandArguments(args: string[], values: { project?: string; dataPath?: string; workflow?: string }): string[] {
   return args.map((a) =>
-    a.replace(/\{(project|dataPath)\}/g, (whole, key: 'project' | 'dataPath') => {
+    a.replace(/\{(project|dataPath|workflow)\}/g, (whole, key: 'project' | 'dataPath' | 'workflow') => {
       const v = values[key];
       if (v === undefined) throw new Error(`target.arguments uses ${whole} but no ${key} is configured for this mode`);
       return v;
@@ -102,23 +102,68 @@ function signalTree(t: LaunchedTarget, signal: NodeJS.Signals): string {
   return `${signal} to the process group`;
 }
 
-const within = (p: Promise<void>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+/** Which step of the close sequence ended the target (run.json close_ended_by). */
+export type CloseStep = 'already-exited' | 'close-keys' | 'save-prompt' | 'wm-close' | 'kill';
+export type CloseOutcome = { how: string; endedBy: CloseStep; prompts: string[] };
+
+export type CloseOptions = {
+  timeoutMs: number;
+  /** The configured close keys, into the main window. */
+  politeClose?: () => Promise<void>;
+  /** Called while waiting: answers a "save changes?" prompt if one is up; says what it did, else undefined. */
+  watch?: () => Promise<string | undefined>;
+  pollMs?: number;
+};
+
+/** Waits up to ms for the exit, calling watch between polls; true once the process has exited. */
+async function waitExit(t: LaunchedTarget, ms: number, o: CloseOptions, prompts: string[]): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  let exited = false;
+  void t.exited.then(() => (exited = true));
+  for (;;) {
+    if (exited || t.exitReason()) return true;
+    if (o.watch) {
+      const did = await o.watch().catch(() => undefined);
+      if (did) prompts.push(did);
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) return Boolean(t.exitReason());
+    await Promise.race([t.exited, new Promise((r) => setTimeout(r, Math.min(left, o.pollMs ?? 100)).unref())]);
+  }
+}
 
 /**
- * Ends the target: the caller's polite close (keys) first if any, else SIGTERM / WM_CLOSE to the tree; after
- * the timeout the tree is killed. Resolves with how it ended (and by what), once the process has really exited.
+ * Ends the target, each step bounded by timeoutMs: the close keys (if any), then WM_CLOSE to the tree (SIGTERM on
+ * Linux), then a kill; between polls a "save changes?" prompt is answered "No" (watch). Resolves once the process
+ * has really exited, saying how and which step ended it.
  */
-export async function closeTarget(t: LaunchedTarget, o: { timeoutMs: number; politeClose?: () => Promise<void> }): Promise<string> {
-  if (t.exitReason()) return `had already exited (${t.exitReason()})`;
+export async function closeTargetSteps(t: LaunchedTarget, o: CloseOptions): Promise<CloseOutcome> {
+  const prompts: string[] = [];
+  const after = (base: string, step: CloseStep, promptsBefore: number): CloseOutcome => {
+    const answered = prompts.length > promptsBefore;
+    return {
+      how: answered ? `${base}, after ${prompts.slice(promptsBefore).join('; ')}` : base,
+      endedBy: answered && step !== 'kill' ? 'save-prompt' : step,
+      prompts,
+    };
+  };
+  if (t.exitReason()) return { how: `had already exited (${t.exitReason()})`, endedBy: 'already-exited', prompts };
   if (o.politeClose) {
     await o.politeClose().catch(() => undefined);
-    if (await within(t.exited, o.timeoutMs)) return 'closed by its close keys';
+    if (await waitExit(t, o.timeoutMs, o, prompts)) return after('closed by its close keys', 'close-keys', 0);
   }
+  const n = prompts.length;
   const asked = signalTree(t, 'SIGTERM');
-  if (await within(t.exited, o.timeoutMs)) return `closed on request (${asked})`;
+  if (await waitExit(t, o.timeoutMs, o, prompts)) return after(`closed on request (${asked})`, 'wm-close', n);
   const killed = signalTree(t, 'SIGKILL');
-  if (await within(t.exited, 10_000)) return `killed after ${Math.round(o.timeoutMs / 1000)} s (${killed}; asked first with ${asked})`;
+  if (await waitExit(t, 10_000, { ...o, watch: undefined }, prompts))
+    return after(`killed after ${Math.round(o.timeoutMs / 1000)} s (${killed}; asked first with ${asked})`, 'kill', prompts.length);
   throw new Error(`process ${t.pid} did not exit even after ${killed}`);
+}
+
+/** closeTargetSteps, saying only how it ended. */
+export async function closeTarget(t: LaunchedTarget, o: CloseOptions): Promise<string> {
+  return (await closeTargetSteps(t, o)).how;
 }
 
 /** The command line of a process (Linux), to recognise it later; undefined elsewhere or when it is gone. */

@@ -59,7 +59,15 @@ export function petrelTemplate(): FastbenchConfigInput {
       executable: 'C:\\Program Files\\Schlumberger\\Petrel 2024\\Petrel.exe',
       arguments: ['/nosplashscreen', '{project}'],
       project: 'D:\\Projects\\FILL_IN\\Demo.pet',
-      window: { processImage: 'Petrel.exe', titlePattern: '^Petrel' },
+      // Batch runs ({"batch": "<Petrel workflow>"} under campaign.workflows): Petrel runs the workflow and exits.
+      batch: { arguments: ['/nosplashscreen', '/runWorkflow', '{workflow}', '/quiet', '/exit', '{project}'], timeoutS: 3600 },
+      // Image and title only: WPF's window class (HwndWrapper[Petrel.exe;;<GUID>]) changes on every launch.
+      window: { processImage: 'Petrel.exe', titlePattern: '^Petrel 20\\d\\d.* - ' },
+      interstitials: [
+        { name: 'splash', titlePattern: '^Petrel( 20\\d\\d)?$', action: 'wait' },
+        { name: 'licence', titlePattern: 'Licen[cs]e', action: 'key', key: 'Enter' },
+      ],
+      interstitialTimeoutS: 300,
       attachTimeoutS: 600,
       stableMs: 3000,
       renderProbe: {
@@ -70,7 +78,7 @@ export function petrelTemplate(): FastbenchConfigInput {
         settleMs: 100,
         openTimeoutS: 1800,
       },
-      close: { keys: ['Alt+F4'], timeoutS: 120 },
+      close: { keys: ['Alt+F4'], savePrompt: { titlePattern: '^(Petrel|Save project.*)$', key: 'n' }, timeoutS: 120 },
     },
     modes: {
       A_shared: { dataPath: '\\\\nas01\\seismic\\FILL_IN\\volume.zgy' },
