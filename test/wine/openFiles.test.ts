@@ -140,3 +140,24 @@ test('the metrics agent writes the target-held files to open_files.tsv, classed,
   assert.equal(observed.source, 'NAS');
   console.log(`agent open-files cost per tick: p50 ${report.openFilesMs.p50} ms, p99 ${report.openFilesMs.p99} ms, max ${report.openFilesMs.max} ms (n ${report.openFilesMs.n})`);
 });
+
+test('the agent goes on when a name lookup hangs: one warning, later ticks list the files again', { skip }, async () => {
+  const pid = await hold([nasFile, fastFile]);
+  const out = path.join(work, 'run-stall');
+  rmSync(out, { recursive: true, force: true });
+  const agent = await MetricsAgentClient.start({
+    outDir: out,
+    targetPid: pid,
+    pathRules: rules,
+    intervalMs: 250,
+    command: [process.execPath, ...AGENT_NODE_FLAGS, lane.agent],
+    env: { ...process.env, FASTBENCH_OPENFILES_TEST_STALL_MS: '3000' },
+  });
+  await waitFor(() => ((agent.lastHeartbeat?.tick ?? 0) >= 6 ? true : undefined), 15_000, 'six agent ticks');
+  await agent.stop();
+  const hung = agent.warnings.filter((w) => /open files: naming handle 0x[0-9a-f]+ took over 100 ms; it is skipped from now on/.test(w));
+  assert.equal(hung.length, 1, `one warning for the hung lookup: ${agent.warnings.join(' | ')}`);
+  const rows = readFileSync(path.join(out, 'open_files.tsv'), 'utf8').trim().split('\n').slice(1);
+  const ticks = new Set(rows.map((r) => r.split('\t')[0]));
+  assert.ok(ticks.size >= 3, `files listed on the ticks after the hang:\n${rows.join('\n')}`);
+});
