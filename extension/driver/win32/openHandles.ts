@@ -29,6 +29,10 @@ export type ScanReply = {
   diskFiles: number;
   /** Handles that could not be duplicated (e.g. access denied: another user's or a higher-integrity process). */
   denied: number;
+  /** Handles answered from the previous scans (same handle, same kernel object): no system call made for them. */
+  cached: number;
+  /** File handles whose kernel object address the system shows (0 = hidden from this caller): the cacheable ones. */
+  withObject: number;
   error?: string;
 };
 
@@ -70,6 +74,10 @@ function scanThreadMain(data: WorkerData, port: { postMessage(value: unknown): v
   const FILE_ATTRIBUTE_DIRECTORY = 0x10;
   const processes = new Map<number, bigint>();
   let fileType: number | undefined;
+  // What each handle named last time, by handle value + kernel object address + access: the same key is the same open
+  // file, so steady-state ticks cost the table read alone. Windows hides object addresses from non-admin callers on
+  // some builds (0): those handles are looked up every time. null = not a disk file, a directory, or nameless.
+  let known = new Map<string, string | null>();
 
   function snapshot(): Buffer {
     for (;;) {
@@ -116,8 +124,16 @@ function scanThreadMain(data: WorkerData, port: { postMessage(value: unknown): v
     const wanted = new Set(req.pids);
     const t = snapshot();
     const n = Number(t.readBigUInt64LE(0));
-    const reply: ScanReply = { id: req.id, paths: [], systemHandles: n, fileHandles: 0, diskFiles: 0, denied: 0 };
+    const reply: ScanReply = { id: req.id, paths: [], systemHandles: n, fileHandles: 0, diskFiles: 0, denied: 0, cached: 0, withObject: 0 };
     const paths = new Set<string>();
+    const seen = new Map<string, string | null>();
+    const found = (key: string | undefined, p: string | null) => {
+      if (key) seen.set(key, p);
+      if (p) {
+        reply.diskFiles++;
+        paths.add(p);
+      }
+    };
     for (let i = 0; i < n; i++) {
       const at = 16 + i * ENTRY;
       const pid = Number(t.readBigUInt64LE(at + 8));
@@ -125,6 +141,15 @@ function scanThreadMain(data: WorkerData, port: { postMessage(value: unknown): v
       const value = t.readBigUInt64LE(at + 16);
       reply.fileHandles++;
       if (skip.has(Number(value))) continue;
+      const object = t.readBigUInt64LE(at);
+      if (object) reply.withObject++;
+      const key = object ? `${pid}:${value}:${object}:${t.readUInt32LE(at + 24)}` : undefined;
+      const before = key === undefined ? undefined : known.get(key);
+      if (before !== undefined) {
+        reply.cached++;
+        found(key, before);
+        continue;
+      }
       let proc = processes.get(pid);
       if (proc === undefined) {
         proc = BigInt(OpenProcess(PROCESS_DUP_HANDLE, 0, pid));
@@ -137,7 +162,10 @@ function scanThreadMain(data: WorkerData, port: { postMessage(value: unknown): v
       }
       const h = BigInt(dup[0]!);
       try {
-        if (GetFileType(h) !== FILE_TYPE_DISK) continue;
+        if (GetFileType(h) !== FILE_TYPE_DISK) {
+          found(key, null);
+          continue;
+        }
         Atomics.store(state, 1, Number(value));
         since[0] = performance.timeOrigin + performance.now();
         Atomics.store(state, 0, 1);
@@ -149,14 +177,12 @@ function scanThreadMain(data: WorkerData, port: { postMessage(value: unknown): v
         const isDir = GetFileInformationByHandleEx(h, 0, basicInfo, basicInfo.length) !== 0 && (basicInfo.readUInt32LE(32) & FILE_ATTRIBUTE_DIRECTORY) !== 0;
         const p = isDir ? undefined : nameOf(h);
         Atomics.store(state, 0, 0);
-        if (p) {
-          reply.diskFiles++;
-          paths.add(p);
-        }
+        found(key, p ?? null);
       } finally {
         CloseHandle(h);
       }
     }
+    known = seen;
     reply.paths = [...paths].sort();
     return reply;
   }
@@ -166,7 +192,17 @@ function scanThreadMain(data: WorkerData, port: { postMessage(value: unknown): v
       port.postMessage(scan(req));
     } catch (e) {
       Atomics.store(state, 0, 0);
-      port.postMessage({ id: req.id, paths: [], systemHandles: 0, fileHandles: 0, diskFiles: 0, denied: 0, error: (e as Error).message } satisfies ScanReply);
+      port.postMessage({
+        id: req.id,
+        paths: [],
+        systemHandles: 0,
+        fileHandles: 0,
+        diskFiles: 0,
+        denied: 0,
+        cached: 0,
+        withObject: 0,
+        error: (e as Error).message,
+      } satisfies ScanReply);
     }
   });
 }
@@ -243,7 +279,7 @@ export class OpenHandleScanner {
       };
       const onError = (e: Error) => {
         this.worker = undefined;
-        done({ id, paths: [], systemHandles: 0, fileHandles: 0, diskFiles: 0, denied: 0, error: `handle scan thread failed: ${e.message}` });
+        done({ id, paths: [], systemHandles: 0, fileHandles: 0, diskFiles: 0, denied: 0, cached: 0, withObject: 0, error: `handle scan thread failed: ${e.message}` });
       };
       const watch = setInterval(
         () => {
@@ -257,6 +293,8 @@ export class OpenHandleScanner {
           done({
             id,
             paths: [],
+            cached: 0,
+            withObject: 0,
             systemHandles: 0,
             fileHandles: 0,
             diskFiles: 0,
