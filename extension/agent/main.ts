@@ -83,6 +83,14 @@ async function main(): Promise<void> {
     if (stdoutOpen) process.stdout.write(JSON.stringify(m) + '\n');
   };
 
+  // Windows has no /proc: the target's handles are read by native code (koffi), loaded only there.
+  const openFilesLister =
+    process.platform === 'win32' && pid !== undefined && args['no-open-files'] !== true
+      ? (await import('../driver/win32/openHandles')).windowsOpenFilesLister({
+          ...(process.env.FASTBENCH_OPENFILES_TEST_STALL_MS ? { stallMs: Number(process.env.FASTBENCH_OPENFILES_TEST_STALL_MS) } : {}),
+        })
+      : undefined;
+
   const agent = await startMetricsAgent({
     outDir: args.out,
     ...(pid !== undefined ? { targetPid: pid } : {}),
@@ -91,6 +99,7 @@ async function main(): Promise<void> {
     sampler,
     exitWithTarget: args['exit-with-target'] === true,
     openFiles: args['no-open-files'] !== true,
+    ...(openFilesLister ? { openFilesLister } : {}),
     emit: (m) => {
       emit(m);
       if (m.type === 'stopped') setImmediate(() => process.exit(0));

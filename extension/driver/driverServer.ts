@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { DRIVER_PROTOCOL_VERSION, driverMethods, requestSchema, type DriverMethod, type InputEvent, type Rect, type WindowInfo } from '../shared/driverProtocol';
 import { DriverError, type DriverBackend, type Injection, type MouseButton, type RawInput } from './backend';
 import { ChangeWatcher } from './changeWatch';
+import { otherSystemFacts, type SystemFacts } from './systemFacts';
 import { summarisePixels } from './pixelHash';
 import { chooseMainWindow, compileMatch, describeMatch } from './windowMatch';
 
@@ -128,9 +129,20 @@ export class DriverServer {
         return this.changes.waitForChange(params as Params<'window/waitForChange'>);
       case 'window/cancelWaits':
         return { cancelled: this.changes.cancel((params as Params<'window/cancelWaits'>).handle, 'cancelled by the client') };
+      case 'system/session':
+        return this.system().session();
+      case 'system/keepAwake':
+        return this.system().keepAwake((params as Params<'system/keepAwake'>).on);
       case 'driver/shutdown':
         return {};
     }
+  }
+
+  private systemFacts: SystemFacts | undefined;
+  /** Session and power facts: native on Windows (loaded on first use), plain answers elsewhere. */
+  private system(): SystemFacts {
+    this.systemFacts ??= this.backend.name === 'win32' ? new (require('./win32/sessionState') as typeof import('./win32/sessionState')).Win32SystemFacts() : otherSystemFacts;
+    return this.systemFacts;
   }
 
   private info(handle: string): WindowInfo {

@@ -132,6 +132,16 @@ export const changeWaitResultSchema = z.strictObject({
 });
 export type ChangeWaitResult = z.infer<typeof changeWaitResultSchema>;
 
+export const SESSION_STATES = ['active', 'locked', 'disconnected', 'unknown'] as const;
+export const sessionFactsSchema = z.strictObject({
+  state: z.enum(SESSION_STATES),
+  /** How the state was found, or why it could not be (WTS connect state, input desktop name). */
+  detail: z.string(),
+  remote: z.boolean().nullable(),
+  monitors: z.array(z.strictObject({ x: z.int(), y: z.int(), width: z.int(), height: z.int(), dpi: z.int().nullable(), primary: z.boolean() })),
+});
+export type SessionFacts = z.infer<typeof sessionFactsSchema>;
+
 /** Every request method with its params and result, so both sides share one source of truth. */
 export const driverMethods = {
   'windows/list': { params: z.strictObject({}), result: z.array(windowInfoSchema) },
@@ -172,6 +182,15 @@ export const driverMethods = {
   'window/waitForChange': { params: changeWaitParamsSchema, result: changeWaitResultSchema },
   /** Ends the window's running waits (they fail with code 'cancelled'), e.g. when the caller was interrupted. */
   'window/cancelWaits': { params: z.strictObject({ handle }), result: z.strictObject({ cancelled: z.int().nonnegative() }) },
+  /**
+   * The interactive session right now: 'active' (unlocked, connected), 'locked' (the secure desktop has the input),
+   * 'disconnected' (a remote session with no client), or 'unknown' (the platform cannot tell); whether it is a remote
+   * session, and each monitor with its DPI. Checked before and after every run: input and pixels mean nothing otherwise.
+   */
+  'system/session': { params: z.strictObject({}), result: sessionFactsSchema },
+  /** Keeps the machine and display awake while on (Windows: SetThreadExecutionState on the driver's thread, so it ends
+   *  with the driver at the latest). ok false with the reason where the platform has no such thing. */
+  'system/keepAwake': { params: z.strictObject({ on: z.boolean() }), result: z.strictObject({ ok: z.boolean(), detail: z.string() }) },
   'driver/shutdown': { params: z.strictObject({}), result: z.strictObject({}) },
 } as const;
 

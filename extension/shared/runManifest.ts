@@ -45,6 +45,13 @@ export const runManifestSchema = z.looseObject({
     .looseObject({ path: z.string(), size: z.number().nonnegative().optional(), mtime: z.string().optional(), head_sha256: z.string().optional() })
     .optional()
     .describe('The data the run read: path, size, mtime and a hash of its first MiB.'),
+  // Older run folders have none; every fact inside is a value or "unknown: <why>".
+  environment: z
+    .looseObject({ collected_at: z.iso.datetime({ offset: true }), collect_ms: z.number().nonnegative(), platform: z.string() })
+    .optional()
+    .describe(
+      'The machine around the campaign, collected once per campaign: Windows build and display language, power plan, monitors with DPI, remote or console session, SMB client settings, antivirus real-time scanning of the data paths, GPU driver (Linux: kernel, locale, CPU governor, display). A fact that could not be read is "unknown: <why>".',
+    ),
 });
 
 export type RunManifest = z.infer<typeof runManifestSchema>;

@@ -1,9 +1,14 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { windowsOpenFilesLister } from '../../extension/driver/win32/openHandles';
 import { DriverClient, type InputEventData } from './driverClient';
 import { calibrateClocks, isWine, lane, laneUnavailable, quantile, Target, XHelper } from './lane';
 
 // Figures for the Win32 driver under Wine (bash test/wine/run.sh --bench):
 //   driver start -> hello; capture latency xdotool -> hook event (p50/p95/p99); hook callback time (p50/p99/max);
-//   injection position error (px) and inject -> target latency; xdotool -> target latency for comparison.
+//   injection position error (px) and inject -> target latency; xdotool -> target latency for comparison;
+//   the open-files handle scan per agent tick (target holding 2 and 200 files).
 // Clocks: the hook stamps with process.hrtime (QueryPerformanceCounter); xdotool's send time is Linux
 // CLOCK_MONOTONIC, mapped onto QPC by an NTP-style calibration over loopback (its error bound is printed).
 
@@ -127,7 +132,46 @@ async function main(): Promise<void> {
       `${'hook callback time (inside the hook thread)'.padEnd(44)} n=${String(s.hookCallbacks).padStart(4)}  p50 ${fmt(s.hookP50Ms)}  p99 ${fmt(s.hookP99Ms)}  max ${fmt(s.hookMaxMs)} ms`,
     );
   }
+  result.openFiles = await openFilesBench();
   console.log(`bench-result ${JSON.stringify(result)}`);
+}
+
+/**
+ * What listing the target's open files costs the agent per tick: the handle scan (system handle table, duplicate,
+ * type check, name on the worker) for a target holding 2 files and one holding 200, side by side; the ratio to the
+ * 1000 ms tick is the share of one core it takes.
+ */
+async function openFilesBench(): Promise<Record<string, unknown>> {
+  const dir = path.join(lane.work, 'bench-openfiles');
+  mkdirSync(dir, { recursive: true });
+  const files = Array.from({ length: 200 }, (_, i) => path.join(dir, `f${i}.bin`));
+  for (const f of files) writeFileSync(f, 'x');
+  const out: Record<string, unknown> = {};
+  for (const n of [2, 200]) {
+    const ready = path.join(dir, `ready-${n}.txt`);
+    rmSync(ready, { force: true });
+    const child = spawn(lane.target, ['--hold', ready, '120000', ...files.slice(0, n)], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 400 && !existsSync(ready); i++) await new Promise((r) => setTimeout(r, 25));
+      const pid = Number(/pid=(\d+)/.exec(readFileSync(ready, 'utf8'))?.[1]);
+      const lister = windowsOpenFilesLister();
+      await lister.list(pid); // the worker's start-up is not a tick's cost
+      const ms: number[] = [];
+      let seen = 0;
+      for (let i = 0; i < 50; i++) {
+        const t0 = performance.now();
+        seen = (await lister.list(pid))?.length ?? 0;
+        ms.push(performance.now() - t0);
+      }
+      lister.close?.();
+      const s = row(`open files per tick, target holding ${n} files`, ms);
+      console.log(`${''.padEnd(44)} files named ${seen}; p50 = ${((s.p50 / 1000) * 100).toFixed(2)} % of a 1 s tick`);
+      out[`hold${n}`] = { ...s, named: seen };
+    } finally {
+      child.kill();
+    }
+  }
+  return out;
 }
 
 main().then(

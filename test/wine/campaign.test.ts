@@ -172,6 +172,8 @@ describe('the campaign engine through the Win32 path: launch -> attach -> workfl
       assert.equal(manifest.cache_policy, 'Warm');
       assert.equal(manifest.warm?.method, 'preread', 'Warm by pre-reading the data file');
       assert.equal(manifest.campaign?.total, 2);
+      // The run environment, collected once by the campaign, with the driver's view of the session it checked.
+      assert.equal((manifest.environment as { session?: { state?: string } } | undefined)?.session?.state, 'active', `${what}: run.json environment`);
       assert.deepEqual(
         markers.map((m) => m.name),
         ['open_start', 'first_pixel', 'paint_start', 'paint', 'paint', 'paint', 'paint_end', 'session_end'],

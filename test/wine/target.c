@@ -31,6 +31,9 @@
  *   --monitors OUTFILE                   one line per monitor: X,Y,W,H dpi=D primary=0|1
  *   --run-low-integrity OUTFILE CMDLINE  starts CMDLINE with a low-integrity token, writes its pid to OUTFILE
  *   --set-dpi-step N                     SPI_SETLOGICALDPIOVERRIDE (N steps from the recommended scale); best effort
+ *   --hold READYFILE MS FILE...          opens each FILE for reading and holds it MS ms (an app reading its data), with
+ *                                        an anonymous pipe a second thread is blocked reading (a handle whose name
+ *                                        lookup would hang); writes "ready pid=P" to READYFILE once all are open
  */
 #ifndef UNICODE
 #define UNICODE
@@ -465,6 +468,30 @@ static int dpi_step_mode(int argc, wchar_t **argv) {
   return SystemParametersInfoW(0x009F /* SPI_SETLOGICALDPIOVERRIDE */, (UINT)_wtoi(argv[2]), NULL, SPIF_UPDATEINIFILE) ? 0 : 3;
 }
 
+static DWORD WINAPI pipe_reader(LPVOID h) {
+  char c;
+  DWORD n;
+  ReadFile((HANDLE)h, &c, 1, &n, NULL); /* never satisfied: nobody writes */
+  return 0;
+}
+
+static int hold_mode(int argc, wchar_t **argv) {
+  if (argc < 5) return 2;
+  HANDLE rd, wr;
+  if (!CreatePipe(&rd, &wr, NULL, 0)) return 3;
+  CreateThread(NULL, 0, pipe_reader, rd, 0, NULL);
+  for (int i = 4; i < argc; i++) {
+    HANDLE f = CreateFileW(argv[i], GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING, 0, NULL);
+    if (f == INVALID_HANDLE_VALUE) return 4;
+  }
+  FILE *f = _wfopen(argv[2], L"w");
+  if (!f) return 5;
+  fprintf(f, "ready pid=%lu\n", GetCurrentProcessId());
+  fclose(f);
+  Sleep((DWORD)_wtoi(argv[3]));
+  return 0;
+}
+
 int wmain(int argc, wchar_t **argv) {
   QueryPerformanceFrequency(&qpf);
   if (argc < 2) return 2;
@@ -474,5 +501,6 @@ int wmain(int argc, wchar_t **argv) {
   if (!wcscmp(argv[1], L"--monitors")) return monitors_mode(argc, argv);
   if (!wcscmp(argv[1], L"--run-low-integrity")) return low_integrity_mode(argc, argv);
   if (!wcscmp(argv[1], L"--set-dpi-step")) return dpi_step_mode(argc, argv);
+  if (!wcscmp(argv[1], L"--hold")) return hold_mode(argc, argv);
   return window_mode(argc, argv);
 }

@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { helperFolder, helperSetup, invokeHelper, isElevated, windowsColdRoute } from '../../extension/core/cache/coldHelper';
+import { pathClassifier } from '../../extension/core/metrics/pathClasses';
+import { readDriveMap, windowsOpenFilesLister } from '../../extension/driver/win32/openHandles';
 import { DriverClient } from './driverClient';
 import { isWine, lane, laneUnavailable, Target, targetHelper, waitFor, sleep } from './lane';
 
 // What Wine cannot show, for a real Windows machine (.github/workflows/windows.yml): the foreground lock, UIPI
 // against a higher-integrity target, DPI scaling, monitors at negative coordinates, and Windows silently removing
-// a low-level hook that overran LowLevelHooksTimeout. Each test skips with its reason where it cannot run.
+// a low-level hook that overran LowLevelHooksTimeout, files held open on an SMB share and a mapped drive. Each test skips with its reason where it cannot run.
 
 const skip = laneUnavailable() ?? (isWine ? 'Wine does not implement this Windows behaviour; it runs on real Windows (.github/workflows/windows.yml)' : undefined);
 
@@ -295,4 +297,57 @@ describe('Windows only: the cold helper task (SYSTEM, highest privileges) and th
       assert.notEqual(spawnSync('schtasks.exe', ['/query', '/tn', '\\FastBench\\ColdHelper']).status, 0, 'the task is gone');
     },
   );
+});
+
+describe('Windows only: open files on a share and a mapped drive', { skip }, () => {
+  // The runner's own disk through its administrative share stands in for the NAS: an SMB path the redirector
+  // names \Device\Mup\localhost\C$\…, and the same share mapped to a drive letter (…\;LanmanRedirector\;Y:…).
+  const dir = path.join(lane.work, `unc-${process.pid}`);
+  const file = path.join(dir, 'vol.zgy');
+  const letter = 'Y:';
+  let unc = '';
+  let mapped = false;
+  const held: import('node:child_process').ChildProcess[] = [];
+  before(() => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, Buffer.alloc(4096, 3));
+    const abs = path.resolve(file);
+    unc = `\\\\localhost\\${abs[0]}$${abs.slice(2)}`;
+    mapped = spawnSync('net', ['use', letter, `\\\\localhost\\${abs[0]}$`], { stdio: 'ignore' }).status === 0;
+  });
+  after(() => {
+    for (const c of held) c.kill();
+    if (mapped) spawnSync('net', ['use', letter, '/delete', '/y'], { stdio: 'ignore' });
+  });
+
+  async function holdAndList(files: string[]): Promise<string[]> {
+    const ready = path.join(dir, `ready-${held.length}.txt`);
+    held.push(spawn(lane.target, ['--hold', ready, '60000', ...files], { stdio: 'ignore' }));
+    const pid = Number(await waitFor(() => (existsSync(ready) ? /ready pid=(\d+)/.exec(readFileSync(ready, 'utf8'))?.[1] : undefined), 15_000, 'target.exe --hold'));
+    const lister = windowsOpenFilesLister();
+    try {
+      return (await lister.list(pid)) ?? [];
+    } finally {
+      lister.close?.();
+    }
+  }
+
+  test('a file opened through \\\\server\\share is listed as UNC and classified by a UNC rule as NAS', async () => {
+    const paths = await holdAndList([unc]);
+    const classify = pathClassifier([{ class: 'NAS', prefix: unc.slice(0, unc.indexOf('$') + 1) + '\\' }], true, readDriveMap());
+    const seen = paths.find((p) => p.toLowerCase() === unc.toLowerCase());
+    assert.ok(seen, `${unc} not among ${paths.join(', ')}`);
+    assert.equal(classify(seen), 'NAS');
+  });
+
+  test('a file opened through a mapped drive is listed as UNC and a rule written with the drive letter matches it', async (t) => {
+    if (!mapped) return t.skip(`net use ${letter} failed on this runner`);
+    const viaDrive = letter + path.resolve(file).slice(2);
+    const paths = await holdAndList([viaDrive]);
+    const drives = readDriveMap();
+    assert.ok(drives.network[letter], `WNetGetConnectionW did not report ${letter}: ${JSON.stringify(drives)}`);
+    const seen = paths.find((p) => p.toLowerCase() === unc.toLowerCase());
+    assert.ok(seen, `${unc} (opened as ${viaDrive}) not among ${paths.join(', ')}`);
+    assert.equal(pathClassifier([{ class: 'NAS', prefix: `${letter}\\` }], true, drives)(seen), 'NAS');
+  });
 });

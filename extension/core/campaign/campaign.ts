@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { SessionFacts } from '../../shared/driverProtocol';
 import type { LoadedConfig } from '../config/configFile';
 import type { DriverClient } from '../driver/driverClient';
 import type { Logger } from '../ports/logger';
@@ -8,7 +9,8 @@ import { CampaignState } from './campaignState';
 import { buildPlan, estimateSeconds, type PlanEntry } from './plan';
 import { markInterrupted } from './interruptedRun';
 import { preflight } from './preflight';
-import { runOne, type RunResult } from './runOne';
+import { collectRunEnvironment, type RunEnvironment } from './runEnvironment';
+import { modeValues, runOne, type RunResult } from './runOne';
 
 export type CampaignProgress = {
   done: number;
@@ -110,7 +112,9 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignOutcome> 
   const durations = new Map<string, number[]>();
   const driver = await o.startDriver();
   let interrupted = false;
+  const session = () => driver.request('system/session', {}, 10_000);
   try {
+    const environment = await campaignEnvironment(o, driver, session);
     for (let pending = state.pending(); pending.length; pending = state.pending()) {
       for (const entry of pending) {
         if (o.signal.aborted) break;
@@ -140,6 +144,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignOutcome> 
             ...(o.agentCommand ? { agentCommand: o.agentCommand } : {}),
             log: o.log,
             signal: o.signal,
+            environment,
+            session,
             ...(prevEntry && prevAttempt ? { previous: { entry: prevEntry, status: prevAttempt.status, runId: prevAttempt.run_id } } : {}),
           },
           entry,
@@ -167,7 +173,24 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignOutcome> 
       if (more?.length) state.extend(more.map((e, i) => ({ ...e, index: state.plan.length + i })));
     }
   } finally {
+    await driver.request('system/keepAwake', { on: false }).catch(() => undefined);
     await driver.close();
   }
   return { folder: state.folder, id: state.id, results, state, interrupted };
+}
+
+/**
+ * Once per campaign: keep the machine awake for as long as the driver lives (the whole campaign), and collect the
+ * environment every run.json carries. Neither can fail the campaign; what could not be done is said in the record.
+ */
+async function campaignEnvironment(o: CampaignOptions, driver: DriverClient, session: () => Promise<SessionFacts>): Promise<RunEnvironment> {
+  const { config, dir } = o.loaded;
+  const awake = await driver.request('system/keepAwake', { on: true }).catch((e: Error) => ({ ok: false, detail: `the driver could not: ${e.message}` }));
+  o.log.info(`keep awake: ${awake.detail}`);
+  const dataPaths = o.loaded.config.campaign.modes.map((m) => modeValues(config, dir, m).dataPath);
+  if (config.modes.B_fast) dataPaths.push(path.resolve(dir, config.modes.B_fast.cacheFolder));
+  const environment = await collectRunEnvironment({ dataPaths, session, env: o.toolEnv ?? o.env });
+  environment.keep_awake = awake.ok ? awake.detail : `unknown: ${awake.detail}`;
+  o.log.info(`run environment collected in ${environment.collect_ms} ms`);
+  return environment;
 }

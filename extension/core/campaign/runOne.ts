@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, existsSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastbenchConfig } from '../../shared/config';
-import type { WindowInfo } from '../../shared/driverProtocol';
+import type { SessionFacts, WindowInfo } from '../../shared/driverProtocol';
 import { MARKER_COLUMNS } from '../../shared/markers';
 import type { Mode } from '../../shared/names';
 import { applyCachePolicy, type PolicyReport, type ServiceControl } from '../cache/cachePolicy';
@@ -21,6 +21,7 @@ import { copyFastLog, fastLogOffset } from './fastLogSlice';
 import { snapshotOpenFiles } from './openFilesSnapshot';
 import type { PlanEntry } from './plan';
 import { replayWorkflow } from './replayWorkflow';
+import { sessionProblem, type RunEnvironment } from './runEnvironment';
 import { waitFirstPicture } from './firstPicture';
 import { waitImageGone } from './targetGone';
 import { closeTargetSteps, expandArguments, launchTarget, processTree, TARGET_ENV, targetCmdline, type LaunchedTarget } from './targetProcess';
@@ -45,6 +46,10 @@ export type RunContext = {
   agentCommand?: string[];
   log: Logger;
   signal: AbortSignal;
+  /** The campaign's run environment (collected once), written into run.json. */
+  environment?: RunEnvironment;
+  /** The session as the driver sees it: a locked or disconnected session fails the run, checked before and after. */
+  session?: () => Promise<SessionFacts>;
   /** The run just before this one in the campaign, to see whether it warmed this one's cache. */
   previous?: { entry: PlanEntry; status: string; runId: string };
 };
@@ -295,7 +300,12 @@ export async function runOne(ctx: RunContext, entry: PlanEntry, onStarted?: (run
       return { executable: exe, ...(version ? { version } : {}) };
     })(),
     configText: ctx.configText,
-    extra: { warmup: entry.warmup, campaign: { index: entry.index, total: ctx.total, block: entry.block }, dataset: datasetIdentity(values.dataPath) },
+    extra: {
+      warmup: entry.warmup,
+      campaign: { index: entry.index, total: ctx.total, block: entry.block },
+      dataset: datasetIdentity(values.dataPath),
+      ...(ctx.environment ? { environment: ctx.environment } : {}),
+    },
   });
   const runId = path.basename(rf.folder);
   onStarted?.({ runId, folder: rf.folder });
@@ -309,7 +319,12 @@ export async function runOne(ctx: RunContext, entry: PlanEntry, onStarted?: (run
     attachMs: Number(notes.attach_ms ?? 0),
   });
   const overhead = () => policyMs + Number(notes.close_ms ?? 0) + Number(notes.agent_started_after_launch_ms ?? 0);
+  const checkSession = async (when: 'before' | 'after') => {
+    const problem = ctx.session && (await sessionProblem(ctx.session, when));
+    if (problem) throw new Error(problem);
+  };
   try {
+    await checkSession('before');
     const p0 = Date.now();
     if (entry.policy === 'Cold') {
       // Open or mapped files survive a purge: the target's image must be gone first (the launched process was
@@ -348,6 +363,7 @@ export async function runOne(ctx: RunContext, entry: PlanEntry, onStarted?: (run
     } finally {
       rf.note(notes);
     }
+    await checkSession('after');
     rf.finish('complete');
     return { runId, folder: rf.folder, status: 'complete', overheadMs: overhead(), phases: phases(), seconds: (Date.now() - t0) / 1000 };
   } catch (e) {

@@ -58,6 +58,8 @@ export const agentReportSchema = z.object({
   skippedTicks: z.int(),
   /** Tick lateness in ms over n ticks: percentiles as extension/shared/statistics.ts defines them. */
   lateMs: z.object({ n: z.int(), p50: z.number(), p99: z.number(), max: z.number() }).nullable(),
+  /** Time the open-files listing took per tick (ms), when it ran: its cost beside the sampling. */
+  openFilesMs: z.object({ n: z.int(), p50: z.number(), p99: z.number(), max: z.number() }).nullable().optional(),
 });
 
 export type AgentReport = z.infer<typeof agentReportSchema>;

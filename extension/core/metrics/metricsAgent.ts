@@ -6,7 +6,7 @@ import { TOOL_VERSION } from '../version';
 import { AGENT_PROTOCOL_VERSION, type AgentOutput, type AgentReport } from './agentMessages';
 import { LinuxProcSampler } from './linuxSampler';
 import { NvidiaSmiReader } from './nvidiaSmi';
-import { escapeTsvPath, openDataFilesLinux } from './openFiles';
+import { escapeTsvPath, linuxOpenFiles, type OpenFilesLister } from './openFiles';
 import { pathClassifier, type PathRule } from './pathClasses';
 import { LineAppender, writeJsonAtomic } from './runFiles';
 import type { MetricsSampler } from './sampler';
@@ -25,6 +25,8 @@ export type AgentOptions = {
   /** Stop by itself when the target exits (otherwise system columns go on until told to stop). */
   exitWithTarget: boolean;
   openFiles: boolean;
+  /** Lists the target's open files; default /proc on Linux, none elsewhere (the agent's entry hands in Windows'). */
+  openFilesLister?: OpenFilesLister;
   emit: (message: AgentOutput) => void;
 };
 
@@ -37,10 +39,14 @@ async function makeSampler(name: SamplerName, pid: number | undefined): Promise<
   return new SystemInformationSampler(pid, gpu);
 }
 
-function openFilesSource(options: AgentOptions): string {
+function chooseLister(options: AgentOptions): OpenFilesLister | undefined {
+  if (!options.openFiles || options.targetPid === undefined) return undefined;
+  return options.openFilesLister ?? (process.platform === 'linux' ? linuxOpenFiles : undefined);
+}
+
+function openFilesSource(options: AgentOptions, lister: OpenFilesLister | undefined): string {
   if (!options.openFiles || options.targetPid === undefined) return 'none (not requested)';
-  if (process.platform === 'linux') return '/proc/PID/fd (readlink per descriptor, regular files only)';
-  return `none on ${process.platform}: handle enumeration needs the native driver (see PETREL-WINDOWS.md)`;
+  return lister?.source ?? `none on ${process.platform}: no open-files source for this platform`;
 }
 
 /**
@@ -53,8 +59,10 @@ export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: 
   await sampler.prime();
   const metrics = new LineAppender(path.join(options.outDir, 'metrics.csv'), METRICS_COLUMNS.join(','));
   const openFiles = new LineAppender(path.join(options.outDir, 'open_files.tsv'), OPEN_FILE_COLUMNS.join('\t'));
-  const classify = pathClassifier(options.pathRules);
-  const listFiles = process.platform === 'linux' && options.openFiles && options.targetPid !== undefined ? openDataFilesLinux : undefined;
+  const lister = chooseLister(options);
+  const classify = pathClassifier(options.pathRules, undefined, lister?.drives);
+  const listCostMs: number[] = [];
+  const warned = new Set<string>();
   const reportFile = path.join(options.outDir, 'agent.json');
   // Lateness of each tick, kept as whole-ms counts so ten hours at 1 Hz stay a small fixed array.
   // Every tick's lateness, kept exactly (8 bytes a tick: 0.7 MB a day at 1 Hz) so agent.json's percentiles are the
@@ -70,9 +78,16 @@ export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: 
       const row = await sampler.sample(t);
       metrics.append(formatMetricsRow(row) + '\n');
       rows++;
-      if (listFiles && targetExitUnixMs === null) {
-        files = listFiles(options.targetPid!);
+      if (lister && targetExitUnixMs === null) {
+        const l0 = performance.now();
+        files = await lister.list(options.targetPid!);
+        listCostMs.push(performance.now() - l0);
         if (files?.length) openFiles.append(files.map((f) => `${t}\t${escapeTsvPath(f)}\t${classify(f)}\n`).join(''));
+        const w = lister.warning;
+        if (w && !warned.has(w)) {
+          warned.add(w);
+          options.emit({ type: 'warning', message: `open files: ${w}` });
+        }
       }
     } catch (e) {
       options.emit({ type: 'warning', message: `tick ${index}: ${(e as Error).message}` });
@@ -101,6 +116,7 @@ export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: 
   const report = (state: 'running' | 'stopped', stopReason: string | null): AgentReport => {
     const sorted = Float64Array.from(lateness).sort();
     const n = sorted.length;
+    const cost = Float64Array.from(listCostMs).sort();
     return {
       schema: 'fastbench-agent/1',
       toolVersion: TOOL_VERSION,
@@ -112,7 +128,7 @@ export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: 
       startedUnixMs,
       firstTickUnixMs: schedule.wall0,
       sources: Object.fromEntries(Object.entries(sampler.sources).filter(([, v]) => v)),
-      openFilesSource: openFilesSource(options),
+      openFilesSource: openFilesSource(options, lister),
       pathRules: options.pathRules,
       state,
       targetExitUnixMs,
@@ -121,6 +137,7 @@ export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: 
       rows,
       skippedTicks: schedule.skipped,
       lateMs: n ? { n, p50: round3(percentileSorted(sorted, 50)), p99: round3(percentileSorted(sorted, 99)), max: round3(sorted[n - 1]!) } : null,
+      openFilesMs: cost.length ? { n: cost.length, p50: round3(percentileSorted(cost, 50)), p99: round3(percentileSorted(cost, 99)), max: round3(cost[cost.length - 1]!) } : null,
     };
   };
 
@@ -131,6 +148,7 @@ export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: 
     sampler.close();
     metrics.close();
     openFiles.close();
+    lister?.close?.();
     final = report('stopped', reason);
     writeJsonAtomic(reportFile, final);
     options.emit({ type: 'stopped', reason, rows, skipped: schedule.skipped });
@@ -147,8 +165,8 @@ export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: 
     firstTickUnixMs: schedule.wall0,
     intervalMs: options.intervalMs,
   });
-  if (options.openFiles && options.targetPid !== undefined && !listFiles) {
-    options.emit({ type: 'warning', message: `open files are not collected: ${openFilesSource(options)}` });
+  if (options.openFiles && options.targetPid !== undefined && !lister) {
+    options.emit({ type: 'warning', message: `open files are not collected: ${openFilesSource(options, lister)}` });
   }
   schedule.start();
   return { stop };

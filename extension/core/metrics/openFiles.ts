@@ -1,4 +1,26 @@
 import { readdirSync, readlinkSync } from 'node:fs';
+import type { DriveMap } from './windowsPaths';
+
+/**
+ * Where the agent learns which files the target holds open (a port: the Windows source is native code in
+ * extension/driver/, handed in by the agent's entry). `list` gives the paths as the platform names them; undefined
+ * when this tick could not tell (process gone, access denied, a lookup that hung). `warning` is set after a list call
+ * that has something to say (said once per distinct message by the agent).
+ */
+export type OpenFilesLister = {
+  /** For agent.json: how the files are found. */
+  readonly source: string;
+  /** What the drive letters stand for (Windows), so rules and handle paths classify alike. */
+  readonly drives?: DriveMap;
+  list(pid: number): Promise<string[] | undefined> | string[] | undefined;
+  readonly warning?: string | undefined;
+  close?(): void;
+};
+
+export const linuxOpenFiles: OpenFilesLister = {
+  source: '/proc/PID/fd (readlink per descriptor, regular files only)',
+  list: (pid) => openDataFilesLinux(pid),
+};
 
 /**
  * The regular files a Linux process holds open, from /proc/PID/fd (one readlink per descriptor). Sockets,

@@ -2,9 +2,24 @@ import { execFile } from 'node:child_process';
 import type { LatencyStats } from '../../shared/baseline';
 import { latencyStats } from './latencyStats';
 
-/** Round-trip times from ping's output, Linux ("time=0.045 ms") and Windows ("time=1ms", "time<1ms"). */
+/**
+ * Round-trip times from ping's output in any display language. Windows ping is localised ("Zeit=1ms", "temps<1ms",
+ * "tid=1ms", "время<1мс" in the OEM code page), so no word is matched: a reply line is one whose time value (after '='
+ * or '<', any unit) is followed by "TTL=" (never translated), or, for IPv6 replies that carry no TTL, a line whose only
+ * '='/'<' introduces that value at its end. Linux iputils: "ttl=64 time=0.045 ms". "<1ms" counts as 0.5 ms. The
+ * summary lines ("Minimum = 0ms, Maximum = 1ms, …", "rtt min/avg/max/mdev = …") match neither.
+ */
 export function parsePingTimes(text: string): number[] {
-  return [...text.matchAll(/time([=<])\s*([\d.]+)\s*ms/gi)].map((m) => (m[1] === '<' ? Number(m[2]) / 2 : Number(m[2])));
+  const times: number[] = [];
+  const value = (op: string, v: string) => (op === '<' ? Number(v.replace(',', '.')) / 2 : Number(v.replace(',', '.')));
+  for (const line of text.split(/\r?\n/)) {
+    const win = /([=<])\s*(\d+(?:[.,]\d+)?)\s*[^\s=<\d]{0,4}\s+ttl\s*=\s*\d+/i.exec(line);
+    const linux = /\bttl=\d+\s+\S+?([=<])\s*(\d+(?:\.\d+)?)\s*ms\b/i.exec(line);
+    const v6 = /^[^=<]*([=<])\s*(\d+(?:[.,]\d+)?)\s*[^\s=<\d]{1,4}\s*$/.exec(line);
+    const m = linux ?? win ?? (/:\s/.test(line) ? v6 : null);
+    if (m) times.push(value(m[1]!, m[2]!));
+  }
+  return times;
 }
 
 /**
@@ -15,7 +30,8 @@ export function icmpRtt(host: string, tries: number): Promise<LatencyStats | { u
   const windows = process.platform === 'win32';
   const args = windows ? ['-n', String(tries), '-w', '2000', host] : ['-c', String(tries), '-i', '0.2', '-W', '2', host];
   return new Promise((resolve) => {
-    execFile('ping', args, { timeout: tries * 2500 + 5000, windowsHide: true }, (err, stdout) => {
+    // latin1: Windows ping writes its localised text in the OEM code page; only the ASCII parts are read.
+    execFile('ping', args, { timeout: tries * 2500 + 5000, windowsHide: true, encoding: 'latin1' }, (err, stdout) => {
       const times = parsePingTimes(String(stdout ?? ''));
       if (times.length > 0) {
         resolve(latencyStats(times));
