@@ -4,13 +4,16 @@ import { createInterface } from 'node:readline';
 import { silentLogger, type Logger } from '../ports/logger';
 import { AGENT_PROTOCOL_VERSION, agentOutputSchema, type AgentOutput } from './agentMessages';
 import type { PathRule } from './pathClasses';
+import type { WindowsWatch } from './pdhCounters';
 
 export type AgentClientOptions = {
   outDir: string;
   targetPid?: number;
   pathRules?: PathRule[];
   intervalMs?: number;
-  sampler?: 'proc' | 'typeperf' | 'si';
+  sampler?: 'proc' | 'pdh' | 'typeperf' | 'si';
+  /** Windows: the NAS share, FAST cache folder and service, and route host the PDH sampler measures. */
+  watch?: WindowsWatch;
   exitWithTarget?: boolean;
   /** The command that runs the agent; defaults to this Node running dist/agent.js. */
   command?: string[];
@@ -66,6 +69,12 @@ export class MetricsAgentClient {
     if (options.intervalMs !== undefined) args.push('--interval-ms', String(options.intervalMs));
     if (options.sampler) args.push('--sampler', options.sampler);
     if (options.exitWithTarget) args.push('--exit-with-target');
+    const w = options.watch ?? {};
+    if (w.nasShare) args.push('--nas-share', w.nasShare);
+    if (w.cacheFolder) args.push('--cache-folder', w.cacheFolder);
+    if (w.fastService) args.push('--fast-service', w.fastService);
+    if (w.fastPid !== undefined) args.push('--fast-pid', String(w.fastPid));
+    if (w.routeHost) args.push('--route-host', w.routeHost);
     const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, ...(options.env ? { env: options.env } : {}) });
     const client = new MetricsAgentClient(child, options.log ?? silentLogger, options.stallMs ?? 3.5 * (options.intervalMs ?? 1000));
     child.stdin!.on('error', () => {}); // EPIPE after the agent exits is reported through 'exit'

@@ -44,6 +44,8 @@ export const agentReportSchema = z.object({
   agentPid: z.int(),
   targetPid: z.int().nullable(),
   sampler: z.string(),
+  /** Why this sampler (Windows: PDH in-process, or the typeperf fallback and why PDH could not be used). */
+  samplerReason: z.string().optional(),
   intervalMs: z.int(),
   startedUnixMs: z.int(),
   firstTickUnixMs: z.int(),
@@ -58,6 +60,8 @@ export const agentReportSchema = z.object({
   skippedTicks: z.int(),
   /** Tick lateness in ms over n ticks: percentiles as extension/shared/statistics.ts defines them. */
   lateMs: z.object({ n: z.int(), p50: z.number(), p99: z.number(), max: z.number() }).nullable(),
+  /** CPU time (user + system, ms) the agent spent reading counters per tick, where the sampler measures it. */
+  sampleCpuMs: z.object({ n: z.int(), p50: z.number(), p99: z.number(), max: z.number() }).optional(),
 });
 
 export type AgentReport = z.infer<typeof agentReportSchema>;

@@ -6,15 +6,18 @@ import { TOOL_VERSION } from '../version';
 import { AGENT_PROTOCOL_VERSION, type AgentOutput, type AgentReport } from './agentMessages';
 import { LinuxProcSampler } from './linuxSampler';
 import { NvidiaSmiReader } from './nvidiaSmi';
+import { chooseWindowsSampler } from './pdhCounters';
+import { WindowsPdhSampler, type WindowsWatch } from './pdhSampler';
 import { escapeTsvPath, openDataFilesLinux } from './openFiles';
 import { pathClassifier, type PathRule } from './pathClasses';
 import { LineAppender, writeJsonAtomic } from './runFiles';
 import type { MetricsSampler } from './sampler';
 import { SystemInformationSampler } from './systemInformationSampler';
 import { TickSchedule } from './tickSchedule';
+import type { WindowsPerfPort } from './windowsPerfPort';
 import { WindowsTypeperfSampler } from './windowsSampler';
 
-export type SamplerName = 'proc' | 'typeperf' | 'si';
+export type SamplerName = 'proc' | 'pdh' | 'typeperf' | 'si';
 
 export type AgentOptions = {
   outDir: string;
@@ -26,15 +29,35 @@ export type AgentOptions = {
   exitWithTarget: boolean;
   openFiles: boolean;
   emit: (message: AgentOutput) => void;
+  /** PDH and friends, loaded by the agent's entry from the native layer (or why they could not be). */
+  windowsPerf?: WindowsPerfPort | { error: string };
+  /** What the Windows sampler measures besides the machine and the target: NAS share, cache volume, FAST, route. */
+  watch?: WindowsWatch;
 };
 
-export const defaultSampler = (): SamplerName => (process.platform === 'linux' ? 'proc' : process.platform === 'win32' ? 'typeperf' : 'si');
+export const defaultSampler = (): SamplerName => (process.platform === 'linux' ? 'proc' : process.platform === 'win32' ? 'pdh' : 'si');
 
-async function makeSampler(name: SamplerName, pid: number | undefined): Promise<MetricsSampler> {
+type Made = { sampler: MetricsSampler; name: SamplerName; why?: string };
+
+async function makeSampler(options: AgentOptions): Promise<Made> {
+  const { sampler: name, targetPid: pid } = options;
   const gpu = await NvidiaSmiReader.start();
-  if (name === 'proc') return new LinuxProcSampler(pid, gpu);
-  if (name === 'typeperf') return new WindowsTypeperfSampler(pid, gpu);
-  return new SystemInformationSampler(pid, gpu);
+  if (name === 'proc') return { sampler: new LinuxProcSampler(pid, gpu), name };
+  if (name === 'si') return { sampler: new SystemInformationSampler(pid, gpu), name };
+  if (name === 'typeperf') return { sampler: new WindowsTypeperfSampler(pid, gpu), name, why: 'typeperf requested (--sampler typeperf)' };
+  let port: WindowsPerfPort | undefined;
+  const choice = chooseWindowsSampler(() => {
+    const w = options.windowsPerf;
+    if (!w) return { ok: false, error: 'no native PDH binding in this process' };
+    if ('error' in w) return { ok: false, error: w.error };
+    const q = w.openQuery();
+    if (!q.ok) return { ok: false, error: `PdhOpenQueryW failed with status ${q.status}` };
+    q.query.close();
+    port = w;
+    return { ok: true };
+  });
+  if (port) return { sampler: new WindowsPdhSampler(port, pid, gpu, options.watch), name: 'pdh', why: choice.why };
+  return { sampler: new WindowsTypeperfSampler(pid, gpu), name: 'typeperf', why: choice.why };
 }
 
 function openFilesSource(options: AgentOptions): string {
@@ -49,7 +72,8 @@ function openFilesSource(options: AgentOptions): string {
  */
 export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: (reason: string) => AgentReport }> {
   mkdirSync(options.outDir, { recursive: true });
-  const sampler = await makeSampler(options.sampler, options.targetPid);
+  const made = await makeSampler(options);
+  const sampler = made.sampler;
   await sampler.prime();
   const metrics = new LineAppender(path.join(options.outDir, 'metrics.csv'), METRICS_COLUMNS.join(','));
   const openFiles = new LineAppender(path.join(options.outDir, 'open_files.tsv'), OPEN_FILE_COLUMNS.join('\t'));
@@ -107,7 +131,8 @@ export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: 
       platform: process.platform,
       agentPid: process.pid,
       targetPid: options.targetPid ?? null,
-      sampler: options.sampler,
+      sampler: made.name,
+      ...(made.why ? { samplerReason: made.why } : {}),
       intervalMs: options.intervalMs,
       startedUnixMs,
       firstTickUnixMs: schedule.wall0,
@@ -121,6 +146,7 @@ export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: 
       rows,
       skippedTicks: schedule.skipped,
       lateMs: n ? { n, p50: round3(percentileSorted(sorted, 50)), p99: round3(percentileSorted(sorted, 99)), max: round3(sorted[n - 1]!) } : null,
+      ...(sampler.sampleCpuMs?.length ? { sampleCpuMs: spread(sampler.sampleCpuMs) } : {}),
     };
   };
 
@@ -143,7 +169,7 @@ export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: 
     protocol: AGENT_PROTOCOL_VERSION,
     pid: process.pid,
     targetPid: options.targetPid ?? null,
-    sampler: options.sampler,
+    sampler: made.name,
     firstTickUnixMs: schedule.wall0,
     intervalMs: options.intervalMs,
   });
@@ -155,3 +181,10 @@ export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: 
 }
 
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
+
+/** The agent's CPU per sample() (ms), first tick left out: it pays for lazy initialisation. */
+function spread(values: readonly number[]): { n: number; p50: number; p99: number; max: number } {
+  const sorted = Float64Array.from(values.length > 1 ? values.slice(1) : values).sort();
+  const n = sorted.length;
+  return { n, p50: round3(percentileSorted(sorted, 50)), p99: round3(percentileSorted(sorted, 99)), max: round3(sorted[n - 1]!) };
+}
