@@ -222,6 +222,8 @@ function port(q: FakePdh, extra: Partial<WindowsPerfPort> = {}): WindowsPerfPort
       ],
     }),
     servicePid: () => ({ ok: true, pid: 900 }),
+    processTotals: () => ({ ok: false, status: 5 }),
+    release: () => {},
     ...extra,
   };
 }
@@ -341,23 +343,35 @@ test('PDH sampler: Process V2 is used where it exists (instance image:pid)', asy
 
 test('PDH sampler on a machine like Wine: what is missing is empty with its reason, never zero', async () => {
   const q = new FakePdh({ Processor: { _Total: { '% Processor Time': () => 12 } }, System: { '': { 'System Up Time': () => 100 } } }, RATES, false);
-  const s = new WindowsPdhSampler(port(q, { expand: () => ({ ok: false, status: NO_OBJECT }), servicePid: () => ({ ok: false, status: 1060 }) }), 4242, NO_GPU, WATCH);
+  let calls = 0;
+  const released: number[] = [];
+  const totals = (pid: number) => {
+    calls++;
+    return pid === 4242
+      ? { ok: true as const, exited: calls > 3, cpuMs: 100 * calls, workingSetBytes: 64 * 1024 * 1024, readBytes: 1e6 * calls, writeBytes: 0 }
+      : { ok: false as const, status: 87 };
+  };
+  const s = new WindowsPdhSampler(
+    port(q, { expand: () => ({ ok: false, status: NO_OBJECT }), servicePid: () => ({ ok: false, status: 1060 }), processTotals: totals, release: (pid) => released.push(pid) }),
+    4242,
+    NO_GPU,
+    WATCH,
+  );
   await s.prime();
   const row = s.sample(5);
+  // No process object: the target's own handle (kernel32) gives its columns, and says so.
+  assert.ok(row.proc_cpu_pct! > 0 && row.proc_read_bps! > 0, 'rates from two handle readings');
+  assert.equal(row.proc_rss_mb, 64);
+  assert.match(s.sources.proc_cpu_pct!, /^kernel32 GetProcessTimes.*no PDH process object: \\Process V2: PDH_CSTATUS_NO_OBJECT/);
+  s.sample(6);
+  const after = s.sample(7);
+  assert.equal(after.proc_cpu_pct, null, 'the handle says the process exited: empty cells');
+  s.close();
+  assert.deepEqual(released, [4242], 'the handle is closed with the sampler');
   assert.equal(row.cpu_pct, 12);
   assert.match(s.sources.cpu_pct!, /^pdh \\Processor\(_Total\)\\% Processor Time \(not available: \\Processor Information\(_Total\)\\% Processor Time: PDH_CSTATUS_NO_OBJECT/);
   assert.ok(row.ram_avail_mb! > 0, 'available memory from GlobalMemoryStatusEx when \\Memory is missing');
-  for (const c of [
-    'cpu_core_max_pct',
-    'proc_cpu_pct',
-    'proc_read_bps',
-    'smb_read_mbps',
-    'disk_read_mbps',
-    'net_rx_mbps',
-    'fast_cpu_pct',
-    'gpu_util_pct',
-    'cpu_utility_pct',
-  ] as const) {
+  for (const c of ['cpu_core_max_pct', 'smb_read_mbps', 'disk_read_mbps', 'net_rx_mbps', 'fast_cpu_pct', 'gpu_util_pct', 'cpu_utility_pct'] as const) {
     assert.equal(row[c], null, `${c} empty`);
     assert.match(s.sources[c]!, /^none \(.+\)$/, `${c}: agent.json says none and why (${s.sources[c]})`);
   }

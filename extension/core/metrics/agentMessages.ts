@@ -61,7 +61,7 @@ export const agentReportSchema = z.object({
   /** Tick lateness in ms over n ticks: percentiles as extension/shared/statistics.ts defines them. */
   lateMs: z.object({ n: z.int(), p50: z.number(), p99: z.number(), max: z.number() }).nullable(),
   /** CPU time (user + system, ms) the agent spent reading counters per tick, where the sampler measures it. */
-  sampleCpuMs: z.object({ n: z.int(), p50: z.number(), p99: z.number(), max: z.number() }).optional(),
+  sampleCpuMs: z.object({ n: z.int(), mean: z.number(), p50: z.number(), p99: z.number(), max: z.number() }).optional(),
 });
 
 export type AgentReport = z.infer<typeof agentReportSchema>;

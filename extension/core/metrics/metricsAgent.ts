@@ -183,8 +183,10 @@ export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: 
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
 /** The agent's CPU per sample() (ms), first tick left out: it pays for lazy initialisation. */
-function spread(values: readonly number[]): { n: number; p50: number; p99: number; max: number } {
+// Windows counts process CPU time in scheduler ticks (~15.6 ms), so single ticks read 0 or 15.6: the mean is the figure.
+function spread(values: readonly number[]): { n: number; mean: number; p50: number; p99: number; max: number } {
   const sorted = Float64Array.from(values.length > 1 ? values.slice(1) : values).sort();
   const n = sorted.length;
-  return { n, p50: round3(percentileSorted(sorted, 50)), p99: round3(percentileSorted(sorted, 99)), max: round3(sorted[n - 1]!) };
+  const mean = sorted.reduce((a, v) => a + v, 0) / n;
+  return { n, mean: round3(mean), p50: round3(percentileSorted(sorted, 50)), p99: round3(percentileSorted(sorted, 99)), max: round3(sorted[n - 1]!) };
 }

@@ -20,7 +20,7 @@ import {
 } from './pdhCounters';
 
 export type { WindowsWatch };
-import { MB, MiB, emptyRow, pidAlive, round, type MetricsSampler } from './sampler';
+import { MB, MiB, emptyRow, pidAlive, rate, round, type MetricsSampler } from './sampler';
 import type { PdhCounter, PdhItem, PdhQuery, WindowsPerfPort } from './windowsPerfPort';
 
 // Windows metrics from PDH in the agent's own process (PETREL-WINDOWS.md "Counters at 1 Hz"; review S1-1, S1-2,
@@ -148,12 +148,57 @@ class ProcessCounters {
   }
 }
 
+/**
+ * One process through a handle kept open (kernel32), where pdh.dll has no process object (Wine; a Windows whose
+ * performance counters are disabled or corrupt). Rates from the totals of consecutive ticks.
+ */
+class HandleCounters {
+  private prev: { at: number; cpuMs: number; readBytes: number; writeBytes: number } | undefined;
+  exited = false;
+
+  constructor(
+    private readonly port: WindowsPerfPort,
+    readonly pid: number,
+  ) {}
+
+  open(): { ok: true } | { ok: false; status: number } {
+    const r = this.port.processTotals(this.pid);
+    if (!r.ok) return r;
+    this.prev = { at: performance.now(), ...r };
+    return { ok: true };
+  }
+
+  read(row: Row, cols: ProcColumns): void {
+    const r = this.port.processTotals(this.pid);
+    if (!r.ok || r.exited) {
+      this.exited = r.ok && r.exited;
+      this.prev = undefined;
+      return;
+    }
+    const at = performance.now();
+    const p = this.prev;
+    this.prev = { at, ...r };
+    set(row, cols.rss, r.workingSetBytes === null ? null : r.workingSetBytes / MiB, 1);
+    if (!p) return;
+    const s = (at - p.at) / 1000;
+    set(row, cols.cpu, rate(p.cpuMs, r.cpuMs, s) === null ? null : rate(p.cpuMs, r.cpuMs, s)! / 10, 1);
+    set(row, cols.read, rate(p.readBytes, r.readBytes, s), -1);
+    set(row, cols.write, rate(p.writeBytes, r.writeBytes, s), -1);
+  }
+
+  close(): void {
+    this.port.release(this.pid);
+  }
+}
+
+type ProcessReader = { read(row: Row, cols: ProcColumns): void; close(): void };
+
 export class WindowsPdhSampler implements MetricsSampler {
   readonly sources: Partial<Record<MetricsColumn, string>> = {};
   private query: PdhQuery | undefined;
   private readonly readers: Reader[] = [];
-  private target: ProcessCounters | undefined;
-  private fast: ProcessCounters | undefined;
+  private target: ProcessReader | undefined;
+  private fast: ProcessReader | undefined;
   private gone = false;
   private smbSeen = false;
   private tick = 0;
@@ -234,13 +279,24 @@ export class WindowsPdhSampler implements MetricsSampler {
     q.collect();
   }
 
-  private openProcess(pid: number, cols: ProcColumns, who: string): ProcessCounters | undefined {
+  private openProcess(pid: number, cols: ProcColumns, who: string): ProcessCounters | HandleCounters | undefined {
     const p = new ProcessCounters(this.query!, pid);
     const tried = p.open();
     const all = [cols.cpu, cols.rss, cols.read, cols.write];
     if (!p.object) {
-      this.say(all, `none (${who}: ${tried.join('; ')})`);
-      return undefined;
+      // No process object in this pdh.dll: the process's own handle, which also survives a reused pid.
+      const h = new HandleCounters(this.port, pid);
+      const opened = h.open();
+      if (!opened.ok) {
+        this.say(all, `none (${who}: ${tried.join('; ')}; OpenProcess/GetProcessTimes: ${statusText(opened.status)})`);
+        return undefined;
+      }
+      const why = ` (pid ${pid}; no PDH process object: ${tried.join('; ')})`;
+      this.sources[cols.cpu] = `kernel32 GetProcessTimes kernel+user (% of one core)${why}`;
+      this.sources[cols.rss] = `kernel32 K32GetProcessMemoryInfo WorkingSetSize (MiB)${why}`;
+      this.sources[cols.read] = `kernel32 GetProcessIoCounters ReadTransferCount (bytes/s of every read call, as IO Read Bytes/sec)${why}`;
+      this.sources[cols.write] = `kernel32 GetProcessIoCounters WriteTransferCount (bytes/s)${why}`;
+      return h;
     }
     const fell = (tried.length ? ` (${tried.join('; ')}: fell back)` : '') + (p.missing ? ` (pid ${pid} had no instance at the start: exited, or not visible to this user)` : '');
     this.sources[cols.cpu] = `pdh ${p.path}\\% Processor Time of pid ${pid} (% of one core)${fell}`;
@@ -406,10 +462,19 @@ export class WindowsPdhSampler implements MetricsSampler {
       // An exited target has no instance any more: its cells come out empty without asking the OS again.
       this.target?.read(row, PROC);
       if (this.fast) {
-        // A restarted FAST service has a new pid: look it up again (every 5 ticks while its instance is missing).
-        if (this.fast.missing && this.watch.fastService && this.tick % 5 === 0) {
+        // A restarted FAST service has a new pid: look it up again (every 5 ticks while its process is missing).
+        const f = this.fast;
+        const lost = f instanceof ProcessCounters ? f.missing : (f as HandleCounters).exited;
+        if (lost && this.watch.fastService && this.tick % 5 === 0) {
           const r = this.port.servicePid(this.watch.fastService);
-          if (r.ok && r.pid && r.pid !== this.fast.pid) this.fast.follow(r.pid);
+          if (r.ok && r.pid && r.pid !== (f as ProcessCounters | HandleCounters).pid) {
+            if (f instanceof ProcessCounters) f.follow(r.pid);
+            else {
+              f.close();
+              const h = new HandleCounters(this.port, r.pid);
+              if (h.open().ok) this.fast = h;
+            }
+          }
         }
         this.fast.read(row, FAST);
       }

@@ -34,4 +34,11 @@ export type WindowsPerfPort = {
   adapters(): { ok: true; adapters: NetAdapter[] } | PdhFailure;
   /** QueryServiceStatusEx: the process id of a running service; 0 when it is not running. */
   servicePid(name: string): { ok: true; pid: number } | PdhFailure;
+  /**
+   * A process's own totals through a handle kept open (GetProcessTimes, K32GetProcessMemoryInfo, GetProcessIoCounters):
+   * where PDH has no process object. `exited` once the handle's process has ended — a reused pid cannot fool it.
+   */
+  processTotals(pid: number): { ok: true; exited: boolean; cpuMs: number; workingSetBytes: number | null; readBytes: number; writeBytes: number } | PdhFailure;
+  /** Closes the handle processTotals keeps for a pid. */
+  release(pid: number): void;
 };

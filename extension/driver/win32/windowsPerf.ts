@@ -19,8 +19,8 @@ function bind() {
   const pdh = koffi.load('pdh.dll');
   const iphlpapi = koffi.load('iphlpapi.dll');
   const advapi32 = koffi.load('advapi32.dll');
+  const kernel32 = koffi.load('kernel32.dll');
   const handle = koffi.pointer('PDH_HANDLE', koffi.opaque('PDH_OPAQUE'));
-  const value = koffi.struct('PDH_FMT_COUNTERVALUE_DOUBLE', { CStatus: 'uint32', doubleValue: 'double' });
   // The head of IP_ADAPTER_ADDRESSES_LH, up to Ipv6IfIndex (offset 108): the rest is not needed.
   const adapter = koffi.struct('PDH_IP_ADAPTER_ADDRESSES_HEAD', {
     Length: 'uint32',
@@ -44,13 +44,13 @@ function bind() {
   });
   return {
     handle,
-    value,
     adapter,
     PdhOpenQueryW: pdh.func('uint32 __stdcall PdhOpenQueryW(const char16_t *source, uintptr_t user, _Out_ PDH_HANDLE *query)'),
     PdhAddEnglishCounterW: pdh.func('uint32 __stdcall PdhAddEnglishCounterW(PDH_HANDLE query, const char16_t *path, uintptr_t user, _Out_ PDH_HANDLE *counter)'),
     PdhRemoveCounter: pdh.func('uint32 __stdcall PdhRemoveCounter(PDH_HANDLE counter)'),
     PdhCollectQueryData: pdh.func('uint32 __stdcall PdhCollectQueryData(PDH_HANDLE query)'),
-    PdhGetFormattedCounterValue: pdh.func('uint32 __stdcall PdhGetFormattedCounterValue(PDH_HANDLE counter, uint32 format, void *type, _Out_ PDH_FMT_COUNTERVALUE_DOUBLE *value)'),
+    // PDH_FMT_COUNTERVALUE (16 bytes: CStatus, padding, the value union at 8) read from a buffer: see valueAt.
+    PdhGetFormattedCounterValue: pdh.func('uint32 __stdcall PdhGetFormattedCounterValue(PDH_HANDLE counter, uint32 format, void *type, void *value)'),
     PdhGetFormattedCounterArrayW: pdh.func(
       'uint32 __stdcall PdhGetFormattedCounterArrayW(PDH_HANDLE counter, uint32 format, _Inout_ uint32 *size, _Out_ uint32 *count, void *items)',
     ),
@@ -62,11 +62,29 @@ function bind() {
     OpenServiceW: advapi32.func('PDH_HANDLE __stdcall OpenServiceW(PDH_HANDLE scm, const char16_t *name, uint32 access)'),
     QueryServiceStatusEx: advapi32.func('int __stdcall QueryServiceStatusEx(PDH_HANDLE service, int level, _Out_ uint8_t *buffer, uint32 size, _Out_ uint32 *needed)'),
     CloseServiceHandle: advapi32.func('int __stdcall CloseServiceHandle(PDH_HANDLE h)'),
-    GetLastError: koffi.load('kernel32.dll').func('uint32 __stdcall GetLastError()'),
+    GetLastError: kernel32.func('uint32 __stdcall GetLastError()'),
+    OpenProcess: kernel32.func('PDH_HANDLE __stdcall OpenProcess(uint32 access, int inherit, uint32 pid)'),
+    CloseHandle: kernel32.func('int __stdcall CloseHandle(PDH_HANDLE h)'),
+    GetExitCodeProcess: kernel32.func('int __stdcall GetExitCodeProcess(PDH_HANDLE h, _Out_ uint32 *code)'),
+    GetProcessTimes: kernel32.func('int __stdcall GetProcessTimes(PDH_HANDLE h, _Out_ uint64 *creation, _Out_ uint64 *exit, _Out_ uint64 *kernel, _Out_ uint64 *user)'),
+    GetProcessIoCounters: kernel32.func('int __stdcall GetProcessIoCounters(PDH_HANDLE h, void *counters)'),
+    K32GetProcessMemoryInfo: kernel32.func('int __stdcall K32GetProcessMemoryInfo(PDH_HANDLE h, void *counters, uint32 size)'),
   };
 }
 
 type Api = ReturnType<typeof bind>;
+
+const MIN_NORMAL = 2.2250738585072014e-308;
+
+/**
+ * The double of a PDH_FMT_COUNTERVALUE union at `at`. Wine 8's pdh.dll answers PDH_FMT_DOUBLE with the integer it
+ * collected left in the union's bits (System Up Time 12120 s reads 5.99e-320): a subnormal double is never a
+ * counter value PDH computes, so those bits are read as the LONGLONG they are.
+ */
+export function valueAt(buf: Buffer, at: number): number {
+  const d = buf.readDoubleLE(at);
+  return d !== 0 && Math.abs(d) < MIN_NORMAL ? Number(buf.readBigInt64LE(at)) : d;
+}
 let api: Api | undefined;
 
 type Counter = PdhCounter & { handle: unknown };
@@ -125,11 +143,12 @@ class Query implements PdhQuery {
   }
 
   value(counter: PdhCounter): { ok: true; value: number } | { ok: false; status: number } {
-    const v = { CStatus: 0, doubleValue: 0 };
+    const v = Buffer.alloc(16);
     const status = this.a.PdhGetFormattedCounterValue((counter as Counter).handle, FORMAT, null, v) as number;
     if (status !== 0) return { ok: false, status };
-    if (v.CStatus !== PDH_CSTATUS_VALID_DATA && v.CStatus !== PDH_CSTATUS_NEW_DATA) return { ok: false, status: v.CStatus };
-    return { ok: true, value: v.doubleValue };
+    const cstatus = v.readUInt32LE(0);
+    if (cstatus !== PDH_CSTATUS_VALID_DATA && cstatus !== PDH_CSTATUS_NEW_DATA) return { ok: false, status: cstatus };
+    return { ok: true, value: valueAt(v, 8) };
   }
 
   items(counter: PdhCounter): { ok: true; items: PdhItem[] } | { ok: false; status: number } {
@@ -150,7 +169,7 @@ class Query implements PdhQuery {
         const cstatus = buf.readUInt32LE(at + 8);
         if (cstatus !== PDH_CSTATUS_VALID_DATA && cstatus !== PDH_CSTATUS_NEW_DATA) continue;
         // szName points into the same buffer, which is alive here.
-        items.push({ name: koffi.decode(buf, at, 'str16') as string, value: buf.readDoubleLE(at + 16) });
+        items.push({ name: koffi.decode(buf, at, 'str16') as string, value: valueAt(buf, at + 16) });
       }
       return { ok: true, items };
     }
@@ -166,6 +185,11 @@ class Query implements PdhQuery {
 /** Loads the DLLs (throws with the loader's message when it cannot) and returns the port. */
 export function loadWindowsPerf(): WindowsPerfPort {
   const a = (api ??= bind());
+  const handles = new Map<number, unknown>();
+  const PROCESS_QUERY_LIMITED_INFORMATION = 0x1000;
+  const PROCESS_VM_READ = 0x10;
+  const SYNCHRONIZE = 0x100000;
+  const STILL_ACTIVE = 259;
   return {
     openQuery() {
       const out = [null];
@@ -209,6 +233,42 @@ export function loadWindowsPerf(): WindowsPerfPort {
         return { ok: true, adapters };
       }
       return { ok: false, status: ERROR_BUFFER_OVERFLOW };
+    },
+    processTotals(pid) {
+      let h = handles.get(pid);
+      if (!h) {
+        // VM_READ is what K32GetProcessMemoryInfo wants on older builds; without it the working set is left out.
+        h = a.OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION | PROCESS_VM_READ | SYNCHRONIZE, 0, pid) ?? a.OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION | SYNCHRONIZE, 0, pid);
+        if (!h) return { ok: false, status: a.GetLastError() as number };
+        handles.set(pid, h);
+      }
+      const code = [0];
+      const exited = a.GetExitCodeProcess(h, code) ? code[0] !== STILL_ACTIVE : false;
+      const creation = [0n];
+      const exit = [0n];
+      const kernel = [0n];
+      const user = [0n];
+      if (!a.GetProcessTimes(h, creation, exit, kernel, user)) return { ok: false, status: a.GetLastError() as number };
+      // IO_COUNTERS: six ULONGLONGs; ReadTransferCount at 24, WriteTransferCount at 32.
+      const io = Buffer.alloc(48);
+      if (!a.GetProcessIoCounters(h, io)) return { ok: false, status: a.GetLastError() as number };
+      // PROCESS_MEMORY_COUNTERS (72 bytes): cb, PageFaultCount, PeakWorkingSetSize, WorkingSetSize at 16.
+      const mem = Buffer.alloc(72);
+      mem.writeUInt32LE(72, 0);
+      const ws = a.K32GetProcessMemoryInfo(h, mem, 72) ? Number(mem.readBigUInt64LE(16)) : null;
+      return {
+        ok: true,
+        exited,
+        cpuMs: Number(BigInt(kernel[0]!) + BigInt(user[0]!)) / 10_000,
+        workingSetBytes: ws,
+        readBytes: Number(io.readBigUInt64LE(24)),
+        writeBytes: Number(io.readBigUInt64LE(32)),
+      };
+    },
+    release(pid) {
+      const h = handles.get(pid);
+      if (h) a.CloseHandle(h);
+      handles.delete(pid);
     },
     servicePid(name) {
       const scm = a.OpenSCManagerW(null, null, 0x1); // SC_MANAGER_CONNECT
