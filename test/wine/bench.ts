@@ -1,5 +1,6 @@
 import { DriverClient, type InputEventData } from './driverClient';
 import { calibrateClocks, isWine, lane, laneUnavailable, quantile, Target, XHelper } from './lane';
+import { pdhBench } from './pdhBench';
 
 // Figures for the Win32 driver under Wine (bash test/wine/run.sh --bench):
 //   driver start -> hello; capture latency xdotool -> hook event (p50/p95/p99); hook callback time (p50/p99/max);
@@ -27,6 +28,12 @@ async function main(): Promise<void> {
     return;
   }
   const result: Record<string, unknown> = { wine: isWine };
+  if (process.env.BENCH_ONLY === 'pdh') {
+    console.log(`metrics agent tick cost (${isWine ? 'Wine' : 'Windows'}, node ${process.version})`);
+    result.pdh = await pdhBench();
+    console.log(`bench-result ${JSON.stringify(result)}`);
+    return;
+  }
   console.log(`Win32 driver bench (${isWine ? 'Wine' : 'Windows'}, node ${process.version})`);
 
   // ---------------------------------------------------------------- start -> hello
@@ -127,6 +134,7 @@ async function main(): Promise<void> {
       `${'hook callback time (inside the hook thread)'.padEnd(44)} n=${String(s.hookCallbacks).padStart(4)}  p50 ${fmt(s.hookP50Ms)}  p99 ${fmt(s.hookP99Ms)}  max ${fmt(s.hookMaxMs)} ms`,
     );
   }
+  result.pdh = await pdhBench();
   console.log(`bench-result ${JSON.stringify(result)}`);
 }
 
