@@ -391,3 +391,10 @@ test('PDH sampler: without a host to route by, every interface is added up and a
   assert.match(s.sources.disk_read_mbps!, /LogicalDisk\(C:\).*system volume/);
   assert.equal(row.proc_cpu_pct, null);
 });
+
+test('PDH sampler: a route host that does not resolve leaves the network columns empty, with the reason', async () => {
+  const s = new WindowsPdhSampler(port(workstation()), undefined, NO_GPU, { routeHost: 'no-such-host.invalid' });
+  await s.prime();
+  assert.equal(s.sample(1).net_rx_mbps, null);
+  assert.match(s.sources.net_rx_mbps!, /^none \(cannot resolve no-such-host\.invalid: /);
+});

@@ -380,10 +380,17 @@ export class WindowsPdhSampler implements MetricsSampler {
     }
     let address = host;
     if (!isIP(host)) {
+      // The agent says hello only after prime(): a name server that does not answer must not hold it up.
+      let timer: NodeJS.Timeout | undefined;
       try {
-        address = (await lookup(host)).address;
+        address = await Promise.race([
+          lookup(host).then((r) => r.address),
+          new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 3 s')), 3000))),
+        ]);
       } catch (e) {
         return this.say(cols, `none (cannot resolve ${host}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      } finally {
+        clearTimeout(timer);
       }
     }
     const best = this.port.bestInterface(address);
