@@ -11,13 +11,15 @@ import { InputError, formatProblem } from '../core/validation/problems';
 
 // The metrics agent process: `node dist/agent.js --out RUN_FOLDER [--pid PID] [--config fastbench.json]
 // [--rule CLASS=PREFIX]… [--interval-ms 1000] [--sampler proc|pdh|typeperf|si] [--exit-with-target]
-// [--no-open-files] [--mode A_shared|B_fast] [--nas-share \\\\srv\\share] [--cache-folder DIR] [--fast-service NAME]
-// [--fast-pid PID] [--route-host HOST]` (the Windows watch list; --config fills what is not given). JSON lines on stdout (hello, heartbeat every tick, target_exit, warning, stopped).
+// [--no-open-files]`, and what Windows measures besides the machine and the target (--config fills what is not
+// given): [--mode A_shared|B_fast] [--nas-share \\\\srv\\share] [--nas-path Z:\\data] [--cache-folder DIR]
+// [--fast-service NAME] [--fast-pid PID] [--route-host HOST].
+// JSON lines on stdout (hello, heartbeat every tick, target_exit, warning, stopped).
 // It stops cleanly — files closed, agent.json final — on {"type":"stop"} or EOF on stdin, SIGTERM/SIGINT,
 // or when its parent dies. Exit codes: 0 stopped, 1 failed, 2 bad arguments.
 
 const USAGE =
-  'usage: agent --out DIR [--pid PID] [--config FILE] [--rule CLASS=PREFIX]... [--interval-ms MS] [--sampler proc|pdh|typeperf|si] [--exit-with-target] [--no-open-files] [--mode A_shared|B_fast] [--nas-share UNC] [--cache-folder DIR] [--fast-service NAME] [--fast-pid PID] [--route-host HOST]';
+  'usage: agent --out DIR [--pid PID] [--config FILE] [--rule CLASS=PREFIX]... [--interval-ms MS] [--sampler proc|pdh|typeperf|si] [--exit-with-target] [--no-open-files] [--mode A_shared|B_fast] [--nas-share UNC] [--nas-path MAPPED_PATH] [--cache-folder DIR] [--fast-service NAME] [--fast-pid PID] [--route-host HOST]';
 const CLASSES: StorageClass[] = ['NAS', 'FAST_cache', 'local', 'other'];
 
 function fail(message: string, code = 2): never {
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
         'no-open-files': { type: 'boolean' },
         mode: { type: 'string' },
         'nas-share': { type: 'string' },
+        'nas-path': { type: 'string' },
         'cache-folder': { type: 'string' },
         'fast-service': { type: 'string' },
         'fast-pid': { type: 'string' },
@@ -85,6 +88,7 @@ async function main(): Promise<void> {
   watch = {
     ...watch,
     ...(args['nas-share'] ? { nasShare: args['nas-share'] } : {}),
+    ...(args['nas-path'] ? { nasDataPath: args['nas-path'] } : {}),
     ...(args['cache-folder'] ? { cacheFolder: args['cache-folder'] } : {}),
     ...(args['fast-service'] ? { fastService: args['fast-service'] } : {}),
     ...(fastPid !== undefined ? { fastPid } : {}),

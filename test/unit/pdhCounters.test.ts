@@ -223,6 +223,7 @@ function port(q: FakePdh, extra: Partial<WindowsPerfPort> = {}): WindowsPerfPort
     }),
     servicePid: () => ({ ok: true, pid: 900 }),
     processTotals: () => ({ ok: false, status: 5 }),
+    universalName: (p) => (p.startsWith('Z:') ? { ok: true, unc: `\\\\nas01\\seismic${p.slice(2)}` } : { ok: false, status: 2250 }),
     release: () => {},
     ...extra,
   };
@@ -397,4 +398,15 @@ test('PDH sampler: a route host that does not resolve leaves the network columns
   await s.prime();
   assert.equal(s.sample(1).net_rx_mbps, null);
   assert.match(s.sources.net_rx_mbps!, /^none \(cannot resolve no-such-host\.invalid: /);
+});
+
+test('PDH sampler: NAS data on a mapped drive is measured on the share the drive maps', async () => {
+  const q = workstation();
+  const s = new WindowsPdhSampler(port(q), undefined, NO_GPU, { nasDataPath: 'Z:\\surveys\\vol.zgy' });
+  await s.prime();
+  assert.equal(s.sample(1).smb_read_mbps, 50);
+  const unmapped = new WindowsPdhSampler(port(workstation()), undefined, NO_GPU, { nasDataPath: 'Y:\\vol.zgy' });
+  await unmapped.prime();
+  assert.match(unmapped.sources.smb_read_mbps!, /^none \(Y:\\vol\.zgy is on a drive letter and WNetGetUniversalNameW gave no UNC path: 0x000008CA\)/);
+  assert.deepEqual(watchFromConfig({ modes: { A_shared: { dataPath: 'Z:\\vol.zgy' } } }), { nasDataPath: 'Z:\\vol.zgy' });
 });

@@ -71,6 +71,7 @@ export class MetricsAgentClient {
     if (options.exitWithTarget) args.push('--exit-with-target');
     const w = options.watch ?? {};
     if (w.nasShare) args.push('--nas-share', w.nasShare);
+    if (w.nasDataPath) args.push('--nas-path', w.nasDataPath);
     if (w.cacheFolder) args.push('--cache-folder', w.cacheFolder);
     if (w.fastService) args.push('--fast-service', w.fastService);
     if (w.fastPid !== undefined) args.push('--fast-pid', String(w.fastPid));

@@ -176,6 +176,8 @@ export function chooseWindowsSampler(load: () => { ok: true } | { ok: false; err
 export type WindowsWatch = {
   /** `\\server\share` of the NAS data (modes.A_shared.dataPath). */
   nasShare?: string;
+  /** The NAS data path itself when it is on a drive letter: a mapped drive's share is looked up at the start. */
+  nasDataPath?: string;
   /** FAST's cache folder (modes.B_fast.cacheFolder): its volume is the disk measured. */
   cacheFolder?: string;
   /** FAST's Windows service (modes.B_fast.serviceName): its process is sampled beside the target. */
@@ -203,6 +205,7 @@ export function watchFromConfig(config: Pick<FastbenchConfig, 'modes' | 'probe' 
   const b = config.modes.B_fast;
   return {
     ...(nasShare ? { nasShare } : {}),
+    ...(!nasShare && config.modes.A_shared && volumeOfFolder(config.modes.A_shared.dataPath) ? { nasDataPath: config.modes.A_shared.dataPath } : {}),
     ...(b?.cacheFolder ? { cacheFolder: b.cacheFolder } : {}),
     ...(b?.serviceName ? { fastService: b.serviceName } : {}),
     ...(routeHost ? { routeHost } : {}),

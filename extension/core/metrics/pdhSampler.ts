@@ -12,6 +12,7 @@ import {
   instanceForPid,
   instanceOfPath,
   shareInstances,
+  shareOfPath,
   sourceOf,
   statusText,
   sumOf,
@@ -321,7 +322,14 @@ export class WindowsPdhSampler implements MetricsSampler {
 
   private openSmb(): void {
     const cols: MetricsColumn[] = ['smb_read_mbps', 'smb_read_req_ps', 'smb_read_ms'];
-    const share = this.watch.nasShare;
+    let share = this.watch.nasShare;
+    const mapped = this.watch.nasDataPath;
+    if (!share && mapped) {
+      // A mapped drive (Z:\…): its share is what SMB Client Shares names.
+      const r = this.port.universalName(mapped);
+      if (!r.ok) return this.say(cols, `none (${mapped} is on a drive letter and WNetGetUniversalNameW gave no UNC path: ${statusText(r.status)})`);
+      share = shareOfPath(r.unc);
+    }
     if (!share) return this.say(cols, 'none (no UNC NAS share in the config: modes.A_shared.dataPath as \\\\server\\share\\…)');
     const q = this.query!;
     const counters = ['Read Bytes/sec', 'Read Requests/sec', 'Avg. sec/Read'].map((c) => q.add(`\\SMB Client Shares(*)\\${c}`));

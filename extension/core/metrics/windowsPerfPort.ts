@@ -39,6 +39,8 @@ export type WindowsPerfPort = {
    * where PDH has no process object. `exited` once the handle's process has ended — a reused pid cannot fool it.
    */
   processTotals(pid: number): { ok: true; exited: boolean; cpuMs: number; workingSetBytes: number | null; readBytes: number; writeBytes: number } | PdhFailure;
+  /** WNetGetUniversalNameW: the UNC path of a path on a mapped network drive (`Z:\\x` → `\\\\nas\\share\\x`). */
+  universalName(path: string): { ok: true; unc: string } | PdhFailure;
   /** Closes the handle processTotals keeps for a pid. */
   release(pid: number): void;
 };

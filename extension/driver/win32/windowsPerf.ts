@@ -63,6 +63,7 @@ function bind() {
     QueryServiceStatusEx: advapi32.func('int __stdcall QueryServiceStatusEx(PDH_HANDLE service, int level, _Out_ uint8_t *buffer, uint32 size, _Out_ uint32 *needed)'),
     CloseServiceHandle: advapi32.func('int __stdcall CloseServiceHandle(PDH_HANDLE h)'),
     GetLastError: kernel32.func('uint32 __stdcall GetLastError()'),
+    WNetGetUniversalNameW: koffi.load('mpr.dll').func('uint32 __stdcall WNetGetUniversalNameW(const char16_t *path, uint32 level, void *buffer, _Inout_ uint32 *size)'),
     OpenProcess: kernel32.func('PDH_HANDLE __stdcall OpenProcess(uint32 access, int inherit, uint32 pid)'),
     CloseHandle: kernel32.func('int __stdcall CloseHandle(PDH_HANDLE h)'),
     GetExitCodeProcess: kernel32.func('int __stdcall GetExitCodeProcess(PDH_HANDLE h, _Out_ uint32 *code)'),
@@ -264,6 +265,18 @@ export function loadWindowsPerf(): WindowsPerfPort {
         readBytes: Number(io.readBigUInt64LE(24)),
         writeBytes: Number(io.readBigUInt64LE(32)),
       };
+    },
+    universalName(path) {
+      // UNIVERSAL_NAME_INFO_LEVEL: the buffer starts with a pointer to the UNC string, which lies in the same buffer.
+      const size = [1024];
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const buf = Buffer.alloc(size[0]!);
+        const status = a.WNetGetUniversalNameW(path, 1, buf, size) as number;
+        if (status === 234) continue; // ERROR_MORE_DATA: size now says how much
+        if (status !== 0) return { ok: false, status };
+        return { ok: true, unc: koffi.decode(buf, 0, 'str16') as string };
+      }
+      return { ok: false, status: 234 };
     },
     release(pid) {
       const h = handles.get(pid);
