@@ -125,6 +125,13 @@ describe('pdh.dll through koffi', { skip }, () => {
     perf.release(child.pid!);
   });
 
+  test('mpr: a local folder has no UNC name (the mapped-drive lookup answers "not connected", not a crash)', (t) => {
+    const r = perf.universalName('C:\\windows');
+    assert.ok(!r.ok, `C:\\windows is not on a network drive: ${JSON.stringify(r)}`);
+    assert.ok(r.status !== 0);
+    t.diagnostic(`WNetGetUniversalNameW(C:\\windows): ${statusText(r.status)}`);
+  });
+
   test('service manager: a service that does not exist is ERROR_SERVICE_DOES_NOT_EXIST, not a pid', () => {
     const r = perf.servicePid('FastBench No Such Service');
     assert.deepEqual(r, { ok: false, status: 1060 });
