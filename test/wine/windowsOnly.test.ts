@@ -283,40 +283,41 @@ describe('Windows only: PDH counters against their oracles', { skip }, () => {
     assert.ok(opened.ok);
     const q = opened.query;
     const script = 'setTimeout(() => {}, 30000)';
-    const first = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
-    await sleep(300);
-    const second = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+    const children = [0, 1, 2].map(() => spawn(process.execPath, ['-e', script], { stdio: 'ignore' }));
     try {
-      await sleep(500);
+      await sleep(800);
       const ids = q.add('\\Process(*)\\ID Process');
       assert.ok(ids.ok);
-      const lookup = () => {
+      const names = () => {
         assert.ok(q.collect().ok);
         const items = q.items(ids.counter);
         assert.ok(items.ok);
-        return instanceForPid(items.items, second.pid!);
+        return items.items;
       };
-      const before = lookup();
-      assert.match(before ?? '', /^node#\d+$/i, `the second node.exe is node#N (${before})`);
-      first.kill();
-      await new Promise((r) => first.once('exit', r));
+      const now = names();
+      const n = (name: string | undefined) => Number(/#(\d+)$/.exec(name ?? '')?.[1] ?? 0);
+      // The child with the highest image#N: removing the others (all numbered below it) must renumber it.
+      const named = children.map((c) => ({ c, name: instanceForPid(now, c.pid!) }));
+      for (const x of named) assert.match(x.name ?? '', /^node(#\d+)?$/i, `pid ${x.c.pid} is a node instance (${x.name})`);
+      const target = named.reduce((a, b) => (n(b.name) > n(a.name) ? b : a));
+      for (const x of named) if (x !== target) x.c.kill();
+      await Promise.all(named.filter((x) => x !== target).map((x) => new Promise((r) => x.c.once('exit', r))));
       const after = await waitFor(
         () => {
-          const now = lookup();
-          return now !== before ? now : undefined;
+          const name = instanceForPid(names(), target.c.pid!);
+          return name !== target.name ? name : undefined;
         },
         5000,
-        `the instance name of pid ${second.pid} to shift from ${before}`,
+        `the instance name of pid ${target.c.pid} to shift from ${target.name}`,
       );
-      assert.match(after ?? '', /^node(#\d+)?$/i, `renumbered: ${before} → ${after}`);
-      const cpu = q.add(`\\Process(${after})\\ID Process`);
-      assert.ok(cpu.ok);
+      assert.ok(n(after) < n(target.name), `renumbered down: ${target.name} → ${after}`);
+      const id = q.add(`\\Process(${after})\\ID Process`);
+      assert.ok(id.ok);
       q.collect();
-      const v = q.value(cpu.counter);
-      assert.ok(v.ok && v.value === second.pid, 'the new name is the same process');
+      const v = q.value(id.counter);
+      assert.ok(v.ok && v.value === target.c.pid, 'the new name is the same process');
     } finally {
-      first.kill();
-      second.kill();
+      for (const c of children) c.kill();
       q.close();
     }
   });
