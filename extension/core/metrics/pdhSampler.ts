@@ -182,7 +182,9 @@ class HandleCounters {
     set(row, cols.rss, r.workingSetBytes === null ? null : r.workingSetBytes / MiB, 1);
     if (!p) return;
     const s = (at - p.at) / 1000;
-    set(row, cols.cpu, rate(p.cpuMs, r.cpuMs, s) === null ? null : rate(p.cpuMs, r.cpuMs, s)! / 10, 1);
+    const cpuMsPerS = rate(p.cpuMs, r.cpuMs, s);
+    // ms of CPU per second / 10 = % of one core.
+    set(row, cols.cpu, cpuMsPerS === null ? null : cpuMsPerS / 10, 1);
     set(row, cols.read, rate(p.readBytes, r.readBytes, s), -1);
     set(row, cols.write, rate(p.writeBytes, r.writeBytes, s), -1);
   }
@@ -463,6 +465,8 @@ export class WindowsPdhSampler implements MetricsSampler {
   }
 
   targetGone(): boolean {
+    // A kept handle knows for sure (a reused pid cannot pass for the target); otherwise ask by pid.
+    if (this.target instanceof HandleCounters && this.target.exited) this.gone = true;
     if (!this.gone && this.pid !== undefined && !pidAlive(this.pid)) this.gone = true;
     return this.gone;
   }
