@@ -28,6 +28,7 @@ const STATUS_NAMES: Record<number, string> = {
   50: 'ERROR_NOT_SUPPORTED',
   1060: 'ERROR_SERVICE_DOES_NOT_EXIST',
   1232: 'ERROR_HOST_UNREACHABLE',
+  2250: 'ERROR_NOT_CONNECTED',
 };
 
 /** "PDH_CSTATUS_NO_OBJECT (0xC0000BB8)": the name where it is one PDH uses, the hex code always. */
