@@ -19,6 +19,17 @@ export const METRICS_COLUMNS = [
   'net_tx_mbps',
   'gpu_util_pct',
   'gpu_mem_mb',
+  // Added after the first 15 (readers find columns by name, so older files simply lack them): the frequency-aware
+  // CPU figure Task Manager shows, the NAS share's own SMB traffic and latency (SMB reads never reach a local disk
+  // counter), and the FAST service's process, which does mode B's cache and Azure I/O.
+  'cpu_utility_pct',
+  'smb_read_mbps',
+  'smb_read_req_ps',
+  'smb_read_ms',
+  'fast_cpu_pct',
+  'fast_rss_mb',
+  'fast_read_bps',
+  'fast_write_bps',
 ] as const;
 
 export type MetricsColumn = (typeof METRICS_COLUMNS)[number];

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { windowsOpenFilesLister } from '../../extension/driver/win32/openHandles';
 import { DriverClient, type InputEventData } from './driverClient';
 import { calibrateClocks, isWine, lane, laneUnavailable, quantile, Target, XHelper } from './lane';
+import { pdhBench } from './pdhBench';
 
 // Figures for the Win32 driver under Wine (bash test/wine/run.sh --bench):
 //   driver start -> hello; capture latency xdotool -> hook event (p50/p95/p99); hook callback time (p50/p99/max);
@@ -32,6 +33,12 @@ async function main(): Promise<void> {
     return;
   }
   const result: Record<string, unknown> = { wine: isWine };
+  if (process.env.BENCH_ONLY === 'pdh') {
+    console.log(`metrics agent tick cost (${isWine ? 'Wine' : 'Windows'}, node ${process.version})`);
+    result.pdh = await pdhBench();
+    console.log(`bench-result ${JSON.stringify(result)}`);
+    return;
+  }
   console.log(`Win32 driver bench (${isWine ? 'Wine' : 'Windows'}, node ${process.version})`);
 
   // ---------------------------------------------------------------- start -> hello
@@ -133,6 +140,7 @@ async function main(): Promise<void> {
     );
   }
   result.openFiles = await openFilesBench();
+  result.pdh = await pdhBench();
   console.log(`bench-result ${JSON.stringify(result)}`);
 }
 

@@ -221,7 +221,7 @@ describe('the campaign engine through the Win32 path: launch -> attach -> workfl
       assert.ok(Math.abs(paintStart - firstSent) < 0.1, `${what}: paint_start (${paintStart} ms) is the first key's send time (${firstSent.toFixed(3)} ms)`);
 
       const close = assertClosed(manifest, session, what);
-      // Metrics: the agent ran for the run (typeperf is missing under Wine: empty cells, never a failed run).
+      // Metrics: the agent ran for the run (Wine's pdh.dll has few counters: the rest are empty cells, never a failed run).
       const rows = readFileSync(path.join(run.folder, 'metrics.csv'), 'utf8').trim().split(/\r?\n/);
       assert.ok(rows.length >= 2, `${what}: metrics.csv has a header and rows (${rows.length - 1})`);
       const agent = JSON.parse(readFileSync(path.join(run.folder, 'agent.json'), 'utf8')) as { state: string; rows: number; sampler: string; sources: Record<string, string> };

@@ -2,11 +2,16 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { helperFolder, helperSetup, invokeHelper, isElevated, windowsColdRoute } from '../../extension/core/cache/coldHelper';
 import { pathClassifier } from '../../extension/core/metrics/pathClasses';
 import { readDriveMap, windowsOpenFilesLister } from '../../extension/driver/win32/openHandles';
+import { AGENT_NODE_FLAGS, MetricsAgentClient } from '../../extension/core/metrics/agentClient';
+import { agentReportSchema } from '../../extension/core/metrics/agentMessages';
+import { instanceForPid } from '../../extension/core/metrics/pdhCounters';
+import { loadWindowsPerf } from '../../extension/driver/win32/windowsPerf';
 import { DriverClient } from './driverClient';
 import { isWine, lane, laneUnavailable, Target, targetHelper, waitFor, sleep } from './lane';
 
@@ -350,4 +355,158 @@ describe('Windows only: open files on a share and a mapped drive', { skip }, () 
     assert.ok(seen, `${unc} (opened as ${viaDrive}) not among ${paths.join(', ')}`);
     assert.equal(pathClassifier([{ class: 'NAS', prefix: `${letter}\\` }], true, drives)(seen), 'NAS');
   });
+});
+
+// ---------------------------------------------------------------- metrics through PDH (pdhSampler.ts, windowsPerf.ts)
+// What Wine's pdh.dll cannot show (it knows two counters, and one of them, % Processor Time, is a constant 5 %):
+// real counters against oracles, the `Process` fallback's renumbering, a real SMB share, a routed interface, a
+// service's process, and the cost of a tick on Windows. The runner is English, so the non-English display language
+// (the reason for PdhAddEnglishCounterW) is still for docs/petrel-acceptance.md on a workstation.
+
+/** Busy-waits this long: the CPU load a counter has to see. */
+const burn = (ms: number) => {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+};
+
+describe('Windows only: PDH counters against their oracles', { skip }, () => {
+  test("\\Processor Information(_Total)\\% Processor Time follows the kernel's own CPU times (os.cpus) over the same second", async () => {
+    const perf = loadWindowsPerf();
+    const opened = perf.openQuery();
+    assert.ok(opened.ok);
+    const q = opened.query;
+    try {
+      const added = q.add('\\Processor Information(_Total)\\% Processor Time');
+      assert.ok(added.ok, 'Processor Information exists on Windows 10/11 and Server 2016+');
+      const busy = (cpus: ReturnType<typeof os.cpus>) => cpus.reduce((a, c) => a + c.times.user + c.times.sys + c.times.irq, 0);
+      const total = (cpus: ReturnType<typeof os.cpus>) => cpus.reduce((a, c) => a + c.times.user + c.times.sys + c.times.irq + c.times.idle + c.times.nice, 0);
+      const pairs: string[] = [];
+      for (const work of [0, 600]) {
+        q.collect();
+        const c0 = os.cpus();
+        burn(work);
+        await sleep(1000 - work);
+        q.collect();
+        const c1 = os.cpus();
+        const v = q.value(added.counter);
+        assert.ok(v.ok);
+        const truth = (100 * (busy(c1) - busy(c0))) / (total(c1) - total(c0));
+        pairs.push(`${v.value.toFixed(1)} vs ${truth.toFixed(1)}`);
+        assert.ok(Math.abs(v.value - truth) < 15, `PDH ${v.value.toFixed(1)} % vs os.cpus ${truth.toFixed(1)} % (${pairs.join('; ')})`);
+      }
+    } finally {
+      q.close();
+    }
+  });
+
+  test('`Process` (the fallback for Windows without Process V2): a pid is found by ID Process, and again after its image#N shifts', async () => {
+    const perf = loadWindowsPerf();
+    const opened = perf.openQuery();
+    assert.ok(opened.ok);
+    const q = opened.query;
+    const script = 'setTimeout(() => {}, 30000)';
+    const children = [0, 1, 2].map(() => spawn(process.execPath, ['-e', script], { stdio: 'ignore' }));
+    try {
+      await sleep(800);
+      const ids = q.add('\\Process(*)\\ID Process');
+      assert.ok(ids.ok);
+      const names = () => {
+        assert.ok(q.collect().ok);
+        const items = q.items(ids.counter);
+        assert.ok(items.ok);
+        return items.items;
+      };
+      const now = names();
+      const n = (name: string | undefined) => Number(/#(\d+)$/.exec(name ?? '')?.[1] ?? 0);
+      // The child with the highest image#N: removing the others (all numbered below it) must renumber it.
+      const named = children.map((c) => ({ c, name: instanceForPid(now, c.pid!) }));
+      for (const x of named) assert.match(x.name ?? '', /^node(#\d+)?$/i, `pid ${x.c.pid} is a node instance (${x.name})`);
+      const target = named.reduce((a, b) => (n(b.name) > n(a.name) ? b : a));
+      for (const x of named) if (x !== target) x.c.kill();
+      await Promise.all(named.filter((x) => x !== target).map((x) => new Promise((r) => x.c.once('exit', r))));
+      const after = await waitFor(
+        () => {
+          const name = instanceForPid(names(), target.c.pid!);
+          return name !== target.name ? name : undefined;
+        },
+        5000,
+        `the instance name of pid ${target.c.pid} to shift from ${target.name}`,
+      );
+      assert.ok(n(after) < n(target.name), `renumbered down: ${target.name} → ${after}`);
+      const id = q.add(`\\Process(${after})\\ID Process`);
+      assert.ok(id.ok);
+      q.collect();
+      const v = q.value(id.counter);
+      assert.ok(v.ok && v.value === target.c.pid, 'the new name is the same process');
+    } finally {
+      for (const c of children) c.kill();
+      q.close();
+    }
+  });
+
+  test(
+    'the agent on a Windows machine: SMB share, cache volume, routed interface, a service as FAST, the target against its own CPU time; CPU per tick',
+    { timeout: 90_000 },
+    async (t) => {
+      mkdirSync(lane.work, { recursive: true });
+      const out = path.join(lane.work, `pdh-windows-${process.pid}`);
+      // The administrative share of this machine is a real SMB share: reads through it are SMB client reads.
+      const shareDir = path.join(os.tmpdir(), `fastbench-smb-${process.pid}`);
+      mkdirSync(shareDir, { recursive: true });
+      const local = path.join(shareDir, 'data.bin');
+      writeFileSync(local, Buffer.alloc(32 << 20, 3));
+      const unc = `\\\\localhost\\${local[0]}$${local.slice(2)}`;
+      const smb = existsSync(unc);
+      const busy = `const fs = require('fs'); const end = Date.now() + 30000; let i = 0;
+      while (Date.now() < end) { fs.readFileSync(${JSON.stringify(smb ? unc : local)}); if (++i % 4 === 0) { const e = Date.now() + 50; while (Date.now() < e); } }`;
+      const target = spawn(process.execPath, ['-e', busy], { stdio: 'ignore' });
+      try {
+        await sleep(500);
+        const agent = await MetricsAgentClient.start({
+          outDir: out,
+          targetPid: target.pid!,
+          command: [process.execPath, ...AGENT_NODE_FLAGS, lane.agent],
+          helloTimeoutMs: 30_000,
+          // EventLog always runs (in its own svchost): it stands in for the FAST service.
+          watch: { nasShare: `\\\\localhost\\${local[0]}$`, cacheFolder: shareDir, fastService: 'EventLog', routeHost: '8.8.8.8' },
+        });
+        await sleep(6500);
+        assert.equal((await agent.stop()).code, 0);
+      } finally {
+        target.kill();
+      }
+      const report = agentReportSchema.parse(JSON.parse(readFileSync(path.join(out, 'agent.json'), 'utf8')));
+      const lines = readFileSync(path.join(out, 'metrics.csv'), 'utf8').trim().split(/\r?\n/);
+      const at = new Map(lines[0]!.split(',').map((c, i) => [c, i]));
+      const rows = lines.slice(1).map((l) => l.split(','));
+      const col = (name: string) => rows.slice(1).map((r) => r[at.get(name)!]!);
+      const numbers = (name: string) => col(name).every((v) => v !== '' && Number.isFinite(Number(v)));
+      t.diagnostic(`sources: ${JSON.stringify(report.sources)}`);
+      t.diagnostic(`CPU per tick on Windows (ms): ${JSON.stringify(report.sampleCpuMs)}`);
+      assert.equal(report.sampler, 'pdh');
+      assert.match(report.sources.cpu_pct!, /^pdh \\Processor Information\(_Total\)\\% Processor Time/);
+      assert.ok(numbers('cpu_pct') && numbers('cpu_core_max_pct') && numbers('cpu_utility_pct'), 'CPU columns');
+      assert.match(report.sources.proc_cpu_pct!, /^pdh \\Process V2\(image:pid\)/, 'Server 2022 has Process V2');
+      for (const c of ['proc_cpu_pct', 'proc_rss_mb', 'proc_read_bps', 'fast_cpu_pct', 'fast_rss_mb', 'disk_read_mbps', 'disk_write_mbps'])
+        assert.ok(numbers(c), `${c}: ${col(c).join(' ')}`);
+      assert.match(report.sources.fast_cpu_pct!, /of service EventLog/);
+      assert.match(report.sources.disk_read_mbps!, new RegExp(`LogicalDisk\\(${local[0]}:\\)`, 'i'));
+      assert.match(
+        report.sources.net_rx_mbps!,
+        /^pdh \\Network (Interface|Adapter)\(.+\)\\Bytes Received\/sec.*routing to 8\.8\.8\.8/,
+        'the interface that routes to the host, by name',
+      );
+      assert.ok(numbers('net_rx_mbps'), 'the routed interface has readings');
+      assert.ok(
+        col('proc_read_bps').some((v) => Number(v) > 10e6),
+        `the target reads 32 MiB files: ${col('proc_read_bps').join(' ')}`,
+      );
+      if (!smb) return t.skip(`${unc} is not reachable here (no administrative share): SMB Client Shares not checked`);
+      assert.match(report.sources.smb_read_mbps!, /instance /i, `the share's SMB Client Shares instance was seen: ${report.sources.smb_read_mbps}`);
+      assert.ok(
+        col('smb_read_req_ps').some((v) => Number(v) > 0),
+        `reads through ${unc} are SMB read requests: ${col('smb_read_req_ps').join(' ')} (bytes ${col('smb_read_mbps').join(' ')})`,
+      );
+    },
+  );
 });

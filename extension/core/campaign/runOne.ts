@@ -10,6 +10,7 @@ import { applyCachePolicy, type PolicyReport, type ServiceControl } from '../cac
 import { windowsColdRunner } from '../cache/coldHelper';
 import type { DriverClient } from '../driver/driverClient';
 import { MetricsAgentClient } from '../metrics/agentClient';
+import { watchFromConfig, type WindowsWatch } from '../metrics/pdhCounters';
 import { systemClock } from '../ports/clock';
 import type { Logger } from '../ports/logger';
 import { MarkerWriter } from '../runs/markerWriter';
@@ -166,6 +167,7 @@ async function session(ctx: RunContext, entry: PlanEntry, s: Session, notes: Rec
           outDir: s.folder,
           targetPid: target.pid,
           pathRules: config.pathRules.map((r) => ({ class: r.class, prefix: abs(ctx.configDir, r.prefix) })),
+          watch: runWatch(config, entry.mode, ctx.configDir),
           log: ctx.log,
           ...(ctx.toolEnv ? { env: ctx.toolEnv } : {}),
           ...(ctx.agentCommand ? { command: ctx.agentCommand } : {}),
@@ -376,4 +378,10 @@ export async function runOne(ctx: RunContext, entry: PlanEntry, onStarted?: (run
     rf.note(notes);
     return { runId, folder: rf.folder, status, reason, overheadMs: overhead(), phases: phases(), seconds: (Date.now() - t0) / 1000 };
   }
+}
+
+/** What the Windows metrics sampler watches in this run's mode; the cache folder as the run resolves it. */
+function runWatch(config: FastbenchConfig, mode: 'A_shared' | 'B_fast', configDir: string): WindowsWatch {
+  const w = watchFromConfig(config, mode);
+  return w.cacheFolder ? { ...w, cacheFolder: abs(configDir, w.cacheFolder) } : w;
 }

@@ -4,13 +4,16 @@ import { silentLogger, type Logger } from '../ports/logger';
 import { nodeOptionsEnv, roleCommand } from '../runtime/selfExe';
 import { AGENT_PROTOCOL_VERSION, agentOutputSchema, type AgentOutput } from './agentMessages';
 import type { PathRule } from './pathClasses';
+import type { WindowsWatch } from './pdhCounters';
 
 export type AgentClientOptions = {
   outDir: string;
   targetPid?: number;
   pathRules?: PathRule[];
   intervalMs?: number;
-  sampler?: 'proc' | 'typeperf' | 'si';
+  sampler?: 'proc' | 'pdh' | 'typeperf' | 'si';
+  /** Windows: the NAS share, FAST cache folder and service, and route host the PDH sampler measures. */
+  watch?: WindowsWatch;
   exitWithTarget?: boolean;
   /** The command that runs the agent; defaults to this Node running dist/agent.js, or `fastbench.exe --agent`. */
   command?: string[];
@@ -66,6 +69,13 @@ export class MetricsAgentClient {
     if (options.intervalMs !== undefined) args.push('--interval-ms', String(options.intervalMs));
     if (options.sampler) args.push('--sampler', options.sampler);
     if (options.exitWithTarget) args.push('--exit-with-target');
+    const w = options.watch ?? {};
+    if (w.nasShare) args.push('--nas-share', w.nasShare);
+    if (w.nasDataPath) args.push('--nas-path', w.nasDataPath);
+    if (w.cacheFolder) args.push('--cache-folder', w.cacheFolder);
+    if (w.fastService) args.push('--fast-service', w.fastService);
+    if (w.fastPid !== undefined) args.push('--fast-pid', String(w.fastPid));
+    if (w.routeHost) args.push('--route-host', w.routeHost);
     // Inside fastbench.exe the agent's Node flags travel in NODE_OPTIONS (they cannot go on the exe's command line).
     const env = options.command ? options.env : nodeOptionsEnv(options.env ?? process.env, AGENT_NODE_FLAGS);
     const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, ...(env ? { env } : {}) });

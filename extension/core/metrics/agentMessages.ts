@@ -44,6 +44,8 @@ export const agentReportSchema = z.object({
   agentPid: z.int(),
   targetPid: z.int().nullable(),
   sampler: z.string(),
+  /** Why this sampler (Windows: PDH in-process, or the typeperf fallback and why PDH could not be used). */
+  samplerReason: z.string().optional(),
   intervalMs: z.int(),
   startedUnixMs: z.int(),
   firstTickUnixMs: z.int(),
@@ -60,6 +62,8 @@ export const agentReportSchema = z.object({
   lateMs: z.object({ n: z.int(), p50: z.number(), p99: z.number(), max: z.number() }).nullable(),
   /** Time the open-files listing took per tick (ms), when it ran: its cost beside the sampling. */
   openFilesMs: z.object({ n: z.int(), p50: z.number(), p99: z.number(), max: z.number() }).nullable().optional(),
+  /** CPU time (user + system, ms) the agent spent reading counters per tick, where the sampler measures it. */
+  sampleCpuMs: z.object({ n: z.int(), mean: z.number(), p50: z.number(), p99: z.number(), max: z.number() }).optional(),
 });
 
 export type AgentReport = z.infer<typeof agentReportSchema>;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 /**
- * A long-lived tool that prints one reading per line (nvidia-smi -lms, typeperf -si): started once per
+ * A long-lived tool that prints one reading per line (nvidia-smi --loop-ms, typeperf -si): started once per
  * run rather than once per tick, because starting a process every second costs more than the sample.
  * `onGone` runs when it cannot start or exits, so the caller leaves its cells empty from then on.
  */

@@ -14,7 +14,7 @@ import {
   readProc,
   type CpuTimes,
 } from './procFiles';
-import { MB, MiB, emptyRow, rate, round, type MetricsSampler } from './sampler';
+import { MB, MiB, emptyRow, rate, round, windowsOnlySources, type MetricsSampler } from './sampler';
 
 // USER_HZ, the unit of /proc/PID/stat times, is 100 on every Linux architecture Node supports.
 const USER_HZ = 100;
@@ -47,7 +47,9 @@ export class LinuxProcSampler implements MetricsSampler {
     net_tx_mbps: '/proc/net/dev tx bytes, device-backed interfaces (MB/s)',
     gpu_util_pct: '',
     gpu_mem_mb: '',
+    ...windowsOnlySources('linux'),
   };
+  readonly sampleCpuMs: number[] = [];
   private prev: Counters = { at: 0 };
   private readonly disks = physicalDisks();
   private readonly interfaces = physicalInterfaces(readProc('/proc/net/dev'));
@@ -120,6 +122,14 @@ export class LinuxProcSampler implements MetricsSampler {
   }
 
   sample(tUnixMs: number): MetricsRow {
+    const c0 = process.cpuUsage();
+    const row = this.sampleRow(tUnixMs);
+    const used = process.cpuUsage(c0);
+    this.sampleCpuMs.push((used.user + used.system) / 1000);
+    return row;
+  }
+
+  private sampleRow(tUnixMs: number): MetricsRow {
     const { counters: c, mem, rssBytes } = this.read();
     const p = this.prev;
     const s = (c.at - p.at) / 1000;

@@ -7,14 +7,17 @@ import { AGENT_PROTOCOL_VERSION, type AgentOutput, type AgentReport } from './ag
 import { LinuxProcSampler } from './linuxSampler';
 import { NvidiaSmiReader } from './nvidiaSmi';
 import { escapeTsvPath, linuxOpenFiles, type OpenFilesLister } from './openFiles';
+import { chooseWindowsSampler } from './pdhCounters';
+import { WindowsPdhSampler, type WindowsWatch } from './pdhSampler';
 import { pathClassifier, type PathRule } from './pathClasses';
 import { LineAppender, writeJsonAtomic } from './runFiles';
 import type { MetricsSampler } from './sampler';
 import { SystemInformationSampler } from './systemInformationSampler';
 import { TickSchedule } from './tickSchedule';
+import type { WindowsPerfPort } from './windowsPerfPort';
 import { WindowsTypeperfSampler } from './windowsSampler';
 
-export type SamplerName = 'proc' | 'typeperf' | 'si';
+export type SamplerName = 'proc' | 'pdh' | 'typeperf' | 'si';
 
 export type AgentOptions = {
   outDir: string;
@@ -28,15 +31,35 @@ export type AgentOptions = {
   /** Lists the target's open files; default /proc on Linux, none elsewhere (the agent's entry hands in Windows'). */
   openFilesLister?: OpenFilesLister;
   emit: (message: AgentOutput) => void;
+  /** PDH and friends, loaded by the agent's entry from the native layer (or why they could not be). */
+  windowsPerf?: WindowsPerfPort | { error: string };
+  /** What the Windows sampler measures besides the machine and the target: NAS share, cache volume, FAST, route. */
+  watch?: WindowsWatch;
 };
 
-export const defaultSampler = (): SamplerName => (process.platform === 'linux' ? 'proc' : process.platform === 'win32' ? 'typeperf' : 'si');
+export const defaultSampler = (): SamplerName => (process.platform === 'linux' ? 'proc' : process.platform === 'win32' ? 'pdh' : 'si');
 
-async function makeSampler(name: SamplerName, pid: number | undefined): Promise<MetricsSampler> {
+type Made = { sampler: MetricsSampler; name: SamplerName; why?: string };
+
+async function makeSampler(options: AgentOptions): Promise<Made> {
+  const { sampler: name, targetPid: pid } = options;
   const gpu = await NvidiaSmiReader.start();
-  if (name === 'proc') return new LinuxProcSampler(pid, gpu);
-  if (name === 'typeperf') return new WindowsTypeperfSampler(pid, gpu);
-  return new SystemInformationSampler(pid, gpu);
+  if (name === 'proc') return { sampler: new LinuxProcSampler(pid, gpu), name };
+  if (name === 'si') return { sampler: new SystemInformationSampler(pid, gpu), name };
+  if (name === 'typeperf') return { sampler: new WindowsTypeperfSampler(pid, gpu), name, why: 'typeperf requested (--sampler typeperf)' };
+  let port: WindowsPerfPort | undefined;
+  const choice = chooseWindowsSampler(() => {
+    const w = options.windowsPerf;
+    if (!w) return { ok: false, error: 'no native PDH binding in this process' };
+    if ('error' in w) return { ok: false, error: w.error };
+    const q = w.openQuery();
+    if (!q.ok) return { ok: false, error: `PdhOpenQueryW failed with status ${q.status}` };
+    q.query.close();
+    port = w;
+    return { ok: true };
+  });
+  if (port) return { sampler: new WindowsPdhSampler(port, pid, gpu, options.watch), name: 'pdh', why: choice.why };
+  return { sampler: new WindowsTypeperfSampler(pid, gpu), name: 'typeperf', why: choice.why };
 }
 
 function chooseLister(options: AgentOptions): OpenFilesLister | undefined {
@@ -55,7 +78,8 @@ function openFilesSource(options: AgentOptions, lister: OpenFilesLister | undefi
  */
 export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: (reason: string) => AgentReport }> {
   mkdirSync(options.outDir, { recursive: true });
-  const sampler = await makeSampler(options.sampler, options.targetPid);
+  const made = await makeSampler(options);
+  const sampler = made.sampler;
   await sampler.prime();
   const metrics = new LineAppender(path.join(options.outDir, 'metrics.csv'), METRICS_COLUMNS.join(','));
   const openFiles = new LineAppender(path.join(options.outDir, 'open_files.tsv'), OPEN_FILE_COLUMNS.join('\t'));
@@ -123,7 +147,8 @@ export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: 
       platform: process.platform,
       agentPid: process.pid,
       targetPid: options.targetPid ?? null,
-      sampler: options.sampler,
+      sampler: made.name,
+      ...(made.why ? { samplerReason: made.why } : {}),
       intervalMs: options.intervalMs,
       startedUnixMs,
       firstTickUnixMs: schedule.wall0,
@@ -138,6 +163,7 @@ export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: 
       skippedTicks: schedule.skipped,
       lateMs: n ? { n, p50: round3(percentileSorted(sorted, 50)), p99: round3(percentileSorted(sorted, 99)), max: round3(sorted[n - 1]!) } : null,
       openFilesMs: cost.length ? { n: cost.length, p50: round3(percentileSorted(cost, 50)), p99: round3(percentileSorted(cost, 99)), max: round3(cost[cost.length - 1]!) } : null,
+      ...(sampler.sampleCpuMs?.length ? { sampleCpuMs: spread(sampler.sampleCpuMs) } : {}),
     };
   };
 
@@ -161,7 +187,7 @@ export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: 
     protocol: AGENT_PROTOCOL_VERSION,
     pid: process.pid,
     targetPid: options.targetPid ?? null,
-    sampler: options.sampler,
+    sampler: made.name,
     firstTickUnixMs: schedule.wall0,
     intervalMs: options.intervalMs,
   });
@@ -173,3 +199,12 @@ export async function startMetricsAgent(options: AgentOptions): Promise<{ stop: 
 }
 
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
+
+/** The agent's CPU per sample() (ms), first tick left out: it pays for lazy initialisation. */
+// Windows counts process CPU time in scheduler ticks (~15.6 ms), so single ticks read 0 or 15.6: the mean is the figure.
+function spread(values: readonly number[]): { n: number; mean: number; p50: number; p99: number; max: number } {
+  const sorted = Float64Array.from(values.length > 1 ? values.slice(1) : values).sort();
+  const n = sorted.length;
+  const mean = sorted.reduce((a, v) => a + v, 0) / n;
+  return { n, mean: round3(mean), p50: round3(percentileSorted(sorted, 50)), p99: round3(percentileSorted(sorted, 99)), max: round3(sorted[n - 1]!) };
+}

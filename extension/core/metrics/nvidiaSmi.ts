@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { startLineProcess } from './lineProcess';
 
 /** The latest GPU reading; null while there is none (no tool, no GPU, or the tool stopped). */
@@ -16,7 +17,7 @@ export function parseNvidiaSmiLine(line: string): { utilPct: number; memMiB: num
 }
 
 /**
- * nvidia-smi started once in loop mode (-lms), so each tick only reads the last line it printed instead
+ * nvidia-smi started once in loop mode (--loop-ms), so each tick only reads the last line it printed instead
  * of paying a process start (~50–100 ms of CPU) per second. Several GPUs print one line each per loop:
  * utilisation is the busiest GPU's, memory the sum. Under Windows WDDM these are device-level figures.
  */
@@ -27,10 +28,11 @@ export class NvidiaSmiReader implements GpuReader {
   private gpuCount = 0;
 
   private constructor(command: string, intervalMs: number) {
-    this.source = `${command} --query-gpu=utilization.gpu,memory.used -lms ${intervalMs} (busiest GPU %, sum of used MiB)`;
+    this.source = `${command} --query-gpu=utilization.gpu,memory.used --loop-ms=${intervalMs} (busiest GPU %, sum of used MiB)`;
     this.child = startLineProcess(
       command,
-      ['--query-gpu=index,utilization.gpu,memory.used', '--format=csv,noheader,nounits', `-lms=${intervalMs}`],
+      // --loop-ms is the documented spelling (review S2-6); "-lms=N" is not.
+      ['--query-gpu=index,utilization.gpu,memory.used', '--format=csv,noheader,nounits', `--loop-ms=${intervalMs}`],
       (line) => this.onLine(line),
       () => (this.child = undefined),
     );
@@ -45,16 +47,22 @@ export class NvidiaSmiReader implements GpuReader {
     this.gpuCount = Math.max(this.gpuCount, i + 1);
   }
 
-  /** Starts the reader when the tool answers within a few seconds; otherwise there is no GPU source. */
-  static async start(command = process.env.FASTBENCH_NVIDIA_SMI ?? 'nvidia-smi', intervalMs = 1000): Promise<GpuReader> {
-    const reader = new NvidiaSmiReader(command, intervalMs);
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && reader.child && reader.current.size === 0) await new Promise((r) => setTimeout(r, 50));
-    if (reader.current.size === 0) {
+  /**
+   * Starts the reader when the tool answers within a few seconds; otherwise there is no GPU source. On Windows,
+   * older (non-DCH) drivers put nvidia-smi.exe in %ProgramFiles%\NVIDIA Corporation\NVSMI, off PATH: tried next.
+   */
+  static async start(command = process.env.FASTBENCH_NVIDIA_SMI, intervalMs = 1000): Promise<GpuReader> {
+    const candidates = command
+      ? [command]
+      : ['nvidia-smi', ...(process.platform === 'win32' ? [path.join(process.env.ProgramFiles ?? 'C:\\Program Files', 'NVIDIA Corporation', 'NVSMI', 'nvidia-smi.exe')] : [])];
+    for (const c of candidates) {
+      const reader = new NvidiaSmiReader(c, intervalMs);
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && reader.child && reader.current.size === 0) await new Promise((r) => setTimeout(r, 50));
+      if (reader.current.size > 0) return reader;
       reader.close();
-      return NO_GPU;
     }
-    return reader;
+    return NO_GPU;
   }
 
   latest(): { utilPct: number; memMiB: number } | null {

@@ -10,7 +10,24 @@ export type MetricsSampler = {
   /** True once the target process is gone (exited, reaped or its pid reused). */
   targetGone(): boolean;
   close(): void;
+  /** CPU ms the agent spent in each sample() so far, where the sampler measures it. */
+  readonly sampleCpuMs?: readonly number[];
 };
+
+/** Sources of the columns only the Windows PDH sampler fills, for the other samplers' agent.json. */
+export function windowsOnlySources(platform: string): Partial<Record<MetricsColumn, string>> {
+  const why = (what: string) => `none (${what}: Windows PDH only, not on ${platform})`;
+  return {
+    cpu_utility_pct: why('% Processor Utility'),
+    smb_read_mbps: why('SMB Client Shares'),
+    smb_read_req_ps: why('SMB Client Shares'),
+    smb_read_ms: why('SMB Client Shares'),
+    fast_cpu_pct: why('the FAST service process'),
+    fast_rss_mb: why('the FAST service process'),
+    fast_read_bps: why('the FAST service process'),
+    fast_write_bps: why('the FAST service process'),
+  };
+}
 
 export const MiB = 1024 * 1024;
 /** Throughput columns (_mbps) are decimal megabytes per second, as disks and links are quoted. */
@@ -45,6 +62,14 @@ export function emptyRow(tUnixMs: number): MetricsRow {
     net_tx_mbps: null,
     gpu_util_pct: null,
     gpu_mem_mb: null,
+    cpu_utility_pct: null,
+    smb_read_mbps: null,
+    smb_read_req_ps: null,
+    smb_read_ms: null,
+    fast_cpu_pct: null,
+    fast_rss_mb: null,
+    fast_read_bps: null,
+    fast_write_bps: null,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { MetricsRow } from '../../shared/metrics';
 import type { GpuReader } from './nvidiaSmi';
-import { MB, MiB, emptyRow, pidAlive, round, type MetricsSampler } from './sampler';
+import { MB, MiB, emptyRow, pidAlive, round, windowsOnlySources, type MetricsSampler } from './sampler';
 
 type Si = typeof import('systeminformation');
 
@@ -33,6 +33,7 @@ export class SystemInformationSampler implements MetricsSampler {
       net_tx_mbps: 'systeminformation networkStats("*") tx_sec summed (MB/s)',
       gpu_util_pct: gpu.source,
       gpu_mem_mb: gpu.source,
+      ...windowsOnlySources(process.platform),
     };
   }
 

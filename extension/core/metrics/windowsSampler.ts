@@ -3,10 +3,12 @@ import { totalmem } from 'node:os';
 import type { MetricsRow } from '../../shared/metrics';
 import { startLineProcess } from './lineProcess';
 import type { GpuReader } from './nvidiaSmi';
-import { MB, MiB, emptyRow, pidAlive, round, type MetricsSampler } from './sampler';
+import { MB, MiB, emptyRow, pidAlive, round, windowsOnlySources, type MetricsSampler } from './sampler';
 import { parseTypeperfRow, splitCsvLine, type TypeperfRow } from './typeperfCsv';
 
-// Windows: one long-lived `typeperf -si 1` streams every counter (PETREL-WINDOWS.md, "Counters at 1 Hz").
+// Windows fallback, used only when pdh.dll cannot be used in-process (pdhSampler.ts is the sampler; agent.json's
+// samplerReason says why this one ran): English-only counter names and rows up to a second old (review S1-1, S2-3).
+// One long-lived `typeperf -si 1` streams every counter (PETREL-WINDOWS.md, "Counters at 1 Hz").
 // A PowerShell/WMI query per tick (what systeminformation does) costs hundreds of ms of CPU; typeperf is
 // one small process reading PDH. Per-process I/O comes from "Process V2" (instances named image:pid, so two
 // Petrel processes never mix); Windows builds without it fall back to "Process" by image name.
@@ -111,6 +113,7 @@ export class WindowsTypeperfSampler implements MetricsSampler {
       net_tx_mbps: 'typeperf \\Network Interface(*)\\Bytes Sent/sec, summed (MB/s)',
       gpu_util_pct: gpu.source,
       gpu_mem_mb: gpu.source,
+      ...windowsOnlySources('typeperf (the fallback when PDH cannot load in-process)'),
     };
   }
 
