@@ -24,7 +24,7 @@ const cli = (home: string, ...args: string[]) =>
 type Attempt = { run_id: string; folder: string; status: string };
 type Entry = { index: number; mode: string; policy: string; workflow: { name: string } };
 
-test('the stand-in demo: a campaign over the emulated NAS and WAN ends in a verdict; B_fast Cold fetches from the cloud, Warm only hits', { timeout: 660_000 }, () => {
+test('the stand-in demo: a campaign over the emulated NAS and WAN ends in a verdict; B_fast Cold fetches from the cloud, Warm fetches nothing', { timeout: 660_000 }, () => {
   const home = mkdtempSync(path.join(tmpdir(), 'fb-demo-'));
   // 2 modes × 2 cache policies × 2 workflows × 2 interleaved repeats.
   const demo = cli(
@@ -64,7 +64,7 @@ test('the stand-in demo: a campaign over the emulated NAS and WAN ends in a verd
   const folderOf = (mode: string, policy: string) =>
     state.runs[String(state.plan.find((e) => e.mode === mode && e.policy === policy && e.workflow.name === 'W_scrub100')!.index)]!.at(-1)!.folder;
   // The FAST log of each run says what Cold means there: reads that missed and fetches across the WAN; Warm reads
-  // only hit. (The step into a new brick row is hidden by FAST's read-ahead, so timing is printed, not asserted.)
+  // neither miss nor fetch. (The step into a new brick row is hidden by FAST's read-ahead, so timing is printed, not asserted.)
   const fastLog = (folder: string) => {
     const rows = readFileSync(path.join(folder, 'fast_log.tsv'), 'utf8')
       .trim()
@@ -81,8 +81,10 @@ test('the stand-in demo: a campaign over the emulated NAS and WAN ends in a verd
   const warm = fastLog(folderOf('B_fast', 'Warm'));
   console.log(`B_fast FAST log: Cold ${cold.misses} misses, ${cold.fetches} fetches; Warm ${warm.misses} misses, ${warm.hits} hits`);
   assert.ok(cold.misses > 0 && cold.fetches > 0, 'a Cold B_fast run misses and fetches from the cloud');
-  assert.equal(warm.misses, 0, 'a Warm B_fast run only hits');
-  assert.ok(warm.hits > 0);
+  // Warm reads come from the OS page cache (the FAST file keeps its pages across opens, as the NAS mount does), so
+  // few or none reach the daemon; the claim is that nothing goes to the cloud.
+  assert.equal(warm.misses, 0, 'a Warm B_fast run misses nothing');
+  assert.equal(warm.fetches, 0, 'a Warm B_fast run fetches nothing from the cloud');
   const stepMs = (folder: string) =>
     parseMarkersTsv('markers.tsv', readFileSync(path.join(folder, 'markers.tsv'), 'utf8'))
       .filter((m) => m.name === 'inline')
