@@ -3,6 +3,7 @@
  * Built in the test run:  x86_64-w64-mingw32-gcc -O2 -municode -mwindows target.c -o target.exe -luser32 -lgdi32 -ladvapi32
  *
  * Window mode:  target.exe LOGFILE [--title T] [--x X --y Y --w W --h H] [--dpi-unaware] [--exit-after-ms N]
+ *                          [--dialog] [--popup] [--hang-after MS [--hang-for MS]]
  *   Opens one top-level window and appends a line per message to LOGFILE (flushed at once):
  *     <t_ms> ready pid=P hwnd=H client=X,Y,W,H window=X,Y,W,H dpi=D   (client = GetClientRect + ClientToScreen)
  *     <t_ms> down|up button=left|right|middle|x1|x2 x=CX y=CY        (client coordinates from the message)
@@ -16,6 +17,13 @@
  *   t_ms = QueryPerformanceCounter in ms: the clock Node's process.hrtime uses on Windows.
  *   The client area is painted (40,120,200) with a (200,60+40*(N%5),40) 40x30 block at client (10,10): pixel oracle.
  *   Keys that repaint (render detection): R changes the block's shade now; T changes it now and again 100 ms later.
+ *   --dialog      also opens a modal dialog OWNED by the main window (main disabled, dialog in front) at client
+ *                 (100,80) of the main window, 300x200; --popup an UNOWNED WS_POPUP tool window of the same process
+ *                 (like a menu or tooltip) at client (420,60), 160x120. They log
+ *                   <t_ms> aux name=dialog|popup hwnd=H client=X,Y,W,H
+ *                   <t_ms> aux_down|aux_up name=dialog|popup x=CX y=CY                (their own client coordinates)
+ *   --hang-after  after MS ms the UI thread stops pumping messages for --hang-for ms (default 20000):
+ *                   <t_ms> hang ms=N   then, when it pumps again,   <t_ms> unhang
  * Helper modes (one action, exit code 0 on success):
  *   --gettext CLASS CHILDCLASS OUTFILE   WM_GETTEXT of CHILDCLASS inside the first top-level CLASS window -> UTF-8 file
  *   --foreground OUTFILE                 GetForegroundWindow() as a decimal handle (0 if none): a foreground oracle
@@ -24,6 +32,7 @@
  *   --monitors OUTFILE                   one line per monitor: X,Y,W,H dpi=D primary=0|1
  *   --run-low-integrity OUTFILE CMDLINE  starts CMDLINE with a low-integrity token, writes its pid to OUTFILE
  *   --set-dpi-step N                     SPI_SETLOGICALDPIOVERRIDE (N steps from the recommended scale); best effort
+ *   --keystate OUTFILE VK...             one line per VK: VK=down|up (GetAsyncKeyState): is a key still held?
  */
 #ifndef UNICODE
 #define UNICODE
@@ -42,6 +51,7 @@ static FILE *logf;
 static LARGE_INTEGER qpf;
 static HWND mainWnd;
 static int shade; /* the block's shade: R and T change it, so a step has pixels to wait for */
+static int hang_for = 20000;
 
 static double now_ms(void) {
   LARGE_INTEGER c;
@@ -164,6 +174,13 @@ static LRESULT CALLBACK wndproc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
   case WM_SETFOCUS: logline("focus"); break;
   case WM_KILLFOCUS: logline("unfocus"); break;
   case WM_TIMER:
+    if (wp == 3) {
+      KillTimer(hwnd, 3);
+      logline("hang ms=%d", hang_for);
+      Sleep((DWORD)hang_for); /* the UI thread is busy: no message is pumped meanwhile */
+      logline("unhang");
+      return 0;
+    }
     if (wp == 2) {
       KillTimer(hwnd, 2);
       shade++;
@@ -178,9 +195,50 @@ static LRESULT CALLBACK wndproc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
   return DefWindowProcW(hwnd, msg, wp, lp);
 }
 
+static LRESULT CALLBACK aux_wndproc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
+  const char *name = (const char *)GetPropW(hwnd, L"FastBenchAuxName");
+  switch (msg) {
+  case WM_LBUTTONDOWN: logline("aux_down name=%s x=%d y=%d", name, (short)LOWORD(lp), (short)HIWORD(lp)); return 0;
+  case WM_LBUTTONUP: logline("aux_up name=%s x=%d y=%d", name, (short)LOWORD(lp), (short)HIWORD(lp)); return 0;
+  case WM_CLOSE: return 0; /* stays until the program ends */
+  }
+  return DefWindowProcW(hwnd, msg, wp, lp);
+}
+
+/* A window of the target's own (owned dialog, or unowned pop-up), placed at client (cx,cy) of the main window. */
+static HWND open_aux(const char *name, HWND owner, DWORD style, DWORD ex, int cx, int cy, int w, int h) {
+  static int registered;
+  if (!registered) {
+    WNDCLASSW wc = {0};
+    wc.lpfnWndProc = aux_wndproc;
+    wc.hInstance = GetModuleHandleW(NULL);
+    wc.hCursor = LoadCursor(NULL, IDC_ARROW);
+    wc.hbrBackground = CreateSolidBrush(RGB(230, 230, 120));
+    wc.lpszClassName = L"FastBenchAux";
+    RegisterClassW(&wc);
+    registered = 1;
+  }
+  POINT o = {cx, cy};
+  ClientToScreen(mainWnd, &o);
+  wchar_t title[64];
+  swprintf(title, 64, L"FastBench %hs", name);
+  HWND aux = CreateWindowExW(ex, L"FastBenchAux", title, style, o.x, o.y, w, h, owner, NULL, GetModuleHandleW(NULL), NULL);
+  if (!aux) return NULL;
+  SetPropW(aux, L"FastBenchAuxName", (HANDLE)name);
+  ShowWindow(aux, SW_SHOWNOACTIVATE);
+  UpdateWindow(aux);
+  RECT c;
+  POINT co = {0, 0};
+  GetClientRect(aux, &c);
+  ClientToScreen(aux, &co);
+  logline("aux name=%s hwnd=%llu client=%ld,%ld,%ld,%ld", name, (unsigned long long)(ULONG_PTR)aux, co.x, co.y, c.right - c.left,
+          c.bottom - c.top);
+  return aux;
+}
+
 static int window_mode(int argc, wchar_t **argv) {
   const wchar_t *title = L"FastBench Target";
-  int x = 100, y = 100, w = 640, h = 480, aware = 1, exit_after = 0;
+  int x = 100, y = 100, w = 640, h = 480, aware = 1, exit_after = 0, dialog = 0, popup = 0, hang_after = 0;
   for (int i = 2; i < argc; i++) {
     if (!wcscmp(argv[i], L"--title") && i + 1 < argc) title = argv[++i];
     else if (!wcscmp(argv[i], L"--x") && i + 1 < argc) x = _wtoi(argv[++i]);
@@ -189,6 +247,10 @@ static int window_mode(int argc, wchar_t **argv) {
     else if (!wcscmp(argv[i], L"--h") && i + 1 < argc) h = _wtoi(argv[++i]);
     else if (!wcscmp(argv[i], L"--dpi-unaware")) aware = 0;
     else if (!wcscmp(argv[i], L"--exit-after-ms") && i + 1 < argc) exit_after = _wtoi(argv[++i]);
+    else if (!wcscmp(argv[i], L"--dialog")) dialog = 1;
+    else if (!wcscmp(argv[i], L"--popup")) popup = 1;
+    else if (!wcscmp(argv[i], L"--hang-after") && i + 1 < argc) hang_after = _wtoi(argv[++i]);
+    else if (!wcscmp(argv[i], L"--hang-for") && i + 1 < argc) hang_for = _wtoi(argv[++i]);
   }
   if (aware) {
     typedef BOOL(WINAPI * SetCtx)(HANDLE);
@@ -211,6 +273,14 @@ static int window_mode(int argc, wchar_t **argv) {
   SetForegroundWindow(mainWnd);
   log_geometry("ready");
   if (exit_after > 0) SetTimer(mainWnd, 1, (UINT)exit_after, NULL);
+  if (hang_after > 0) SetTimer(mainWnd, 3, (UINT)hang_after, NULL);
+  if (popup) open_aux("popup", NULL, WS_POPUP | WS_BORDER, WS_EX_TOOLWINDOW | WS_EX_TOPMOST, 420, 60, 160, 120);
+  if (dialog) {
+    /* As a modal dialog does: owned by the main window, which is disabled while the dialog is up. */
+    HWND d = open_aux("dialog", mainWnd, WS_POPUP | WS_CAPTION | WS_SYSMENU, WS_EX_DLGMODALFRAME, 100, 80, 300, 200);
+    EnableWindow(mainWnd, FALSE);
+    SetForegroundWindow(d);
+  }
   MSG m;
   while (GetMessageW(&m, NULL, 0, 0) > 0) {
     TranslateMessage(&m);
@@ -360,6 +430,18 @@ static int dpi_step_mode(int argc, wchar_t **argv) {
   return SystemParametersInfoW(0x009F /* SPI_SETLOGICALDPIOVERRIDE */, (UINT)_wtoi(argv[2]), NULL, SPIF_UPDATEINIFILE) ? 0 : 3;
 }
 
+static int keystate_mode(int argc, wchar_t **argv) {
+  if (argc < 4) return 2;
+  FILE *f = _wfopen(argv[2], L"w");
+  if (!f) return 3;
+  for (int i = 3; i < argc; i++) {
+    int vk = (int)wcstoul(argv[i], NULL, 0);
+    fprintf(f, "%d=%s\n", vk, (GetAsyncKeyState(vk) & 0x8000) ? "down" : "up");
+  }
+  fclose(f);
+  return 0;
+}
+
 int wmain(int argc, wchar_t **argv) {
   QueryPerformanceFrequency(&qpf);
   if (argc < 2) return 2;
@@ -369,5 +451,6 @@ int wmain(int argc, wchar_t **argv) {
   if (!wcscmp(argv[1], L"--monitors")) return monitors_mode(argc, argv);
   if (!wcscmp(argv[1], L"--run-low-integrity")) return low_integrity_mode(argc, argv);
   if (!wcscmp(argv[1], L"--set-dpi-step")) return dpi_step_mode(argc, argv);
+  if (!wcscmp(argv[1], L"--keystate")) return keystate_mode(argc, argv);
   return window_mode(argc, argv);
 }

@@ -7,8 +7,12 @@
 //        getmouselocation whose output is the acknowledgement that the line has been executed
 //   {"id":3,"cmd":"focus","name":"FastBench Target"} -> {"id":3,"ok":true}   (xdotool search --name … windowfocus)
 //   {"id":4,"cmd":"windows","name":"…"}           -> {"id":4,"ids":[…]}
+//   {"id":5,"cmd":"kill9","token":"fastbench-kill-…"} -> {"id":5,"pids":[…]}   kill -9 (Linux SIGKILL) of the
+//        processes whose command line holds that token (a long random one the test gave the process it started),
+//        by pid: a Wine process dies as a Linux process would, with no chance to clean up
 // Usage: DISPLAY=:N node test/wine/xhelper.mjs   (exits when stdin closes or on SIGTERM)
 import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import readline from 'node:readline';
 
@@ -48,6 +52,24 @@ async function handle(msg) {
     case 'windows': {
       const r = spawnSync('xdotool', ['search', '--name', String(msg.name)], { encoding: 'utf8', timeout: 5000 });
       return { ids: r.stdout.split('\n').filter(Boolean) };
+    }
+    case 'kill9': {
+      const token = String(msg.token);
+      if (!/^fastbench-kill-[0-9a-f]{16,}$/.test(token)) throw new Error('kill9 needs a token fastbench-kill-<16+ hex digits>');
+      const pids = [];
+      for (const name of readdirSync('/proc')) {
+        if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+        let cmdline = '';
+        try {
+          cmdline = readFileSync(`/proc/${name}/cmdline`, 'latin1');
+        } catch {
+          continue; // gone meanwhile
+        }
+        if (!cmdline.includes(token)) continue;
+        process.kill(Number(name), 'SIGKILL');
+        pids.push(Number(name));
+      }
+      return { pids };
     }
     default:
       throw new Error(`unknown command ${msg.cmd}`);
