@@ -192,6 +192,11 @@ export class XHelper {
     return (await this.call({ cmd: 'kill9', token })).pids as number[];
   }
 
+  /** Linux SIGSTOP of the processes whose command line holds `token`: they stop answering. */
+  async stop(token: string): Promise<number[]> {
+    return (await this.call({ cmd: 'stop', token })).pids as number[];
+  }
+
   async linuxNow(): Promise<number> {
     return (await this.call({ cmd: 'time' })).t as number;
   }

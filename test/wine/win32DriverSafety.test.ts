@@ -251,3 +251,70 @@ describe('keys and buttons a killed driver held are released', { skip }, () => {
     assert.deepEqual(keyState(VK_SHIFT, VK_LBUTTON), { [VK_SHIFT]: 'up', [VK_LBUTTON]: 'up' });
   });
 });
+
+describe(
+  'a driver that stops answering is killed on close, and a fresh one releases what it held',
+  { skip: skip ?? (isWine && lane.xhelperPort ? undefined : 'needs the wine lane X helper (SIGSTOP of a Wine process)') },
+  () => {
+    test('close(): shutdown unanswered, input closed, killed; Shift released by a fresh driver', async () => {
+      const t = await Target.start({ x: 180, y: 160, w: 400, h: 300, title: `FB Stuck ${process.pid}` });
+      const x = await XHelper.connect();
+      const token = `fastbench-kill-${randomBytes(12).toString('hex')}`;
+      const problems: string[] = [];
+      const log: Logger = { debug() {}, info() {}, warn: (m) => problems.push(m), error: (m) => problems.push(m) };
+      try {
+        const core = await CoreDriverClient.start({ command: [process.execPath, lane.driver, token], log, maxRestarts: 0 });
+        const w = await core.request('window/attach', { titlePattern: `^${escapeRe(t.title)}$`, timeoutMs: 5000 });
+        await core.request('window/foreground', { handle: w.handle });
+        const from = t.lines().length;
+        await core.request('input/inject', { handle: w.handle, coordinates: 'client', events: [{ kind: 'key_down', key: 'Shift' }] });
+        await t.waitLines(from, ['key_down'], 1);
+        assert.equal((await x.stop(token)).length, 1, 'the driver process was stopped');
+        const t0 = performance.now();
+        await core.close();
+        const ms = performance.now() - t0;
+        assert.ok(ms < 10_000, `close took ${ms.toFixed(0)} ms`);
+        const [up] = await t.waitLines(from, ['key_up'], 1, 10_000);
+        assert.equal(up!.f.vk, String(VK_SHIFT));
+        assert.equal(keyState(VK_SHIFT)[VK_SHIFT], 'up');
+        assert.ok(
+          problems.some((p) => /the driver did not shut down by itself \(killed\): releasing 1 key\(s\)\/button\(s\) it held with a fresh driver/.test(p)),
+          problems.join('\n'),
+        );
+      } finally {
+        x.close();
+        await t.stop();
+      }
+    });
+  },
+);
+
+describe('fine timer resolution: raised for render waits, capture and replay, given back after', { skip }, () => {
+  test('on and off around each use, in order (the effect on a real tick is in windowsOnly.test.ts)', async () => {
+    const t = await Target.start({ x: 200, y: 200, w: 400, h: 300, title: `FB Timer ${process.pid}` });
+    const d = await DriverClient.start(lane.driver);
+    const timerLogs = () =>
+      d.events.flatMap((e) => (e.event === 'log' && /fine timer resolution/.test(e.data.message) ? [e.data.message.replace('fine timer resolution ', '')] : []));
+    try {
+      const w = await d.request('window/attach', { titlePattern: `^${escapeRe(t.title)}$`, timeoutMs: 5000 });
+      await assert.rejects(d.request('window/waitForChange', { handle: w.handle, regions: [{ x: 100, y: 100, width: 40, height: 40 }], timeoutMs: 300 }), /never_changed/);
+      await d.until(() => timerLogs().length >= 2, 2000, 'the render wait to raise and restore');
+      assert.deepEqual(timerLogs(), ['on', 'off']);
+      await d.request('input/captureStart', { handle: w.handle });
+      await d.request('input/captureStop', {});
+      await d.until(() => timerLogs().length >= 4, 2000, 'capture to raise and restore');
+      assert.deepEqual(timerLogs().slice(2), ['on', 'off']);
+      // A replay injects every few seconds at most: the resolution stays raised for 3 s after the last event.
+      const t0 = performance.now();
+      await d.request('input/inject', { handle: w.handle, coordinates: 'client', events: [{ kind: 'move', x: 10, y: 10 }] });
+      await d.request('input/inject', { handle: w.handle, coordinates: 'client', events: [{ kind: 'move', x: 11, y: 10 }] });
+      await d.until(() => timerLogs().length >= 6, 8000, 'injection to raise and, 3 s later, restore');
+      const held = performance.now() - t0;
+      assert.deepEqual(timerLogs().slice(4), ['on', 'off'], 'one raise for both injections');
+      assert.ok(held >= 2900 && held < 6000, `raised for ${held.toFixed(0)} ms after the last injection`);
+    } finally {
+      assert.equal(await d.shutdown(), 0);
+      await t.stop();
+    }
+  });
+});

@@ -10,6 +10,8 @@
 //   {"id":5,"cmd":"kill9","token":"fastbench-kill-…"} -> {"id":5,"pids":[…]}   kill -9 (Linux SIGKILL) of the
 //        processes whose command line holds that token (a long random one the test gave the process it started),
 //        by pid: a Wine process dies as a Linux process would, with no chance to clean up
+//   {"id":6,"cmd":"stop","token":"fastbench-kill-…"}  -> {"id":6,"pids":[…]}   SIGSTOP the same way: a process that
+//        stops answering (as a driver stuck in a call would), to be killed by whoever started it
 // Usage: DISPLAY=:N node test/wine/xhelper.mjs   (exits when stdin closes or on SIGTERM)
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -53,7 +55,8 @@ async function handle(msg) {
       const r = spawnSync('xdotool', ['search', '--name', String(msg.name)], { encoding: 'utf8', timeout: 5000 });
       return { ids: r.stdout.split('\n').filter(Boolean) };
     }
-    case 'kill9': {
+    case 'kill9':
+    case 'stop': {
       const token = String(msg.token);
       if (!/^fastbench-kill-[0-9a-f]{16,}$/.test(token)) throw new Error('kill9 needs a token fastbench-kill-<16+ hex digits>');
       const pids = [];
@@ -66,7 +69,7 @@ async function handle(msg) {
           continue; // gone meanwhile
         }
         if (!cmdline.includes(token)) continue;
-        process.kill(Number(name), 'SIGKILL');
+        process.kill(Number(name), msg.cmd === 'stop' ? 'SIGSTOP' : 'SIGKILL');
         pids.push(Number(name));
       }
       return { pids };
