@@ -259,6 +259,10 @@ export class Win32Backend implements DriverBackend {
     await this.ensureResponds(hwnd, 'bringing it to the front');
     if (w.IsIconic(hwnd)) w.ShowWindowAsync(hwnd, SW_RESTORE);
     const targetThread = w.GetWindowThreadProcessId(hwnd, [0]);
+    // Raised as well as activated: activation raises on Windows, but not always under Wine without a window
+    // manager. Posted (SWP_ASYNCWINDOWPOS) before attaching anything, so it cannot wait on the target.
+    const raise = () => w.SetWindowPos(hwnd, null, 0, 0, 0, 0, SWP_NOMOVE | SWP_NOSIZE | SWP_NOACTIVATE | SWP_ASYNCWINDOWPOS);
+    raise();
     if (w.SetForegroundWindow(hwnd) && (await this.becomes(isForeground, 200))) return { ok: true };
 
     const before = w.GetForegroundWindow() as Handle;
@@ -266,8 +270,8 @@ export class Win32Backend implements DriverBackend {
     // Attached, our thread shares an input queue with theirs, and calls that touch it wait for them: attach only to
     // threads that answered just now.
     const fgThread = before && (await this.responds(before)) ? w.GetWindowThreadProcessId(before, [0]) : 0;
-    // Raised before attaching: with a shared queue, SWP_ASYNCWINDOWPOS would no longer be asynchronous.
-    w.SetWindowPos(hwnd, null, 0, 0, 0, 0, SWP_NOMOVE | SWP_NOSIZE | SWP_NOACTIVATE | SWP_ASYNCWINDOWPOS);
+    // Raised again before attaching: with a shared queue, SWP_ASYNCWINDOWPOS would no longer be asynchronous.
+    raise();
     const attached: number[] = [];
     for (const t of new Set([fgThread, targetThread])) {
       if (t && t !== me && w.AttachThreadInput(me, t, 1)) attached.push(t);
