@@ -126,7 +126,7 @@ describe('a target whose UI thread stops pumping: bounded answers, "target not r
     await other?.stop();
   });
 
-  test('window/foreground and window/move fail within a bound with not_responding while other requests are answered', async () => {
+  test('window/foreground and window/move fail within a bound with not_responding while other requests are answered', async (t) => {
     const h = await d.request('window/attach', { titlePattern: `^${escapeRe(hung.title)}$`, timeoutMs: 5000 });
     const o = await d.request('window/attach', { titlePattern: `^${escapeRe(other.title)}$`, timeoutMs: 5000 });
     assert.deepEqual(await d.request('window/foreground', { handle: o.handle }), { ok: true });
@@ -154,6 +154,9 @@ describe('a target whose UI thread stops pumping: bounded answers, "target not r
     await assert.rejects(d.request('window/move', { handle: h.handle, rect: { x: 150, y: 150, width: 400, height: 300 } }), /not_responding: target not responding/);
     const moveMs = performance.now() - m0;
     assert.ok(moveMs < 2000, `window/move answered after ${moveMs.toFixed(0)} ms`);
+    t.diagnostic(
+      `against the hung window: window/foreground answered in ${fgResult.ms.toFixed(0)} ms, window/move in ${moveMs.toFixed(0)} ms; windows/list meanwhile in ${listMs.toFixed(0)} ms`,
+    );
 
     // Still the same driver, still answering, and the hung window is still described (nothing was sent to it).
     const info = await d.request('window/info', { handle: h.handle });

@@ -175,9 +175,15 @@ export class Replayer {
       const same = ['x', 'y', 'width', 'height'].every((k) => info.clientRect[k as 'x'] === this.window.clientRect[k as 'x']);
       if (same) {
         // Wait for the user to bring the target back; taking the focus back ourselves could steal it
-        // from whatever the user deliberately switched to.
-        const active = await this.o.driver.request('window/active', {}).catch(() => ({ handle: null }));
-        if (active.handle === this.window.handle) {
+        // from whatever the user deliberately switched to. "Back" is the driver's guard's word: the target or one
+        // of its own windows (a dialog it opened meanwhile) in front.
+        const back = await this.o.driver
+          .request('input/inject', { handle: this.window.handle, coordinates: 'client', events: [], guard: { foreground: true, clientRect: this.window.clientRect } })
+          .then(
+            () => true,
+            () => false,
+          );
+        if (back) {
           const pausedMs = this.clock.mono() - started;
           this.o.markers?.mark('replay_resumed', `after ${pausedMs.toFixed(0)} ms`);
           return pausedMs;
