@@ -147,13 +147,14 @@ describe('a target whose UI thread stops pumping: bounded answers, "target not r
       'windows/list answered',
     );
     assert.ok(listMs < 1000, `windows/list took ${listMs.toFixed(0)} ms while a foreground request waited on the hung window`);
-    assert.match(String(fgResult.error), /not_responding: target not responding: window \d+ \("FB Hung [^"]*", target\.exe, pid \d+\) did not answer within \d+ ms/);
-    assert.ok(fgResult.ms < 2000, `window/foreground answered after ${fgResult.ms.toFixed(0)} ms`);
+    assert.match(String(fgResult.error), /not_responding: target not responding: window \d+ \("FB Hung [^"]*", target\.exe, pid \d+\) did not answer for 3\.0 s/);
+    // Bounded: the 3 s a busy target is given to answer again, plus a probe.
+    assert.ok(fgResult.ms >= 2900 && fgResult.ms < 5000, `window/foreground answered after ${fgResult.ms.toFixed(0)} ms`);
 
     const m0 = performance.now();
     await assert.rejects(d.request('window/move', { handle: h.handle, rect: { x: 150, y: 150, width: 400, height: 300 } }), /not_responding: target not responding/);
     const moveMs = performance.now() - m0;
-    assert.ok(moveMs < 2000, `window/move answered after ${moveMs.toFixed(0)} ms`);
+    assert.ok(moveMs < 5000, `window/move answered after ${moveMs.toFixed(0)} ms`);
     t.diagnostic(
       `against the hung window: window/foreground answered in ${fgResult.ms.toFixed(0)} ms, window/move in ${moveMs.toFixed(0)} ms; windows/list meanwhile in ${listMs.toFixed(0)} ms`,
     );
@@ -163,6 +164,36 @@ describe('a target whose UI thread stops pumping: bounded answers, "target not r
     assert.equal(info.title, hung.title);
     assert.deepEqual(await d.request('window/foreground', { handle: o.handle }), { ok: true });
     assert.equal(hung.since(0, 'unhang').length, 0, 'the target was still hung during all of this');
+  });
+});
+
+describe('a target busy for a moment (as Petrel right after its window appears) is waited for, not refused', { skip }, () => {
+  test('window/foreground succeeds once the UI thread pumps again, and the driver answers meanwhile', async (t) => {
+    const other = await Target.start({ x: 760, y: 500, w: 300, h: 200, title: `FB Other2 ${process.pid}` });
+    const busy = await Target.start({ x: 140, y: 140, w: 400, h: 300, title: `FB Busy ${process.pid}`, extra: ['--hang-after', '1200', '--hang-for', '1500'] });
+    const d = await DriverClient.start(lane.driver);
+    try {
+      const b = await d.request('window/attach', { titlePattern: `^${escapeRe(busy.title)}$`, timeoutMs: 5000 });
+      const o = await d.request('window/attach', { titlePattern: `^${escapeRe(other.title)}$`, timeoutMs: 5000 });
+      assert.deepEqual(await d.request('window/foreground', { handle: o.handle }), { ok: true });
+      await busy.waitLines(0, ['hang'], 1, 10_000);
+      const t0 = performance.now();
+      const fg = d.request('window/foreground', { handle: b.handle });
+      const info = await d.request('window/info', { handle: o.handle });
+      const infoMs = performance.now() - t0;
+      assert.deepEqual(await fg, { ok: true });
+      const ms = performance.now() - t0;
+      const [unhang] = busy.since(0, 'unhang');
+      assert.ok(unhang, 'the target was busy while the request waited');
+      assert.equal(info.handle, o.handle);
+      assert.ok(infoMs < 1000, `window/info took ${infoMs.toFixed(0)} ms meanwhile`);
+      assert.ok(ms < 3000, `window/foreground took ${ms.toFixed(0)} ms`);
+      t.diagnostic(`window/foreground on a target busy for 1.5 s: ok after ${ms.toFixed(0)} ms; window/info meanwhile in ${infoMs.toFixed(0)} ms`);
+    } finally {
+      await d.shutdown();
+      await busy.stop();
+      await other.stop();
+    }
   });
 });
 

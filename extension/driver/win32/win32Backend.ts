@@ -53,6 +53,11 @@ const WATCHDOG_MS = Number(process.env.FASTBENCH_HOOK_WATCHDOG_MS ?? 5000);
  * synchronous call of ours for at least as long.
  */
 const HUNG_PROBE_MS = Number(process.env.FASTBENCH_HUNG_PROBE_MS ?? 250);
+/**
+ * How long a request that must touch the target waits (probing, never blocking) for a busy target to answer again:
+ * Petrel is busy for seconds right after its window appears, which is when a run brings it to the front.
+ */
+const RESPOND_WAIT_MS = Number(process.env.FASTBENCH_RESPOND_WAIT_MS ?? 3000);
 /** How long a posted move or restore may take to show before the target is asked whether it still answers. */
 const MOVE_WAIT_MS = 1000;
 /** Input the hooks should have seen, older than this without a hook call, means the hooks are gone. */
@@ -244,8 +249,8 @@ export class Win32Backend implements DriverBackend {
    * attach to the foreground thread's input; then a tagged Alt tap (the system lets a process that is
    * "sending input" take the foreground) masked by an unassigned key so no menu opens. Never claims success
    * unless GetForegroundWindow agrees. One of the target's own windows in front (its dialog) counts as the target.
-   * Nothing here waits on the target's UI thread: it must answer a WM_NULL within HUNG_PROBE_MS first, or the
-   * request fails with 'not_responding'; restoring and raising are posted (ShowWindowAsync, SWP_ASYNCWINDOWPOS).
+   * Nothing here waits on the target's UI thread: it must answer a WM_NULL (probed every HUNG_PROBE_MS, for up to
+   * RESPOND_WAIT_MS, the driver serving other requests meanwhile), or the request fails with 'not_responding'; restoring and raising are posted (ShowWindowAsync, SWP_ASYNCWINDOWPOS).
    */
   async foreground(handle: string): Promise<{ ok: boolean; reason?: string }> {
     const w = this.w;
@@ -339,15 +344,22 @@ export class Win32Backend implements DriverBackend {
   }
 
   private async ensureResponds(hwnd: bigint, what: string): Promise<void> {
-    if (await this.responds(hwnd)) return;
+    const deadline = performance.now() + RESPOND_WAIT_MS;
+    while (!(await this.responds(hwnd))) {
+      if (performance.now() >= deadline || !this.w.IsWindow(hwnd)) return this.notResponding(hwnd, what);
+      await sleep(HUNG_PROBE_MS); // an IsHungAppWindow "no" comes back at once: do not spin on it
+    }
+  }
+
+  private notResponding(hwnd: bigint, what: string): never {
     const info = this.describe(hwnd, performance.now());
     const hung = this.w.IsHungAppWindow(hwnd) !== 0;
     throw new DriverError(
       'not_responding',
       `target not responding: window ${hwnd} ("${info?.title ?? '?'}", ${info?.processImage ?? 'unknown process'}, pid ${info?.pid ?? '?'}) ` +
-        `did not answer within ${HUNG_PROBE_MS} ms${hung ? ' (Windows shows it as "Not Responding")' : ''}: its UI thread is busy or hung. ` +
+        `did not answer for ${(RESPOND_WAIT_MS / 1000).toFixed(1)} s${hung ? ' (Windows shows it as "Not Responding")' : ''}: its UI thread is busy or hung. ` +
         `${what[0]!.toUpperCase()}${what.slice(1)} was not attempted, so the driver stays responsive; try again once it answers.`,
-      { probeMs: HUNG_PROBE_MS, hung: hung ? 1 : 0 },
+      { waitedMs: RESPOND_WAIT_MS, probeMs: HUNG_PROBE_MS, hung: hung ? 1 : 0 },
     );
   }
 
