@@ -35,7 +35,8 @@ export class DriverError extends Error {
       | 'moved'
       | 'never_changed'
       | 'not_settled'
-      | 'cancelled',
+      | 'cancelled'
+      | 'not_responding',
     message: string,
     /** Facts a caller may want as numbers (sent as the response error's detail). */
     readonly detail?: Record<string, number | string | null>,
@@ -81,14 +82,27 @@ export interface DriverBackend {
   listWindows(): WindowInfo[];
   /** Fresh facts about one window, or undefined once it is gone. */
   windowInfo(handle: string): WindowInfo | undefined;
-  foreground(handle: string): { ok: boolean; reason?: string };
+  /**
+   * Brings the window (or keeps one of its own windows, e.g. its dialog) in front. Never waits on the window's own
+   * UI thread: a target that does not answer within a short bound fails with 'not_responding'.
+   */
+  foreground(handle: string): Promise<{ ok: boolean; reason?: string }>;
   /** The window handle that currently has the foreground/input focus, if any. */
   foregroundHandle(): string | undefined;
   /** The top-level window (as listWindows reports it) under a screen point, if any. */
   windowAt(x: number, y: number): string | undefined;
-  move(handle: string, rect: Rect): void;
-  /** Starts global capture; the sink may be called at any time until captureStop. */
-  captureStart(sink: (input: RawInput) => void): void;
+  /**
+   * True when `window` is the target itself or one of the target's own windows: owned by it (a dialog, on X
+   * transient for it) or created by its process (menus, pop-ups, tooltips). The guards accept exactly these.
+   */
+  belongsTo(window: string, target: string): boolean;
+  /** Moves and resizes; like foreground, bounded even when the target's UI thread is busy ('not_responding'). */
+  move(handle: string, rect: Rect): Promise<void>;
+  /**
+   * Starts global capture of input meant for the target window; the sink may be called at any time until
+   * captureStop. Refuses ('blocked') when the platform would hide that input from us (a higher-integrity target).
+   */
+  captureStart(handle: string, sink: (input: RawInput) => void): void;
   captureStop(): void;
   inject(events: Injection[]): void;
   /** RGB bytes (row-major, 3 per pixel) of a screen-coordinate region. */
@@ -96,6 +110,11 @@ export interface DriverBackend {
   /** A reader of client-relative regions of a window; throws bad_request when a region is outside the client area. */
   openRegionReader(handle: string, regions: Rect[]): RegionReader;
   close(): void;
+  /**
+   * Optional: asks for fine timer resolution while true (replaying, watching renders), gives it back when false.
+   * Calls are balanced by the caller.
+   */
+  fineTimers?(on: boolean): void;
   /** Optional: where the backend reports what the client should know (gaps in capture, fallbacks). */
   setLog?(log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void): void;
 }

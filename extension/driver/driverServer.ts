@@ -10,6 +10,8 @@ type Send = (message: object) => void;
 type Params<M extends DriverMethod> = z.infer<(typeof driverMethods)[M]['params']>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** After the last injection, fine timers stay on this long: a replay sends its events seconds apart at most. */
+const FINE_TIMER_HOLD_MS = 3000;
 const sameRect = (a: Rect, b: Rect) => a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
 
 /**
@@ -24,6 +26,8 @@ export class DriverServer {
   private readonly heldButtons = new Set<MouseButton>();
   private closed = false;
   private readonly changes: ChangeWatcher;
+  /** Who needs fine timers now: running render waits, a capture (recording or replaying), recent injection. */
+  private readonly fine = { waits: 0, injectUntil: 0, on: false, recheck: undefined as NodeJS.Timeout | undefined };
 
   constructor(
     private readonly backend: DriverBackend,
@@ -103,7 +107,7 @@ export class DriverServer {
       case 'window/move': {
         const { handle, rect } = params as Params<'window/move'>;
         this.info(handle);
-        b.move(handle, rect);
+        await b.move(handle, rect);
         return this.info(handle);
       }
       case 'input/captureStart':
@@ -124,9 +128,18 @@ export class DriverServer {
         const { handle, regions } = params as Params<'window/grabBaseline'>;
         return this.changes.grabBaseline(handle, regions);
       }
-      case 'window/waitForChange':
-        // Runs on timers: injection and other requests are served while it waits.
-        return this.changes.waitForChange(params as Params<'window/waitForChange'>);
+      case 'window/waitForChange': {
+        // Runs on timers: injection and other requests are served while it waits. The timers' resolution sets
+        // how finely a render is stamped (Windows' default tick is 15.6 ms), so it is raised for the wait.
+        this.fine.waits++;
+        this.updateFineTimers();
+        try {
+          return await this.changes.waitForChange(params as Params<'window/waitForChange'>);
+        } finally {
+          this.fine.waits--;
+          this.updateFineTimers();
+        }
+      }
       case 'window/cancelWaits':
         return { cancelled: this.changes.cancel((params as Params<'window/cancelWaits'>).handle, 'cancelled by the client') };
       case 'system/session':
@@ -213,8 +226,9 @@ export class DriverServer {
     this.watch(info);
     // Set only once the backend has started, so a failed start does not leave capture "running".
     const capture = { handle, client: info.clientRect, events: 0 };
-    this.backend.captureStart((input) => this.onInput(input));
+    this.backend.captureStart(handle, (input) => this.onInput(input));
     this.capture = capture;
+    this.updateFineTimers();
     return {};
   }
 
@@ -239,7 +253,29 @@ export class DriverServer {
     const events = this.capture?.events ?? 0;
     if (this.capture) this.backend.captureStop();
     this.capture = undefined;
+    this.updateFineTimers();
     return events;
+  }
+
+  /**
+   * Fine timers while they serve a measurement (render waits, replays and recordings), the platform default
+   * otherwise: a raised resolution costs the whole machine timer interrupts. Released on close, too.
+   */
+  private updateFineTimers(): void {
+    const f = this.fine;
+    const now = performance.now();
+    const want = !this.closed && (f.waits > 0 || this.capture !== undefined || now < f.injectUntil);
+    if (want !== f.on && this.backend.fineTimers) {
+      try {
+        this.backend.fineTimers(want);
+        f.on = want;
+        this.log('debug', want ? 'fine timer resolution on' : 'fine timer resolution off');
+      } catch (e) {
+        this.log('warn', `timer resolution could not be ${want ? 'raised' : 'restored'}: ${(e as Error).message}`);
+      }
+    }
+    clearTimeout(f.recheck);
+    f.recheck = f.on && now < f.injectUntil ? setTimeout(() => this.updateFineTimers(), f.injectUntil - now + 1).unref() : undefined;
   }
 
   private inject(params: Params<'input/inject'>): { sent: number } {
@@ -251,6 +287,10 @@ export class DriverServer {
     });
     if (params.guard) this.checkGuard(params.handle, params.guard, events);
     this.backend.inject(events);
+    if (events.length) {
+      this.fine.injectUntil = performance.now() + FINE_TIMER_HOLD_MS;
+      this.updateFineTimers();
+    }
     for (const e of events) {
       if (e.kind === 'key_down') this.heldKeys.add(e.key);
       if (e.kind === 'key_up') this.heldKeys.delete(e.key);
@@ -266,14 +306,21 @@ export class DriverServer {
       const r = info.clientRect;
       throw new DriverError('moved', `window ${handle} moved or was resized (client now ${r.width}x${r.height}+${r.x}+${r.y})`);
     }
+    // The target's own dialogs, menus and pop-ups are the target too: while one is up it has the foreground and
+    // covers the main window, and a replay must be able to click it. Anything else is refused.
+    const ours = (w: string | undefined) => w !== undefined && (w === handle || this.backend.belongsTo(w, handle));
     if (guard.foreground) {
       const active = this.backend.foregroundHandle();
-      if (active !== handle) throw new DriverError('not_foreground', `window ${handle} is not in the foreground (${active ? `window ${active} is` : 'no window is'})`);
+      if (!ours(active)) {
+        throw new DriverError('not_foreground', `window ${handle} is not in the foreground (${active ? `window ${active}, not one of the target's, is` : 'no window is'})`);
+      }
     }
     for (const e of events) {
       if (!('x' in e) || !Number.isFinite(e.x)) continue;
       const at = this.backend.windowAt(e.x, e.y);
-      if (at !== handle) throw new DriverError('obscured', `screen point ${e.x},${e.y} is on ${at ? `window ${at}` : 'no window'}, not on window ${handle}`);
+      if (!ours(at)) {
+        throw new DriverError('obscured', `screen point ${e.x},${e.y} is on ${at ? `window ${at}` : 'no window'}, not on window ${handle} or one of its own windows`);
+      }
     }
   }
 
@@ -282,6 +329,7 @@ export class DriverServer {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.watchTimer);
+    this.updateFineTimers();
     this.changes.close();
     try {
       const releases: Injection[] = [

@@ -21,7 +21,10 @@ export const windowInfoSchema = z.strictObject({
   visible: z.boolean(),
   rect: rectSchema,
   clientRect: rectSchema.describe('Client area in screen coordinates.'),
+  /** Scale of the monitor the window is on (Windows: effective monitor DPI / 96; X: Xft.dpi / 96). */
   dpiScale: z.number().positive(),
+  /** Windows: how the window's app handles DPI (per-monitor apps lay their controls out again on another scale). */
+  dpiAwareness: z.enum(['unaware', 'system', 'per-monitor', 'per-monitor-v2', 'unknown']).optional(),
 });
 export type WindowInfo = z.infer<typeof windowInfoSchema>;
 

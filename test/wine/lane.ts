@@ -187,6 +187,16 @@ export class XHelper {
     return (await this.call({ cmd: 'focus', name })).ok === true;
   }
 
+  /** Linux kill -9 of the processes whose command line holds `token` (see xhelper.mjs); their Linux pids. */
+  async kill9(token: string): Promise<number[]> {
+    return (await this.call({ cmd: 'kill9', token })).pids as number[];
+  }
+
+  /** Linux SIGSTOP of the processes whose command line holds `token`: they stop answering. */
+  async stop(token: string): Promise<number[]> {
+    return (await this.call({ cmd: 'stop', token })).pids as number[];
+  }
+
   async linuxNow(): Promise<number> {
     return (await this.call({ cmd: 'time' })).t as number;
   }

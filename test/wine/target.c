@@ -4,6 +4,7 @@
  *
  * Window mode:  target.exe LOGFILE [--title T] [--x X --y Y --w W --h H] [--dpi-unaware] [--exit-after-ms N]
  *                          [--petrel-splash-ms N] [--petrel-licence] [--petrel-save-prompt]
+ *                          [--dialog] [--popup] [--hang-after MS [--hang-for MS]]
  *   Opens one top-level window and appends a line per message to LOGFILE (flushed at once):
  *     <t_ms> ready pid=P hwnd=H client=X,Y,W,H window=X,Y,W,H dpi=D   (client = GetClientRect + ClientToScreen)
  *     <t_ms> down|up button=left|right|middle|x1|x2 x=CX y=CY        (client coordinates from the message)
@@ -23,6 +24,13 @@
  *     --petrel-save-prompt   WM_CLOSE of the main window shows "Save changes? - T" (owned by it) instead of closing:
  *                            N there closes both (save_prompt_answered no); any other key is logged; WM_CLOSE of
  *                            the prompt is Cancel: the main window stays (save_prompt_shown, save_prompt_cancelled)
+ *   --dialog      also opens a modal dialog OWNED by the main window (main disabled, dialog in front) at client
+ *                 (100,80) of the main window, 300x200; --popup an UNOWNED WS_POPUP tool window of the same process
+ *                 (like a menu or tooltip) at client (420,60), 160x120. They log
+ *                   <t_ms> aux name=dialog|popup hwnd=H client=X,Y,W,H
+ *                   <t_ms> aux_down|aux_up name=dialog|popup x=CX y=CY                (their own client coordinates)
+ *   --hang-after  after MS ms the UI thread stops pumping messages for --hang-for ms (default 20000):
+ *                   <t_ms> hang ms=N   then, when it pumps again,   <t_ms> unhang
  * Helper modes (one action, exit code 0 on success):
  *   --gettext CLASS CHILDCLASS OUTFILE   WM_GETTEXT of CHILDCLASS inside the first top-level CLASS window -> UTF-8 file
  *   --foreground OUTFILE                 GetForegroundWindow() as a decimal handle (0 if none): a foreground oracle
@@ -34,6 +42,7 @@
  *   --hold READYFILE MS FILE...          opens each FILE for reading and holds it MS ms (an app reading its data), with
  *                                        an anonymous pipe a second thread is blocked reading (a handle whose name
  *                                        lookup would hang); writes "ready pid=P" to READYFILE once all are open
+ *   --keystate OUTFILE VK...             one line per VK: VK=down|up (GetAsyncKeyState): is a key still held?
  */
 #ifndef UNICODE
 #define UNICODE
@@ -56,6 +65,7 @@ static int petrel_save_prompt; /* --petrel-save-prompt */
 static HWND promptWnd;
 static wchar_t petrel_title[256];
 static HWND petrel_window(const wchar_t *title, DWORD style, HWND owner, int x, int y);
+static int hang_for = 20000;
 
 static double now_ms(void) {
   LARGE_INTEGER c;
@@ -178,6 +188,13 @@ static LRESULT CALLBACK wndproc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
   case WM_SETFOCUS: logline("focus"); break;
   case WM_KILLFOCUS: logline("unfocus"); break;
   case WM_TIMER:
+    if (wp == 3) {
+      KillTimer(hwnd, 3);
+      logline("hang ms=%d", hang_for);
+      Sleep((DWORD)hang_for); /* the UI thread is busy: no message is pumped meanwhile */
+      logline("unhang");
+      return 0;
+    }
     if (wp == 2) {
       KillTimer(hwnd, 2);
       shade++;
@@ -236,6 +253,16 @@ static LRESULT CALLBACK petrel_dialog_proc(HWND hwnd, UINT msg, WPARAM wp, LPARA
   return DefWindowProcW(hwnd, msg, wp, lp);
 }
 
+static LRESULT CALLBACK aux_wndproc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp) {
+  const char *name = (const char *)GetPropW(hwnd, L"FastBenchAuxName");
+  switch (msg) {
+  case WM_LBUTTONDOWN: logline("aux_down name=%s x=%d y=%d", name, (short)LOWORD(lp), (short)HIWORD(lp)); return 0;
+  case WM_LBUTTONUP: logline("aux_up name=%s x=%d y=%d", name, (short)LOWORD(lp), (short)HIWORD(lp)); return 0;
+  case WM_CLOSE: return 0; /* stays until the program ends */
+  }
+  return DefWindowProcW(hwnd, msg, wp, lp);
+}
+
 static HWND petrel_window(const wchar_t *title, DWORD style, HWND owner, int x, int y) {
   HWND h = CreateWindowExW(0, L"FastBenchPetrelDialog", title, style | WS_VISIBLE, x, y, 360, 200, owner, NULL, GetModuleHandleW(NULL), NULL);
   ShowWindow(h, SW_SHOW);
@@ -257,9 +284,40 @@ static void petrel_pump(HWND h, DWORD ms) {
   }
 }
 
+/* A window of the target's own (owned dialog, or unowned pop-up), placed at client (cx,cy) of the main window. */
+static HWND open_aux(const char *name, HWND owner, DWORD style, DWORD ex, int cx, int cy, int w, int h) {
+  static int registered;
+  if (!registered) {
+    WNDCLASSW wc = {0};
+    wc.lpfnWndProc = aux_wndproc;
+    wc.hInstance = GetModuleHandleW(NULL);
+    wc.hCursor = LoadCursor(NULL, IDC_ARROW);
+    wc.hbrBackground = CreateSolidBrush(RGB(230, 230, 120));
+    wc.lpszClassName = L"FastBenchAux";
+    RegisterClassW(&wc);
+    registered = 1;
+  }
+  POINT o = {cx, cy};
+  ClientToScreen(mainWnd, &o);
+  wchar_t title[64];
+  swprintf(title, 64, L"FastBench %hs", name);
+  HWND aux = CreateWindowExW(ex, L"FastBenchAux", title, style, o.x, o.y, w, h, owner, NULL, GetModuleHandleW(NULL), NULL);
+  if (!aux) return NULL;
+  SetPropW(aux, L"FastBenchAuxName", (HANDLE)name);
+  ShowWindow(aux, SW_SHOWNOACTIVATE);
+  UpdateWindow(aux);
+  RECT c;
+  POINT co = {0, 0};
+  GetClientRect(aux, &c);
+  ClientToScreen(aux, &co);
+  logline("aux name=%s hwnd=%llu client=%ld,%ld,%ld,%ld", name, (unsigned long long)(ULONG_PTR)aux, co.x, co.y, c.right - c.left,
+          c.bottom - c.top);
+  return aux;
+}
+
 static int window_mode(int argc, wchar_t **argv) {
   const wchar_t *title = L"FastBench Target";
-  int x = 100, y = 100, w = 640, h = 480, aware = 1, exit_after = 0, splash_ms = 0, licence = 0;
+  int x = 100, y = 100, w = 640, h = 480, aware = 1, exit_after = 0, splash_ms = 0, licence = 0, dialog = 0, popup = 0, hang_after = 0;
   for (int i = 2; i < argc; i++) {
     if (!wcscmp(argv[i], L"--title") && i + 1 < argc) title = argv[++i];
     else if (!wcscmp(argv[i], L"--x") && i + 1 < argc) x = _wtoi(argv[++i]);
@@ -271,6 +329,10 @@ static int window_mode(int argc, wchar_t **argv) {
     else if (!wcscmp(argv[i], L"--petrel-splash-ms") && i + 1 < argc) splash_ms = _wtoi(argv[++i]);
     else if (!wcscmp(argv[i], L"--petrel-licence")) licence = 1;
     else if (!wcscmp(argv[i], L"--petrel-save-prompt")) petrel_save_prompt = 1;
+    else if (!wcscmp(argv[i], L"--dialog")) dialog = 1;
+    else if (!wcscmp(argv[i], L"--popup")) popup = 1;
+    else if (!wcscmp(argv[i], L"--hang-after") && i + 1 < argc) hang_after = _wtoi(argv[++i]);
+    else if (!wcscmp(argv[i], L"--hang-for") && i + 1 < argc) hang_for = _wtoi(argv[++i]);
   }
   if (aware) {
     typedef BOOL(WINAPI * SetCtx)(HANDLE);
@@ -319,6 +381,14 @@ static int window_mode(int argc, wchar_t **argv) {
   SetForegroundWindow(mainWnd);
   log_geometry("ready");
   if (exit_after > 0) SetTimer(mainWnd, 1, (UINT)exit_after, NULL);
+  if (hang_after > 0) SetTimer(mainWnd, 3, (UINT)hang_after, NULL);
+  if (popup) open_aux("popup", NULL, WS_POPUP | WS_BORDER, WS_EX_TOOLWINDOW | WS_EX_TOPMOST, 420, 60, 160, 120);
+  if (dialog) {
+    /* As a modal dialog does: owned by the main window, which is disabled while the dialog is up. */
+    HWND d = open_aux("dialog", mainWnd, WS_POPUP | WS_CAPTION | WS_SYSMENU, WS_EX_DLGMODALFRAME, 100, 80, 300, 200);
+    EnableWindow(mainWnd, FALSE);
+    SetForegroundWindow(d);
+  }
   MSG m;
   while (GetMessageW(&m, NULL, 0, 0) > 0) {
     TranslateMessage(&m);
@@ -492,6 +562,18 @@ static int hold_mode(int argc, wchar_t **argv) {
   return 0;
 }
 
+static int keystate_mode(int argc, wchar_t **argv) {
+  if (argc < 4) return 2;
+  FILE *f = _wfopen(argv[2], L"w");
+  if (!f) return 3;
+  for (int i = 3; i < argc; i++) {
+    int vk = (int)wcstoul(argv[i], NULL, 0);
+    fprintf(f, "%d=%s\n", vk, (GetAsyncKeyState(vk) & 0x8000) ? "down" : "up");
+  }
+  fclose(f);
+  return 0;
+}
+
 int wmain(int argc, wchar_t **argv) {
   QueryPerformanceFrequency(&qpf);
   if (argc < 2) return 2;
@@ -502,5 +584,6 @@ int wmain(int argc, wchar_t **argv) {
   if (!wcscmp(argv[1], L"--run-low-integrity")) return low_integrity_mode(argc, argv);
   if (!wcscmp(argv[1], L"--set-dpi-step")) return dpi_step_mode(argc, argv);
   if (!wcscmp(argv[1], L"--hold")) return hold_mode(argc, argv);
+  if (!wcscmp(argv[1], L"--keystate")) return keystate_mode(argc, argv);
   return window_mode(argc, argv);
 }

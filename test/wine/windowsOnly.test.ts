@@ -16,8 +16,10 @@ import { DriverClient } from './driverClient';
 import { isWine, lane, laneUnavailable, Target, targetHelper, waitFor, sleep } from './lane';
 
 // What Wine cannot show, for a real Windows machine (.github/workflows/windows.yml): the foreground lock, UIPI
-// against a higher-integrity target, DPI scaling, monitors at negative coordinates, and Windows silently removing
-// a low-level hook that overran LowLevelHooksTimeout, files held open on an SMB share and a mapped drive. Each test skips with its reason where it cannot run.
+// against a higher-integrity target (input and capture), DPI scaling and the monitor's DPI, monitors at negative
+// coordinates, Windows silently removing a low-level hook that overran LowLevelHooksTimeout, and the effect of the
+// driver's raised timer resolution on render watching; files held open on an SMB share and a mapped drive; the
+// cold helper task; PDH counters against their oracles. Each test skips with its reason where it cannot run.
 
 const skip = laneUnavailable() ?? (isWine ? 'Wine does not implement this Windows behaviour; it runs on real Windows (.github/workflows/windows.yml)' : undefined);
 
@@ -113,6 +115,61 @@ describe('Windows only: UIPI (input to a higher-integrity target)', { skip }, ()
   });
 });
 
+describe('Windows only: UIPI hides a higher-integrity target from capture', { skip }, () => {
+  test('a low-integrity driver refuses to capture for a target above it, with the message injection gives', async () => {
+    const target = await Target.start({ x: 90, y: 90, w: 400, h: 300, title: `FastBench UIPI capture ${process.pid}` });
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const pidFile = path.join(lane.work, `low-capture-${process.pid}.txt`);
+    let d: DriverClient | undefined;
+    try {
+      d = await DriverClient.accept(server, () => {
+        const code = targetHelper(['--run-low-integrity', pidFile, `"${process.execPath}" "${lane.driver}" --connect ${port}`]);
+        assert.equal(code, 0, 'target.exe --run-low-integrity');
+      });
+      const w = await d.request('window/attach', { titlePattern: target.title, timeoutMs: 5000 });
+      await assert.rejects(d.request('input/captureStart', { handle: w.handle }), (e: Error) => {
+        assert.match(e.message, /^blocked: capture of input to "FastBench UIPI capture [^"]*" \(target\.exe, pid \d+\) would record nothing: /);
+        assert.match(e.message, /higher integrity level than FastBench .*Run FastBench elevated too, or the target without elevation\./);
+        return true;
+      });
+      // Refused means not started: a second attempt is refused the same way, not with "already running".
+      await assert.rejects(d.request('input/captureStart', { handle: w.handle }), /^blocked: /);
+    } finally {
+      await d?.shutdown();
+      server.close();
+      await target.stop();
+    }
+  });
+});
+
+describe('Windows only: the timer resolution the driver raises for render watching', { skip }, () => {
+  test('a render wait samples at >= 200 Hz (the default 15.6 ms tick would give ~64 Hz)', async () => {
+    const target = await Target.start({ x: 120, y: 120, w: 400, h: 300, title: `FastBench Timer ${process.pid}` });
+    const d = await DriverClient.start(lane.driver);
+    try {
+      const w = await d.request('window/attach', { titlePattern: target.title, timeoutMs: 5000 });
+      // Nothing changes there: the wait runs its full second and says how many grabs it made.
+      const error = await d.request('window/waitForChange', { handle: w.handle, regions: [{ x: 100, y: 100, width: 50, height: 50 }], timeoutMs: 1000 }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      assert.match(String(error), /never_changed: .*\((\d+) grabs\)/);
+      const grabs = Number(/\((\d+) grabs\)/.exec(String(error))![1]);
+      assert.ok(grabs >= 200, `${grabs} grabs in 1 s: the driver's timers still run at the default tick`);
+      const logs = d.events.flatMap((e) => (e.event === 'log' ? [e.data.message] : []));
+      assert.deepEqual(
+        logs.filter((m) => /fine timer resolution/.test(m)),
+        ['fine timer resolution on', 'fine timer resolution off'],
+      );
+    } finally {
+      await d.shutdown();
+      await target.stop();
+    }
+  });
+});
+
 describe('Windows only: DPI scaling', { skip }, () => {
   let changedScale = false;
   after(() => {
@@ -134,10 +191,16 @@ describe('Windows only: DPI scaling', { skip }, () => {
     try {
       const wa = await d.request('window/attach', { titlePattern: aware.title, timeoutMs: 5000 });
       assert.equal(wa.dpiScale, aware.ready.dpi / 96);
+      assert.equal(wa.dpiScale, primary.dpi / 96, "dpiScale is the monitor's scale");
+      assert.equal(wa.dpiAwareness, 'per-monitor-v2');
       assert.deepEqual(wa.clientRect, aware.ready.client, 'a DPI-aware target reports physical pixels, as the driver does');
       if (primary.dpi === 96) return t.skip('the display scale is 100% and could not be changed here (SPI_SETLOGICALDPIOVERRIDE); scaled checks need a scaled display');
       const scale = primary.dpi / 96;
       const wu = await d.request('window/attach', { titlePattern: unaware.title, timeoutMs: 5000 });
+      // The monitor's scale, not the 96 the unaware app believes in (GetDpiForWindow): what a replay compares.
+      assert.equal(unaware.ready.dpi, 96);
+      assert.equal(wu.dpiScale, scale);
+      assert.equal(wu.dpiAwareness, 'unaware');
       // The unaware target believes in logical pixels; the driver sees (and injects in) physical ones.
       assert.ok(Math.abs(wu.clientRect.width - unaware.ready.client.width * scale) <= 2, `${wu.clientRect.width} ~ ${unaware.ready.client.width} x ${scale}`);
       await d.request('window/foreground', { handle: wu.handle });

@@ -12,10 +12,15 @@
 //        mount over Azurite; Linux paths), for Win32 programs to read through Wine's Z: drive
 //   {"id":6,"cmd":"sha256","file":"/…"}             -> {"id":6,"sha256":…,"bytes":N}   (read on Linux)
 //   {"id":7,"cmd":"fastmount-stop"}                 -> {"id":7,"code":N}   (Ctrl-C: the stack stops itself)
+//   {"id":8,"cmd":"kill9","token":"fastbench-kill-…"} -> {"id":8,"pids":[…]}   kill -9 (Linux SIGKILL) of the
+//        processes whose command line holds that token (a long random one the test gave the process it started),
+//        by pid: a Wine process dies as a Linux process would, with no chance to clean up
+//   {"id":9,"cmd":"stop","token":"fastbench-kill-…"}  -> {"id":9,"pids":[…]}   SIGSTOP the same way: a process that
+//        stops answering (as a driver stuck in a call would), to be killed by whoever started it
 // Usage: DISPLAY=:N node test/wine/xhelper.mjs   (exits when stdin closes or on SIGTERM)
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -73,6 +78,24 @@ async function handle(msg) {
         bytes += chunk.length;
       }
       return { sha256: hash.digest('hex'), bytes };
+    case 'kill9':
+    case 'stop': {
+      const token = String(msg.token);
+      if (!/^fastbench-kill-[0-9a-f]{16,}$/.test(token)) throw new Error('kill9 needs a token fastbench-kill-<16+ hex digits>');
+      const pids = [];
+      for (const name of readdirSync('/proc')) {
+        if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+        let cmdline = '';
+        try {
+          cmdline = readFileSync(`/proc/${name}/cmdline`, 'latin1');
+        } catch {
+          continue; // gone meanwhile
+        }
+        if (!cmdline.includes(token)) continue;
+        process.kill(Number(name), msg.cmd === 'stop' ? 'SIGSTOP' : 'SIGKILL');
+        pids.push(Number(name));
+      }
+      return { pids };
     }
     default:
       throw new Error(`unknown command ${msg.cmd}`);

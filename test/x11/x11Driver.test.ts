@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { DriverRequestError, type DriverClient } from '../../extension/core/driver/driverClient';
 import type { InputEvent, WindowInfo } from '../../extension/shared/driverProtocol';
@@ -197,6 +198,45 @@ test('foreground moves the input focus between windows: xdotool and the windows 
     await waitUntil('xev "Second" to log FocusOut after its FocusIn', () => (focusEvents(other).at(-1) === 'FocusOut' ? true : undefined));
   } finally {
     other.stop();
+  }
+});
+
+test('the guards accept a window transient for the target (its dialog) and refuse an unrelated one', async () => {
+  // Another process's window made a dialog of the target with WM_TRANSIENT_FOR, as toolkits mark dialogs; a
+  // third window without it stands for anything else on the screen.
+  const main = await driver.request('window/info', { handle: win.handle });
+  const c = main.clientRect;
+  const dialog = startProgram(x.display, 'xev', ['-geometry', `160x120+${c.x + 20}+${c.y + 20}`, '-name', 'Transient']);
+  const stranger = startProgram(x.display, 'xev', ['-geometry', `120x100+${c.x + 220}+${c.y + 150}`, '-name', 'Stranger']);
+  try {
+    const d = await driver.request('window/attach', { titlePattern: '^Transient$', timeoutMs: 10_000 });
+    const s = await driver.request('window/attach', { titlePattern: '^Stranger$', timeoutMs: 10_000 });
+    execFileSync('xprop', ['-id', d.handle, '-f', 'WM_TRANSIENT_FOR', '32x', '-set', 'WM_TRANSIENT_FOR', `0x${Number(win.handle).toString(16)}`], {
+      env: { ...process.env, DISPLAY: x.display },
+    });
+    const click = (sx: number, sy: number, foreground: boolean) =>
+      driver.request('input/inject', {
+        handle: win.handle,
+        coordinates: 'client',
+        guard: { foreground, clientRect: c },
+        events: [
+          { kind: 'down', button: 'left', x: sx - c.x, y: sy - c.y },
+          { kind: 'up', button: 'left', x: sx - c.x, y: sy - c.y },
+        ],
+      });
+    assert.deepEqual(await driver.request('window/foreground', { handle: d.handle }), { ok: true });
+    await click(d.clientRect.x + 30, d.clientRect.y + 40, true);
+    await waitUntil('the dialog to log the click', () => presses(parseXev(dialog.output())).find((e) => e.x === 30 && e.y === 40));
+    // The unrelated window: under the pointer (obscured), and in front (not_foreground). Nothing reaches it.
+    await assert.rejects(click(s.clientRect.x + 10, s.clientRect.y + 10, false), (e: unknown) => e instanceof DriverRequestError && e.code === 'obscured');
+    assert.deepEqual(await driver.request('window/foreground', { handle: s.handle }), { ok: true });
+    await assert.rejects(click(d.clientRect.x + 30, d.clientRect.y + 40, true), (e: unknown) => e instanceof DriverRequestError && e.code === 'not_foreground');
+    await sleep(200);
+    assert.deepEqual(presses(parseXev(stranger.output())), [], 'the unrelated window received no click');
+    assert.equal(presses(parseXev(dialog.output())).length, 1, 'the refused click did not reach the dialog either');
+  } finally {
+    dialog.stop();
+    stranger.stop();
   }
 });
 

@@ -220,6 +220,7 @@ export class DriverClient {
     this.options.log.warn(`driver ${reason}`);
     if (this.restarts >= this.options.maxRestarts) {
       this.options.log.error(`driver died ${this.restarts + 1} time(s); not restarting`);
+      void this.releaseWithFreshDriver(`the driver ${reason} and is not restarted`);
       return;
     }
     this.restarts++;
@@ -233,12 +234,35 @@ export class DriverClient {
     );
   }
 
+  /** Key-ups and button-ups for everything a driver may still hold down. */
+  private releases() {
+    return [...[...this.heldKeys].map((key) => ({ kind: 'key_up' as const, key })), ...[...this.heldButtons].map((button) => ({ kind: 'up' as const, button: button as 'left' }))];
+  }
+
+  /**
+   * When no driver of ours will run again (it was killed on close, or died too often), a short-lived one releases
+   * what the dead one held: Windows and X keep a key pressed by a killed process down for the whole session.
+   */
+  private async releaseWithFreshDriver(why: string): Promise<void> {
+    const events = this.releases();
+    if (!events.length) return;
+    this.options.log.warn(`${why}: releasing ${events.length} key(s)/button(s) it held with a fresh driver`);
+    let helper: DriverClient | undefined;
+    try {
+      helper = await DriverClient.start({ ...this.options, maxRestarts: 0 });
+      await helper.request('input/inject', { handle: '0', coordinates: 'screen', events });
+      this.heldKeys.clear();
+      this.heldButtons.clear();
+    } catch (e) {
+      this.options.log.error(`could not release held input: ${(e as Error).message}`);
+    } finally {
+      await helper?.close();
+    }
+  }
+
   /** After a crash: whatever the dead driver pressed is released by the new one. */
   private async releaseHeld(): Promise<void> {
-    const events = [
-      ...[...this.heldKeys].map((key) => ({ kind: 'key_up' as const, key })),
-      ...[...this.heldButtons].map((button) => ({ kind: 'up' as const, button: button as 'left' })),
-    ];
+    const events = this.releases();
     if (!events.length) return;
     this.options.log.warn(`releasing ${events.length} key(s)/button(s) the crashed driver held`);
     // Screen coordinates need no window; buttons without coordinates are released where the pointer is.
@@ -252,18 +276,37 @@ export class DriverClient {
   }
 
   request<M extends DriverMethod>(method: M, params: DriverParams<M>, timeoutMs?: number): Promise<DriverResult<M>> {
-    const sent = this.send(method, params, timeoutMs);
-    if (method !== 'input/inject') return sent;
-    // What is held is known only once the driver has sent it (a guard may refuse the whole batch).
-    return sent.then((result) => {
-      for (const e of (params as DriverParams<'input/inject'>).events) {
-        if (e.kind === 'key_down') this.heldKeys.add(e.key);
-        if (e.kind === 'key_up') this.heldKeys.delete(e.key);
-        if (e.kind === 'down') this.heldButtons.add(e.button);
-        if (e.kind === 'up') this.heldButtons.delete(e.button);
-      }
-      return result;
-    });
+    if (method !== 'input/inject') return this.send(method, params, timeoutMs);
+    // Presses count as held from the moment they are sent: a driver killed after SendInput but before its answer
+    // has pressed them. Only a refusal the driver answered with (the guard refuses a batch before sending any of
+    // it) takes them back; releases count once the driver says they were sent.
+    const events = (params as DriverParams<'input/inject'>).events;
+    const added = { keys: [] as string[], buttons: [] as string[] };
+    for (const e of events) {
+      if (e.kind === 'key_down' && !this.heldKeys.has(e.key)) added.keys.push(e.key);
+      if (e.kind === 'down' && !this.heldButtons.has(e.button)) added.buttons.push(e.button);
+    }
+    for (const k of added.keys) this.heldKeys.add(k);
+    for (const b of added.buttons) this.heldButtons.add(b);
+    return this.send(method, params, timeoutMs).then(
+      (result) => {
+        for (const e of events) {
+          if (e.kind === 'key_down') this.heldKeys.add(e.key);
+          if (e.kind === 'key_up') this.heldKeys.delete(e.key);
+          if (e.kind === 'down') this.heldButtons.add(e.button);
+          if (e.kind === 'up') this.heldButtons.delete(e.button);
+        }
+        return result;
+      },
+      (e: unknown) => {
+        const unknownOutcome = e instanceof DriverRequestError && (e.code === 'driver_exited' || e.code === 'timeout');
+        if (!unknownOutcome) {
+          for (const k of added.keys) this.heldKeys.delete(k);
+          for (const b of added.buttons) this.heldButtons.delete(b);
+        }
+        throw e;
+      },
+    );
   }
 
   private send<M extends DriverMethod>(method: M, params: DriverParams<M>, timeoutMs?: number): Promise<DriverResult<M>> {
@@ -283,18 +326,40 @@ export class DriverClient {
     });
   }
 
-  /** Asks the driver to shut down (it releases input and unhooks), then makes sure it is gone. */
+  /**
+   * Asks the driver to shut down (it releases input and unhooks), then closes its input (which it also obeys), and
+   * only then kills it: on Windows a kill is TerminateProcess, which runs none of its clean-up. Whatever a killed
+   * driver held is then released by a fresh one.
+   */
   async close(): Promise<void> {
     this.closing = true;
     const child = this.child;
     if (!child) return;
-    const exited = new Promise<void>((res) => child.once('exit', () => res()));
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    const exited = new Promise<void>((res) =>
+      child.once('exit', (code, signal) => {
+        exit = { code, signal };
+        res();
+      }),
+    );
     await this.send('driver/shutdown', {}, 2000).catch(() => undefined);
-    const timer = setTimeout(() => child.kill('SIGTERM'), 2000);
+    if (!exit) (this.socket ?? child.stdin)?.end();
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGTERM');
+    }, 2000);
     const killer = setTimeout(() => child.kill('SIGKILL'), 4000);
     await exited;
     clearTimeout(timer);
     clearTimeout(killer);
     this.socket?.destroy();
+    const clean = !killed && exit?.code === 0 && !exit.signal;
+    if (clean) {
+      this.heldKeys.clear();
+      this.heldButtons.clear();
+    } else {
+      await this.releaseWithFreshDriver(`the driver did not shut down by itself (${killed ? 'killed' : exit?.signal ? `killed by ${exit.signal}` : `exit code ${exit?.code}`})`);
+    }
   }
 }

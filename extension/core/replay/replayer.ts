@@ -95,6 +95,24 @@ export class Replayer {
     if (sx <= corner && sy <= corner) this.stop('failsafe: pointer in the top-left corner');
   }
 
+  /**
+   * A per-monitor DPI-aware app (Petrel's WPF) draws its controls bigger on a 150 % monitor than on a 100 % one,
+   * even in a client area of the same pixel size: scaling by client size cannot fix that, so say it.
+   */
+  private warnIfScaleDiffers(): void {
+    const recorded = this.o.recording.client.dpiScale;
+    const now = this.window.dpiScale;
+    if (Math.abs(recorded - now) < 0.01) return;
+    const pct = (v: number) => `${Math.round(v * 100)} %`;
+    const relayout = this.window.dpiAwareness === undefined || this.window.dpiAwareness.startsWith('per-monitor') || this.window.dpiAwareness === 'unknown';
+    this.o.log.warn(
+      `the display scale differs from the recording's (recorded at ${pct(recorded)}, the target's monitor is at ${pct(now)}): ` +
+        (relayout
+          ? 'the target lays its controls out again for the scale, so clicks may land on other controls than recorded; replay on a monitor at the recorded scale'
+          : `the target (DPI ${this.window.dpiAwareness}) is stretched by Windows, and clicks are scaled with its client size`),
+    );
+  }
+
   private map(x: number, y: number): { x: number; y: number } {
     return { x: Math.round(x * this.scale.x), y: Math.round(y * this.scale.y) };
   }
@@ -157,9 +175,15 @@ export class Replayer {
       const same = ['x', 'y', 'width', 'height'].every((k) => info.clientRect[k as 'x'] === this.window.clientRect[k as 'x']);
       if (same) {
         // Wait for the user to bring the target back; taking the focus back ourselves could steal it
-        // from whatever the user deliberately switched to.
-        const active = await this.o.driver.request('window/active', {}).catch(() => ({ handle: null }));
-        if (active.handle === this.window.handle) {
+        // from whatever the user deliberately switched to. "Back" is the driver's guard's word: the target or one
+        // of its own windows (a dialog it opened meanwhile) in front.
+        const back = await this.o.driver
+          .request('input/inject', { handle: this.window.handle, coordinates: 'client', events: [], guard: { foreground: true, clientRect: this.window.clientRect } })
+          .then(
+            () => true,
+            () => false,
+          );
+        if (back) {
           const pausedMs = this.clock.mono() - started;
           this.o.markers?.mark('replay_resumed', `after ${pausedMs.toFixed(0)} ms`);
           return pausedMs;
@@ -203,6 +227,7 @@ export class Replayer {
     const fg = await o.driver.request('window/foreground', { handle: this.window.handle });
     if (!fg.ok) throw new Error(`cannot bring the target to the foreground: ${fg.reason ?? 'refused'}`);
     this.window = await o.driver.request('window/info', { handle: this.window.handle });
+    this.warnIfScaleDiffers();
     const unsubscribe = o.driver.onEvent((e) => this.onDriverEvent(e));
     await o.driver.request('input/captureStart', { handle: this.window.handle });
     const t0 = this.clock.mono();

@@ -6,6 +6,11 @@ import { DriverError } from '../backend';
 // the thread that installed it. GetMessageW blocks, so it must never run on the driver's main JS thread.
 // The hook procedures only decode, timestamp and post the event, then call CallNextHookEx: Windows silently
 // removes a hook that overruns LowLevelHooksTimeout. Stop = PostThreadMessageW(WM_QUIT) -> unhook, unregister.
+// The thread runs at THREAD_PRIORITY_TIME_CRITICAL: after a cache purge Petrel pages in on every core, and a
+// normal-priority hook thread (even at HIGHEST, +2) can then wait behind threads the scheduler boosts (foreground,
+// I/O completion) for longer than LowLevelHooksTimeout; Windows would then remove the hooks silently. Time-critical
+// (15) is at the top of the dynamic range, so only real-time threads come first; the thread sleeps in GetMessageW
+// except for a few microseconds per input event, so it cannot starve anyone.
 
 /** Slots of the shared Int32Array both threads see (the worker, sent as source text, uses the numbers). */
 const Slot = {
@@ -16,7 +21,11 @@ const Slot = {
   Calls: 4, // hook procedure calls
   FailedHook: 5, // 13 = WH_KEYBOARD_LL, 14 = WH_MOUSE_LL
   Stalls: 6, // test-only stalls performed
+  LastCallTick: 7, // GetTickCount() at the latest hook call (or at install): compared with GetLastInputInfo
+  Priority: 8, // GetThreadPriority of the hook thread after raising it
 } as const;
+/** Int32 slots before the worker's error text (which starts at byte SLOTS * 4 = 48; the worker hard-codes it). */
+const SLOTS = 12;
 const Status = { Starting: 0, Running: 1, Failed: 2, Stopped: 3 } as const;
 /** Float64 statistics slots, written by the worker when it stops. */
 const Stat = { Count: 0, P50: 1, P99: 2, Max: 3 } as const;
@@ -42,13 +51,13 @@ type WorkerData = Required<HookThreadOptions> & { state: SharedArrayBuffer; stat
  * itself: the driver is one bundle, and a worker started from that file would run the driver's main().
  */
 function hookThreadMain(data: WorkerData, port: { postMessage(value: unknown): void }): void {
-  const state = new Int32Array(data.state, 0, 8);
+  const state = new Int32Array(data.state, 0, 12);
   try {
     run();
   } catch (e) {
     // Tell the waiting main thread why (it cannot read messages while it waits): text after the 8 slots.
-    const text = new TextEncoder().encode(String((e as Error)?.stack ?? e)).subarray(0, data.state.byteLength - 33);
-    new Uint8Array(data.state, 32).set(text);
+    const text = new TextEncoder().encode(String((e as Error)?.stack ?? e)).subarray(0, data.state.byteLength - 49);
+    new Uint8Array(data.state, 48).set(text);
     Atomics.store(state, 0, 2);
     Atomics.store(state, 5, -1);
     Atomics.notify(state, 0);
@@ -77,6 +86,12 @@ function hookThreadMain(data: WorkerData, port: { postMessage(value: unknown): v
     const GetCurrentThreadId = kernel32.func('uint32_t __stdcall GetCurrentThreadId()');
     const GetModuleHandleW = kernel32.func('void * __stdcall GetModuleHandleW(const char16_t *name)');
     const GetLastError = kernel32.func('uint32_t __stdcall GetLastError()');
+    const GetTickCount = kernel32.func('uint32_t __stdcall GetTickCount()');
+    const GetCurrentThread = kernel32.func('void * __stdcall GetCurrentThread()');
+    const SetThreadPriority = kernel32.func('int __stdcall SetThreadPriority(void *thread, int priority)');
+    const GetThreadPriority = kernel32.func('int __stdcall GetThreadPriority(void *thread)');
+    SetThreadPriority(GetCurrentThread(), 15); // THREAD_PRIORITY_TIME_CRITICAL: why in the header comment
+    Atomics.store(state, 8, GetThreadPriority(GetCurrentThread()));
 
     const tag = data.tag;
     const isTagged = (extra: unknown) => (typeof extra === 'bigint' ? extra : BigInt(extra as number)) === tag;
@@ -102,6 +117,7 @@ function hookThreadMain(data: WorkerData, port: { postMessage(value: unknown): v
       durations[calls & 0xffff] = Number(process.hrtime.bigint() - t0) / 1e6;
       calls++;
       Atomics.store(state, 4, calls);
+      Atomics.store(state, 7, GetTickCount() | 0);
     };
 
     const onMouse = (code: number, wParam: number, lParam: unknown): unknown => {
@@ -153,6 +169,7 @@ function hookThreadMain(data: WorkerData, port: { postMessage(value: unknown): v
       Atomics.notify(state, 0);
       return;
     }
+    Atomics.store(state, 7, GetTickCount() | 0);
     Atomics.store(state, 0, 1);
     Atomics.notify(state, 0);
     // Nothing to dispatch: this thread owns no window. GetMessageW returns 0 on WM_QUIT, -1 on error.
@@ -185,13 +202,13 @@ function hookThreadMain(data: WorkerData, port: { postMessage(value: unknown): v
 
 const WORKER_SOURCE = `(${hookThreadMain.toString()})(require('node:worker_threads').workerData, require('node:worker_threads').parentPort);`;
 
-export type HookStats = { calls: number; p50Ms: number; p99Ms: number; maxMs: number; tagged: number };
+export type HookStats = { calls: number; p50Ms: number; p99Ms: number; maxMs: number; tagged: number; priority: number };
 
 /** The running hook thread. Construction blocks (briefly) until both hooks are installed, or throws. */
 export class HookThread {
   private readonly worker: Worker;
-  /** 8 Int32 slots, then room for the worker's error text. */
-  private readonly state = new Int32Array(new SharedArrayBuffer(8 * 4 + 1024), 0, 8);
+  /** SLOTS Int32 slots, then room for the worker's error text. */
+  private readonly state = new Int32Array(new SharedArrayBuffer(SLOTS * 4 + 1024), 0, SLOTS);
   private readonly stats = new Float64Array(new SharedArrayBuffer(4 * 8));
   private stopped = false;
 
@@ -221,7 +238,7 @@ export class HookThread {
     this.stopped = true;
     void this.worker.terminate();
     if (status === Status.Failed && Atomics.load(this.state, Slot.FailedHook) === -1) {
-      const bytes = new Uint8Array(this.state.buffer, 32);
+      const bytes = new Uint8Array(this.state.buffer, SLOTS * 4);
       const end = bytes.indexOf(0);
       throw new DriverError('os_error', `the input hook thread failed: ${Buffer.from(bytes.subarray(0, end < 0 ? bytes.length : end)).toString('utf8')}`);
     }
@@ -245,6 +262,16 @@ export class HookThread {
     return Atomics.load(this.state, Slot.Stalls);
   }
 
+  /** GetTickCount() (as int32) of the latest hook call, or of the install when there was none yet. */
+  get lastCallTick(): number {
+    return Atomics.load(this.state, Slot.LastCallTick);
+  }
+
+  /** The hook thread's priority as Windows reports it (15 = time-critical). */
+  get priority(): number {
+    return Atomics.load(this.state, Slot.Priority);
+  }
+
   /** Unhooks and ends the thread; waits up to `timeoutMs` for the unhook, then terminates the worker anyway. */
   stop(timeoutMs = 2000): HookStats {
     if (!this.stopped) {
@@ -257,6 +284,13 @@ export class HookThread {
       this.worker.removeAllListeners('message');
       void this.worker.terminate();
     }
-    return { calls: this.stats[Stat.Count]!, p50Ms: this.stats[Stat.P50]!, p99Ms: this.stats[Stat.P99]!, maxMs: this.stats[Stat.Max]!, tagged: this.tagged };
+    return {
+      calls: this.stats[Stat.Count]!,
+      p50Ms: this.stats[Stat.P50]!,
+      p99Ms: this.stats[Stat.P99]!,
+      maxMs: this.stats[Stat.Max]!,
+      tagged: this.tagged,
+      priority: this.priority,
+    };
   }
 }

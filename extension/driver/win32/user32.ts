@@ -2,6 +2,9 @@ import koffi from 'koffi';
 
 // koffi bindings for the part of user32/kernel32/gdi32/advapi32 the Win32 backend uses (x64 only). Loaded
 // once, on first use, on the driver's main thread; the hook worker declares its own few functions.
+// Nothing here may wait for another program's UI thread on the driver's thread (a busy Petrel would stall the
+// driver): no synchronous ShowWindow/SetWindowPos/SetFocus/SendMessage on a target; the async variants, or
+// SendMessageTimeoutW through koffi's .async, instead.
 // Handles are koffi pointers (BigInt); the protocol carries them as decimal strings.
 
 export type Handle = bigint | null;
@@ -10,12 +13,14 @@ export const RECT = koffi.struct('FB_RECT', { left: 'int32', top: 'int32', right
 export const POINT = koffi.struct('FB_POINT', { x: 'int32', y: 'int32' });
 export type WinRect = { left: number; top: number; right: number; bottom: number };
 export type WinPoint = { x: number; y: number };
+export const LASTINPUTINFO = koffi.struct('FB_LASTINPUTINFO', { cbSize: 'uint32', dwTime: 'uint32' });
 
 function bind() {
   const user32 = koffi.load('user32.dll');
   const kernel32 = koffi.load('kernel32.dll');
   const gdi32 = koffi.load('gdi32.dll');
   const advapi32 = koffi.load('advapi32.dll');
+  const winmm = koffi.load('winmm.dll');
   // The handle types are plain pointers to one opaque type: what matters is that they marshal as BigInt.
   koffi.pointer('FB_HANDLE', koffi.opaque('FB_OPAQUE'));
   // Registered by name: EnumWindows below refers to FB_EnumWindowsProc in its declaration.
@@ -44,9 +49,20 @@ function bind() {
     ClientToScreen: user32.func('int __stdcall ClientToScreen(FB_HANDLE hwnd, _Inout_ FB_POINT *pt)'),
     GetForegroundWindow: user32.func('FB_HANDLE __stdcall GetForegroundWindow()'),
     SetForegroundWindow: user32.func('int __stdcall SetForegroundWindow(FB_HANDLE hwnd)'),
-    BringWindowToTop: user32.func('int __stdcall BringWindowToTop(FB_HANDLE hwnd)'),
-    SetFocus: user32.func('FB_HANDLE __stdcall SetFocus(FB_HANDLE hwnd)'),
-    ShowWindow: user32.func('int __stdcall ShowWindow(FB_HANDLE hwnd, int cmd)'),
+    ShowWindowAsync: user32.func('int __stdcall ShowWindowAsync(FB_HANDLE hwnd, int cmd)'),
+    GetWindow: user32.func('FB_HANDLE __stdcall GetWindow(FB_HANDLE hwnd, uint32_t cmd)'),
+    IsHungAppWindow: user32.func('int __stdcall IsHungAppWindow(FB_HANDLE hwnd)'),
+    /** Called with .async only: it waits for the window's thread (up to the timeout), never on the driver's thread. */
+    SendMessageTimeoutW: user32.func(
+      'intptr_t __stdcall SendMessageTimeoutW(FB_HANDLE hwnd, uint32_t msg, uintptr_t wParam, intptr_t lParam, uint32_t flags, uint32_t timeoutMs, void *result)',
+    ),
+    GetLastInputInfo: user32.func('int __stdcall GetLastInputInfo(_Inout_ FB_LASTINPUTINFO *info)'),
+    MonitorFromWindow: user32.func('FB_HANDLE __stdcall MonitorFromWindow(FB_HANDLE hwnd, uint32_t flags)'),
+    GetWindowDpiAwarenessContext: optional(() => user32.func('intptr_t __stdcall GetWindowDpiAwarenessContext(FB_HANDLE hwnd)')),
+    GetDpiForMonitor: optional(() => koffi.load('shcore.dll').func('int32_t __stdcall GetDpiForMonitor(FB_HANDLE monitor, int type, _Out_ uint32_t *dpiX, _Out_ uint32_t *dpiY)')),
+    timeBeginPeriod: winmm.func('uint32_t __stdcall timeBeginPeriod(uint32_t ms)'),
+    timeEndPeriod: winmm.func('uint32_t __stdcall timeEndPeriod(uint32_t ms)'),
+    GetTickCount: kernel32.func('uint32_t __stdcall GetTickCount()'),
     AllowSetForegroundWindow: user32.func('int __stdcall AllowSetForegroundWindow(uint32_t pid)'),
     AttachThreadInput: user32.func('int __stdcall AttachThreadInput(uint32_t attach, uint32_t to, int on)'),
     SetWindowPos: user32.func('int __stdcall SetWindowPos(FB_HANDLE hwnd, FB_HANDLE after, int x, int y, int cx, int cy, uint32_t flags)'),

@@ -5,7 +5,7 @@ import { koffiModulePath } from '../koffiPath';
 import { rawInputOf } from './hookEvents';
 import { HookThread, type HookStats } from './hookThread';
 import { Win32RegionReader } from './regionReader';
-import { encodeInjections, FASTBENCH_INPUT_TAG, INPUT_SIZE, KEYEVENTF, MOUSEEVENTF, type VirtualDesktop } from './inputEncoding';
+import { encodeInjections, FASTBENCH_INPUT_TAG, INPUT_SIZE, KEYEVENTF, type VirtualDesktop } from './inputEncoding';
 import { decodeUint32, decodeUint8, win32, type Handle, type WinPoint, type WinRect, type Win32 } from './user32';
 
 // The Win32 backend: user32 through koffi. Coordinates are physical screen pixels (the process is
@@ -24,6 +24,16 @@ const SW_RESTORE = 9;
 const SWP_NOZORDER = 0x0004;
 const SWP_NOACTIVATE = 0x0010;
 const SWP_NOOWNERZORDER = 0x0200;
+const SWP_NOSIZE = 0x0001;
+const SWP_NOMOVE = 0x0002;
+const SWP_ASYNCWINDOWPOS = 0x4000;
+const GW_OWNER = 4;
+const WM_NULL = 0x0000;
+const SMTO_ABORTIFHUNG = 0x0002;
+const SMTO_ERRORONEXIT = 0x0020;
+const MONITOR_DEFAULTTONEAREST = 2;
+const MDT_EFFECTIVE_DPI = 0;
+const TIMERR_NOERROR = 0;
 const GA_ROOT = 2;
 const WM_QUIT = 0x0012;
 const LOGPIXELSX = 88;
@@ -38,8 +48,23 @@ const VK_UNASSIGNED = 0xe8; // masks the lone Alt tap of the foreground trick so
 
 /** How long the hooks may be silent before a tagged probe checks they are still installed. */
 const WATCHDOG_MS = Number(process.env.FASTBENCH_HOOK_WATCHDOG_MS ?? 5000);
+/**
+ * How long a target's UI thread may take to answer before the driver calls it "not responding". Windows itself
+ * waits 5 s before it calls a window hung; a thread that cannot answer a WM_NULL in this time would also stall a
+ * synchronous call of ours for at least as long.
+ */
+const HUNG_PROBE_MS = Number(process.env.FASTBENCH_HUNG_PROBE_MS ?? 250);
+/**
+ * How long a request that must touch the target waits (probing, never blocking) for a busy target to answer again:
+ * Petrel is busy for seconds right after its window appears, which is when a run brings it to the front.
+ */
+const RESPOND_WAIT_MS = Number(process.env.FASTBENCH_RESPOND_WAIT_MS ?? 3000);
+/** How long a posted move or restore may take to show before the target is asked whether it still answers. */
+const MOVE_WAIT_MS = 1000;
+/** Input the hooks should have seen, older than this without a hook call, means the hooks are gone. */
+const HOOK_MISSED_INPUT_MS = 250;
 
-const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const toRect = (r: WinRect): Rect => ({ x: r.left, y: r.top, width: r.right - r.left, height: r.bottom - r.top });
 
 export class Win32Backend implements DriverBackend {
@@ -52,12 +77,12 @@ export class Win32Backend implements DriverBackend {
   private hooks: HookThread | undefined;
   private sink: ((input: RawInput) => void) | undefined;
   private watchdog: NodeJS.Timeout | undefined;
-  private lastHookActivity = 0;
   /** How often the watchdog had to install the hooks again (diagnostics: driver-stats). */
   private hookRestarts = 0;
   private readonly images = new Map<number, { image: string | null; at: number }>();
   private readonly integrity = new Map<number, { level: number | 'denied' | undefined; at: number }>();
   private ownIntegrity: number | undefined;
+  private timerRaised = false;
   private closed = false;
 
   constructor() {
@@ -146,6 +171,7 @@ export class Win32Backend implements DriverBackend {
       rect: toRect(rect),
       clientRect: { x: origin.x, y: origin.y, width: client.right - client.left, height: client.bottom - client.top },
       dpiScale: this.dpiScaleOf(hwnd),
+      dpiAwareness: this.dpiAwarenessOf(hwnd),
     };
   }
 
@@ -176,7 +202,17 @@ export class Win32Backend implements DriverBackend {
     return image;
   }
 
+  /**
+   * The scale of the monitor the window is on (GetDpiForMonitor, effective DPI), not the app's own idea of it:
+   * GetDpiForWindow says 96 for a DPI-unaware app and the login-time system DPI for a system-aware one. This is what
+   * decides how big a per-monitor-aware app draws its controls, so a replay compares it with the recording's.
+   */
   private dpiScaleOf(hwnd: bigint): number {
+    const monitor = this.w.MonitorFromWindow(hwnd, MONITOR_DEFAULTTONEAREST) as Handle;
+    if (monitor && this.w.GetDpiForMonitor) {
+      const x = [0];
+      if (this.w.GetDpiForMonitor(monitor, MDT_EFFECTIVE_DPI, x, [0]) === 0 && x[0]! > 0) return x[0]! / 96;
+    }
     const dpi = this.w.GetDpiForWindow?.(hwnd) ?? 0;
     if (dpi > 0) return dpi / 96;
     const dc = this.w.GetDC(null);
@@ -184,6 +220,23 @@ export class Win32Backend implements DriverBackend {
       return (this.w.GetDeviceCaps(dc, LOGPIXELSX) || 96) / 96;
     } finally {
       this.w.ReleaseDC(null, dc);
+    }
+  }
+
+  /** How the window's app handles DPI: per-monitor apps lay out again on another scale; the others are stretched. */
+  private dpiAwarenessOf(hwnd: bigint): WindowInfo['dpiAwareness'] {
+    const { GetWindowDpiAwarenessContext, GetAwarenessFromDpiAwarenessContext, AreDpiAwarenessContextsEqual } = this.w;
+    if (!GetWindowDpiAwarenessContext || !GetAwarenessFromDpiAwarenessContext) return 'unknown';
+    const context = GetWindowDpiAwarenessContext(hwnd);
+    switch (GetAwarenessFromDpiAwarenessContext(context)) {
+      case 0:
+        return 'unaware';
+      case 1:
+        return 'system';
+      case 2:
+        return AreDpiAwarenessContextsEqual?.(context, DPI_AWARENESS_CONTEXT_PER_MONITOR_AWARE_V2) ? 'per-monitor-v2' : 'per-monitor';
+      default:
+        return 'unknown';
     }
   }
 
@@ -196,35 +249,45 @@ export class Win32Backend implements DriverBackend {
    * SetForegroundWindow, then the documented ways around the foreground lock, in order of least side effect:
    * attach to the foreground thread's input; then a tagged Alt tap (the system lets a process that is
    * "sending input" take the foreground) masked by an unassigned key so no menu opens. Never claims success
-   * unless GetForegroundWindow agrees.
+   * unless GetForegroundWindow agrees. One of the target's own windows in front (its dialog) counts as the target.
+   * Nothing here waits on the target's UI thread: it must answer a WM_NULL (probed every HUNG_PROBE_MS, for up to
+   * RESPOND_WAIT_MS, the driver serving other requests meanwhile), or the request fails with 'not_responding'; restoring and raising are posted (ShowWindowAsync, SWP_ASYNCWINDOWPOS).
    */
-  foreground(handle: string): { ok: boolean; reason?: string } {
+  async foreground(handle: string): Promise<{ ok: boolean; reason?: string }> {
     const w = this.w;
     const hwnd = BigInt(handle);
     if (!w.IsWindow(hwnd)) return { ok: false, reason: `window ${handle} no longer exists` };
-    const isForeground = () => (w.GetForegroundWindow() as Handle) === hwnd;
-    if (w.IsIconic(hwnd)) w.ShowWindow(hwnd, SW_RESTORE);
-    if (isForeground()) return { ok: true };
-    const pid = [0];
-    const targetThread = w.GetWindowThreadProcessId(hwnd, pid);
-    w.AllowSetForegroundWindow(pid[0]!);
-    if (w.SetForegroundWindow(hwnd) && isForeground()) return { ok: true };
+    const isForeground = () => {
+      const fg = w.GetForegroundWindow() as Handle;
+      return fg !== null && this.belongsTo(fg.toString(), handle);
+    };
+    if (isForeground() && !w.IsIconic(hwnd)) return { ok: true };
+    await this.ensureResponds(hwnd, 'bringing it to the front');
+    if (w.IsIconic(hwnd)) w.ShowWindowAsync(hwnd, SW_RESTORE);
+    const targetThread = w.GetWindowThreadProcessId(hwnd, [0]);
+    // Raised as well as activated: activation raises on Windows, but not always under Wine without a window
+    // manager. Posted (SWP_ASYNCWINDOWPOS) before attaching anything, so it cannot wait on the target.
+    const raise = () => w.SetWindowPos(hwnd, null, 0, 0, 0, 0, SWP_NOMOVE | SWP_NOSIZE | SWP_NOACTIVATE | SWP_ASYNCWINDOWPOS);
+    raise();
+    if (w.SetForegroundWindow(hwnd) && (await this.becomes(isForeground, 200))) return { ok: true };
 
     const before = w.GetForegroundWindow() as Handle;
     const me = w.GetCurrentThreadId();
-    const fgThread = before ? w.GetWindowThreadProcessId(before, [0]) : 0;
+    // Attached, our thread shares an input queue with theirs, and calls that touch it wait for them: attach only to
+    // threads that answered just now.
+    const fgThread = before && (await this.responds(before)) ? w.GetWindowThreadProcessId(before, [0]) : 0;
+    // Raised again before attaching: with a shared queue, SWP_ASYNCWINDOWPOS would no longer be asynchronous.
+    raise();
     const attached: number[] = [];
     for (const t of new Set([fgThread, targetThread])) {
       if (t && t !== me && w.AttachThreadInput(me, t, 1)) attached.push(t);
     }
     try {
-      w.BringWindowToTop(hwnd);
       w.SetForegroundWindow(hwnd);
-      w.SetFocus(hwnd);
     } finally {
       for (const t of attached) w.AttachThreadInput(me, t, 0);
     }
-    if (isForeground()) return { ok: true };
+    if (await this.becomes(isForeground, 200)) return { ok: true };
 
     let inputRefused: string | undefined;
     try {
@@ -241,8 +304,8 @@ export class Win32Backend implements DriverBackend {
     } catch (e) {
       inputRefused = (e as Error).message; // e.g. the foreground window is elevated: our input is blocked too
     }
-    for (let i = 0; i < 5 && !isForeground(); i++) sleepSync(10);
-    if (isForeground()) return { ok: true };
+    // A busy target may take a while to process its activation.
+    if (await this.becomes(isForeground, 500)) return { ok: true };
 
     const now = w.GetForegroundWindow() as Handle;
     const holder = now ? this.describe(now, performance.now()) : undefined;
@@ -257,29 +320,112 @@ export class Win32Backend implements DriverBackend {
     };
   }
 
+  /** Polls (without blocking the driver) until check() holds; false after ms. */
+  private async becomes(check: () => boolean, ms: number): Promise<boolean> {
+    const deadline = performance.now() + ms;
+    for (;;) {
+      if (check()) return true;
+      if (performance.now() >= deadline) return false;
+      await sleep(5);
+    }
+  }
+
+  /**
+   * Whether the window's UI thread answers a WM_NULL within HUNG_PROBE_MS. The wait happens on one of koffi's
+   * worker threads, so the driver keeps serving requests meanwhile; a window Windows already calls hung (no
+   * messages for 5 s) is not even asked.
+   */
+  private responds(hwnd: bigint): Promise<boolean> {
+    if (this.w.IsHungAppWindow(hwnd)) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      this.w.SendMessageTimeoutW.async(hwnd, WM_NULL, 0, 0, SMTO_ABORTIFHUNG | SMTO_ERRORONEXIT, HUNG_PROBE_MS, null, (err: unknown, r: unknown) =>
+        resolve(!err && Number(r) !== 0),
+      );
+    });
+  }
+
+  private async ensureResponds(hwnd: bigint, what: string): Promise<void> {
+    const deadline = performance.now() + RESPOND_WAIT_MS;
+    while (!(await this.responds(hwnd))) {
+      if (performance.now() >= deadline || !this.w.IsWindow(hwnd)) return this.notResponding(hwnd, what);
+      await sleep(HUNG_PROBE_MS); // an IsHungAppWindow "no" comes back at once: do not spin on it
+    }
+  }
+
+  private notResponding(hwnd: bigint, what: string): never {
+    const info = this.describe(hwnd, performance.now());
+    const hung = this.w.IsHungAppWindow(hwnd) !== 0;
+    throw new DriverError(
+      'not_responding',
+      `target not responding: window ${hwnd} ("${info?.title ?? '?'}", ${info?.processImage ?? 'unknown process'}, pid ${info?.pid ?? '?'}) ` +
+        `did not answer for ${(RESPOND_WAIT_MS / 1000).toFixed(1)} s${hung ? ' (Windows shows it as "Not Responding")' : ''}: its UI thread is busy or hung. ` +
+        `${what[0]!.toUpperCase()}${what.slice(1)} was not attempted, so the driver stays responsive; try again once it answers.`,
+      { waitedMs: RESPOND_WAIT_MS, probeMs: HUNG_PROBE_MS, hung: hung ? 1 : 0 },
+    );
+  }
+
   windowAt(x: number, y: number): string | undefined {
     const under = this.w.WindowFromPoint({ x: Math.round(x), y: Math.round(y) }) as Handle;
     const root = under ? (this.w.GetAncestor(under, GA_ROOT) as Handle) : null;
     return root ? root.toString() : undefined;
   }
 
-  move(handle: string, rect: Rect): void {
-    const hwnd = BigInt(handle);
-    if (this.w.IsZoomed(hwnd) || this.w.IsIconic(hwnd)) this.w.ShowWindow(hwnd, SW_RESTORE);
-    if (!this.w.SetWindowPos(hwnd, null, rect.x, rect.y, rect.width, rect.height, SWP_NOZORDER | SWP_NOACTIVATE | SWP_NOOWNERZORDER)) {
-      throw new DriverError('os_error', `SetWindowPos failed for window ${handle} (error ${this.w.GetLastError()})`);
+  /**
+   * Owned (dialogs, owned pop-ups: the GW_OWNER chain) or created by the target's process (menus #32768,
+   * tooltips, unowned pop-ups). Only asks the window manager's tables, never the windows themselves.
+   */
+  belongsTo(window: string, target: string): boolean {
+    if (window === target) return true;
+    const w = this.w;
+    const t = BigInt(target);
+    let h = BigInt(window) as Handle;
+    for (let i = 0; i < 32 && h; i++) {
+      h = w.GetWindow(h, GW_OWNER) as Handle;
+      if (h === t) return true;
     }
+    const a = [0];
+    const b = [0];
+    return w.GetWindowThreadProcessId(BigInt(window), a) !== 0 && w.GetWindowThreadProcessId(t, b) !== 0 && a[0] !== 0 && a[0] === b[0];
+  }
+
+  /**
+   * Posted, not sent (SWP_ASYNCWINDOWPOS, ShowWindowAsync), then watched until the window is where it was asked
+   * to be. A window that then still has not moved and does not answer fails with 'not_responding'; one that
+   * answers but chose another size (minimum sizes) is left as it is (the caller sees its real rect).
+   */
+  async move(handle: string, rect: Rect): Promise<void> {
+    const w = this.w;
+    const hwnd = BigInt(handle);
+    await this.ensureResponds(hwnd, 'moving it');
+    if (w.IsZoomed(hwnd) || w.IsIconic(hwnd)) {
+      w.ShowWindowAsync(hwnd, SW_RESTORE);
+      await this.becomes(() => !w.IsZoomed(hwnd) && !w.IsIconic(hwnd), MOVE_WAIT_MS);
+    }
+    if (!w.SetWindowPos(hwnd, null, rect.x, rect.y, rect.width, rect.height, SWP_NOZORDER | SWP_NOACTIVATE | SWP_NOOWNERZORDER | SWP_ASYNCWINDOWPOS)) {
+      throw new DriverError('os_error', `SetWindowPos failed for window ${handle} (error ${w.GetLastError()})`);
+    }
+    const now: WinRect = { left: 0, top: 0, right: 0, bottom: 0 };
+    const there = () =>
+      w.GetWindowRect(hwnd, now) !== 0 && now.left === rect.x && now.top === rect.y && now.right - now.left === rect.width && now.bottom - now.top === rect.height;
+    if (!(await this.becomes(there, MOVE_WAIT_MS))) await this.ensureResponds(hwnd, 'waiting for the move (it stays posted)');
   }
 
   // ---------------------------------------------------------------- capture
 
-  captureStart(sink: (input: RawInput) => void): void {
+  captureStart(handle: string, sink: (input: RawInput) => void): void {
     if (this.hooks) throw new DriverError('refused', 'capture is already running');
+    // UIPI keeps input meant for a higher-integrity window away from our hooks: a recording would come out empty.
+    const pid = [0];
+    if (this.w.GetWindowThreadProcessId(BigInt(handle), pid) && pid[0]) {
+      const refusal = this.elevationRefusal(BigInt(handle), pid[0], 'capture');
+      if (refusal) throw refusal;
+    }
     this.sink = sink;
     const t0 = performance.now();
     this.hooks = this.startHooks(Number(process.env.FASTBENCH_HOOK_TEST_STALL_MS ?? 0), Number(process.env.FASTBENCH_HOOK_TEST_DROP_AFTER ?? 0));
-    if (process.env.FASTBENCH_DRIVER_DEBUG) process.stderr.write(`driver: hooks installed in ${(performance.now() - t0).toFixed(1)} ms\n`);
-    this.lastHookActivity = performance.now();
+    if (process.env.FASTBENCH_DRIVER_DEBUG) {
+      process.stderr.write(`driver: hooks installed in ${(performance.now() - t0).toFixed(1)} ms, hook thread priority ${this.hooks.priority}\n`);
+    }
     if (WATCHDOG_MS > 0) this.watchdog = setInterval(() => this.checkHooks(), WATCHDOG_MS);
   }
 
@@ -288,7 +434,6 @@ export class Win32Backend implements DriverBackend {
     return new HookThread(
       { koffiPath: koffiModulePath(), tag: FASTBENCH_INPUT_TAG, stallMs, stallCount: stallMs > 0 ? 8 : 0, dropAfter },
       (e) => {
-        this.lastHookActivity = performance.now();
         const input = rawInputOf(e);
         if (input) this.sink?.(input);
       },
@@ -297,37 +442,35 @@ export class Win32Backend implements DriverBackend {
   }
 
   /**
-   * Windows removes a low-level hook without telling anyone when it overruns LowLevelHooksTimeout. When the
-   * hooks have been quiet for a while, a tagged zero-distance mouse move (ignored by every FastBench hook)
-   * checks they are still called; if not, they are installed again and the loss is reported on stderr.
+   * Windows removes a low-level hook without telling anyone when it overruns LowLevelHooksTimeout. The watchdog
+   * injects nothing (an input of ours could raise hover effects or tooltips over a probe region): it compares the
+   * session's last input (GetLastInputInfo, which counts every real and injected event) with the hooks' last call.
+   * Input the hooks should have seen and did not means they are gone: they are installed again and the gap is
+   * reported. (Input to a higher-integrity window never reaches our hooks either; it too is reported as a gap.)
    */
   private checkHooks(): void {
     const hooks = this.hooks;
-    if (!hooks || performance.now() - this.lastHookActivity < WATCHDOG_MS) return;
-    const before = hooks.tagged + hooks.calls;
+    if (!hooks) return;
+    const info = { cbSize: 8, dwTime: 0 };
+    if (!this.w.GetLastInputInfo(info)) return;
+    const now = this.w.GetTickCount();
+    // Tick arithmetic modulo 2^32: GetTickCount wraps every 49.7 days.
+    const inputAgeMs = (now - info.dwTime) | 0;
+    const unseenMs = (info.dwTime - hooks.lastCallTick) | 0;
+    if (unseenMs <= HOOK_MISSED_INPUT_MS || inputAgeMs <= HOOK_MISSED_INPUT_MS) return;
+    this.report(
+      'warn',
+      `the input hooks were not called for input ${unseenMs} ms after their last call (Windows removes a hook that overruns LowLevelHooksTimeout); installing them again`,
+    );
+    hooks.stop(500);
     try {
-      this.sendRaw([{ kind: 'nudge' }]);
-    } catch {
-      return; // input blocked right now (e.g. secure desktop): nothing to conclude
+      this.hooks = this.startHooks();
+      this.hookRestarts++;
+      this.report('warn', `input hooks installed again (restart ${this.hookRestarts}); input in between was not captured`);
+    } catch (e) {
+      this.hooks = undefined;
+      this.report('error', `could not reinstall the input hooks: ${(e as Error).message}`);
     }
-    setTimeout(() => {
-      if (this.hooks !== hooks) return;
-      if (hooks.tagged + hooks.calls > before) {
-        this.lastHookActivity = performance.now();
-        return;
-      }
-      this.report('warn', 'the input hooks stopped being called (Windows removes a hook that overruns LowLevelHooksTimeout); installing them again');
-      hooks.stop(500);
-      try {
-        this.hooks = this.startHooks();
-        this.lastHookActivity = performance.now();
-        this.hookRestarts++;
-        this.report('warn', `input hooks installed again (restart ${this.hookRestarts}); input in between was not captured`);
-      } catch (e) {
-        this.hooks = undefined;
-        this.report('error', `could not reinstall the input hooks: ${(e as Error).message}`);
-      }
-    }, 500).unref();
   }
 
   captureStop(): void {
@@ -343,7 +486,15 @@ export class Win32Backend implements DriverBackend {
 
   private reportStats(s: HookStats): void {
     if (!process.env.FASTBENCH_DRIVER_DEBUG) return;
-    const line = { hookCallbacks: s.calls, hookP50Ms: s.p50Ms, hookP99Ms: s.p99Ms, hookMaxMs: s.maxMs, taggedIgnored: s.tagged, hookRestarts: this.hookRestarts };
+    const line = {
+      hookCallbacks: s.calls,
+      hookP50Ms: s.p50Ms,
+      hookP99Ms: s.p99Ms,
+      hookMaxMs: s.maxMs,
+      taggedIgnored: s.tagged,
+      hookRestarts: this.hookRestarts,
+      hookPriority: s.priority,
+    };
     process.stderr.write(`driver-stats ${JSON.stringify(line)}\n`);
   }
 
@@ -380,22 +531,16 @@ export class Win32Backend implements DriverBackend {
     throw new DriverError('os_error', `SendInput sent ${sent} of ${count} events (error ${error})`);
   }
 
-  /** Tagged input that is not a driver injection: foreground keys and the watchdog's zero move. */
-  private sendRaw(records: ({ kind: 'key'; vk: number; up: boolean } | { kind: 'nudge' })[]): void {
+  /** Tagged input that is not a driver injection: the keys of the foreground workaround. */
+  private sendRaw(records: { kind: 'key'; vk: number; up: boolean }[]): void {
     const buf = Buffer.alloc(records.length * INPUT_SIZE);
     records.forEach((r, i) => {
       const o = i * INPUT_SIZE;
-      if (r.kind === 'key') {
-        buf.writeUInt32LE(1, o);
-        buf.writeUInt16LE(r.vk, o + 8);
-        buf.writeUInt16LE(this.w.MapVirtualKeyW(r.vk, MAPVK_VK_TO_VSC) & 0xff, o + 10);
-        buf.writeUInt32LE(r.up ? KEYEVENTF.KEYUP : 0, o + 12);
-        buf.writeBigUInt64LE(FASTBENCH_INPUT_TAG, o + 24);
-      } else {
-        buf.writeUInt32LE(0, o);
-        buf.writeUInt32LE(MOUSEEVENTF.MOVE, o + 20); // relative 0,0: the pointer stays put
-        buf.writeBigUInt64LE(FASTBENCH_INPUT_TAG, o + 32);
-      }
+      buf.writeUInt32LE(1, o);
+      buf.writeUInt16LE(r.vk, o + 8);
+      buf.writeUInt16LE(this.w.MapVirtualKeyW(r.vk, MAPVK_VK_TO_VSC) & 0xff, o + 10);
+      buf.writeUInt32LE(r.up ? KEYEVENTF.KEYUP : 0, o + 12);
+      buf.writeBigUInt64LE(FASTBENCH_INPUT_TAG, o + 24);
     });
     this.send(buf);
   }
@@ -421,17 +566,30 @@ export class Win32Backend implements DriverBackend {
     for (const hwnd of receivers) {
       const pid = [0];
       if (!this.w.GetWindowThreadProcessId(hwnd, pid) || !pid[0]) continue;
-      const level = this.integrityOf(pid[0]);
-      if (level === 'denied' || (level !== undefined && level > own)) {
-        const info = this.describe(hwnd, performance.now());
-        throw new DriverError(
-          'blocked',
-          `input to "${info?.title ?? hwnd}" (${info?.processImage ?? 'unknown process'}, pid ${pid[0]}) would be blocked: that program ` +
-            `runs at a higher integrity level than FastBench (${level === 'denied' ? 'its token is closed to us' : `0x${level.toString(16)} > 0x${own.toString(16)}`}), ` +
-            'probably elevated ("as administrator"). Windows (UIPI) drops such input silently. Run FastBench elevated too, or the target without elevation.',
-        );
-      }
+      const refusal = this.elevationRefusal(hwnd, pid[0], 'input');
+      if (refusal) throw refusal;
     }
+  }
+
+  /**
+   * The one message for both directions UIPI cuts: our input to a higher-integrity window is dropped, and its
+   * input never reaches our hooks. Undefined when the window's process is not above us.
+   */
+  private elevationRefusal(hwnd: bigint, pid: number, what: 'input' | 'capture'): DriverError | undefined {
+    const own = this.ownIntegrityLevel();
+    if (own === undefined || own >= SECURITY_MANDATORY_HIGH_RID) return undefined;
+    const level = this.integrityOf(pid);
+    if (level !== 'denied' && (level === undefined || level <= own)) return undefined;
+    const info = this.describe(hwnd, performance.now());
+    const who = `"${info?.title ?? hwnd}" (${info?.processImage ?? 'unknown process'}, pid ${pid})`;
+    const head = what === 'input' ? `input to ${who} would be blocked` : `capture of input to ${who} would record nothing`;
+    const effect = what === 'input' ? 'Windows (UIPI) drops such input silently' : 'Windows (UIPI) keeps input to it from our hooks, silently';
+    return new DriverError(
+      'blocked',
+      `${head}: that program runs at a higher integrity level than FastBench ` +
+        `(${level === 'denied' ? 'its token is closed to us' : `0x${level.toString(16)} > 0x${own.toString(16)}`}), probably elevated ("as administrator"). ` +
+        `${effect}. Run FastBench elevated too, or the target without elevation.`,
+    );
   }
 
   private ownIntegrityLevel(): number | undefined {
@@ -539,9 +697,22 @@ export class Win32Backend implements DriverBackend {
     else process.stderr.write(`driver: ${message}\n`);
   }
 
+  /**
+   * timeBeginPeriod(1) while the driver's timers time a measurement: Windows' default tick is 15.6 ms, and since
+   * Windows 10 2004 another process's raised resolution no longer shortens our waits. Windows also drops a
+   * process's request when it exits, so a killed driver cannot leave the machine at 1 ms.
+   */
+  fineTimers(on: boolean): void {
+    if (on === this.timerRaised) return;
+    const r = on ? this.w.timeBeginPeriod(1) : this.w.timeEndPeriod(1);
+    if (r !== TIMERR_NOERROR) throw new DriverError('os_error', `${on ? 'timeBeginPeriod' : 'timeEndPeriod'}(1) failed (${r})`);
+    this.timerRaised = on;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.captureStop();
+    if (this.timerRaised) this.fineTimers(false);
   }
 }

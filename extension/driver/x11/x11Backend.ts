@@ -280,7 +280,8 @@ export class X11Backend implements DriverBackend {
     return supported.includes(this.atom('_NET_ACTIVE_WINDOW'));
   }
 
-  foreground(handle: string): { ok: boolean; reason?: string } {
+  async foreground(handle: string): Promise<{ ok: boolean; reason?: string }> {
+    // The X server, not the target, carries out focus changes: a busy client cannot stall this.
     const w = Number(handle);
     this.takeError();
     if (this.supportsActiveWindow()) {
@@ -335,7 +336,7 @@ export class X11Backend implements DriverBackend {
     return String(top);
   }
 
-  move(handle: string, rect: Rect): void {
+  async move(handle: string, rect: Rect): Promise<void> {
     this.takeError();
     X.XMoveResizeWindow(this.dpy, Number(handle), rect.x, rect.y, rect.width, rect.height);
     X.XSync(this.dpy, 0);
@@ -343,7 +344,23 @@ export class X11Backend implements DriverBackend {
     if (error) throw new DriverError('os_error', `X error ${error.code} moving window ${handle}`);
   }
 
-  captureStart(sink: (input: RawInput) => void): void {
+  belongsTo(window: string, target: string): boolean {
+    if (window === target) return true;
+    const t = Number(target);
+    // A dialog names its main window in WM_TRANSIENT_FOR (possibly through another dialog).
+    let w = Number(window);
+    for (let i = 0; i < 16 && w; i++) {
+      const owner = this.property(w, 'WM_TRANSIENT_FOR')?.longs?.[0] ?? 0;
+      if (owner === t) return true;
+      w = owner;
+    }
+    // Menus and pop-ups are often override-redirect windows without WM_TRANSIENT_FOR: the same client process.
+    const pid = (x: number) => this.property(x, '_NET_WM_PID')?.longs?.[0] ?? this.pidFromXRes(x);
+    const mine = pid(t);
+    return mine !== null && mine !== undefined && pid(Number(window)) === mine;
+  }
+
+  captureStart(_handle: string, sink: (input: RawInput) => void): void {
     if (this.recording) throw new DriverError('refused', 'capture is already running');
     const data = X.XOpenDisplay(process.env.DISPLAY ?? null) as Ptr;
     if (!data) throw new DriverError('os_error', 'cannot open a second X connection for XRecord');
