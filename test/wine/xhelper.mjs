@@ -78,6 +78,7 @@ async function handle(msg) {
         bytes += chunk.length;
       }
       return { sha256: hash.digest('hex'), bytes };
+    }
     case 'kill9':
     case 'stop': {
       const token = String(msg.token);
