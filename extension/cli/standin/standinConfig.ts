@@ -43,12 +43,17 @@ function nodeCommand(script: string, ...args: string[]): string[] {
   return inElectron ? ['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', process.execPath, script, ...args] : [process.execPath, script, ...args];
 }
 
-/** The layout of a running stand-in stack: A_shared reads the sshfs mount, B_fast the FUSE mount. */
+/**
+ * The layout of a running stand-in stack: A_shared reads the sshfs mount, B_fast the FUSE mount. With the stack's
+ * fastcache endpoint, the Cold rotation names it, so it reaches this stack whatever FASTBENCH_STANDIN_HOME the
+ * campaign runs with (VS Code, another shell).
+ */
 export function layoutFromStack(
   home: string,
-  stack: { paths: { nasMount: string; fastMount: string; volumeA: string; volumeB: string; cacheFolder: string; logFile: string } },
+  stack: { paths: { nasMount: string; fastMount: string; volumeA: string; volumeB: string; cacheFolder: string; logFile: string }; endpoint?: string },
 ): StandinLayout {
   const cli = path.join(__dirname, 'cli.js');
+  const at = stack.endpoint ? ['--endpoint', stack.endpoint] : [];
   return {
     home,
     dataA: stack.paths.volumeA,
@@ -57,7 +62,7 @@ export function layoutFromStack(
     logFile: stack.paths.logFile,
     nasPrefix: stack.paths.nasMount + path.sep,
     fastPrefixes: [stack.paths.fastMount + path.sep, stack.paths.cacheFolder + path.sep],
-    serviceControl: { stop: nodeCommand(cli, 'standin', 'fastcache', 'suspend'), start: nodeCommand(cli, 'standin', 'fastcache', 'resume') },
+    serviceControl: { stop: nodeCommand(cli, 'standin', 'fastcache', 'suspend', ...at), start: nodeCommand(cli, 'standin', 'fastcache', 'resume', ...at) },
   };
 }
 

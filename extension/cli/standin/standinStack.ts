@@ -179,6 +179,7 @@ export async function startStandinStack(o: StandinStackOptions): Promise<Standin
       logFile: paths.logFile,
       accountUrl: wanAccountUrl,
       blob: location.blob,
+      endpoint: fastcache.endpoint,
       nasProbePort: nas.proxyPort,
       viewerScript: o.viewerScript ?? path.join(__dirname, 'standin-viewer.js'),
       startInline: standinStartInline(spec),
@@ -221,6 +222,8 @@ export function writeStandinConfig(o: {
   logFile: string;
   accountUrl: string;
   blob: string;
+  /** fastcache's control endpoint, named in the config's Cold rotation. */
+  endpoint?: string;
   nasProbePort: number;
   viewerScript: string;
   startInline: number;
@@ -236,6 +239,7 @@ export function writeStandinConfig(o: {
   // One stand-in config everywhere (init, up, demo): the seed's four workflows and pixel-only render regions.
   const layout = layoutFromStack(o.home, {
     paths: { nasMount: path.dirname(o.volumeA), fastMount: path.dirname(o.volumeB), volumeA: o.volumeA, volumeB: o.volumeB, cacheFolder: o.cacheFolder, logFile: o.logFile },
+    ...(o.endpoint ? { endpoint: o.endpoint } : {}),
   });
   const config = standinConfigFor(o.home, layout, 3, 100, {
     projects,
