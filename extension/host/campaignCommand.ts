@@ -29,7 +29,7 @@ async function pickConfig(arg: unknown): Promise<vscode.Uri | undefined> {
 
 /**
  * "FastBench: Run Campaign…": the CLI's engine behind a confirmation that shows the plan (FastBench is about to
- * drive a desktop application) and a cancellable progress notification with an ETA. Cancel ends the current run
+ * drive a desktop application; a quick pick) and a cancellable progress notification with an ETA. Cancel ends the current run
  * cleanly and leaves a campaign folder that `fastbench campaign --resume` carries on.
  */
 export async function runCampaignFromVsCode(extensionUri: vscode.Uri, log: Logger, arg?: unknown): Promise<CampaignOutcome | undefined> {
@@ -48,16 +48,21 @@ export async function runCampaignFromVsCode(extensionUri: vscode.Uri, log: Logge
     if (open) await vscode.window.showTextDocument(uri);
     return undefined;
   }
-  const go = await vscode.window.showWarningMessage(
-    `Run ${plan.length} runs (about ${fmtS(estimateS)}) of ${path.basename(loaded.config.target.executable)}?`,
-    {
-      modal: true,
-      detail:
-        'FastBench will launch the application, clear caches for Cold runs and drive the window with keys and clicks. Leave the mouse and keyboard alone until it ends; Cancel in the progress notification stops after the current run is closed.',
-    },
-    'Run Campaign',
+  // A quick pick, not a modal: keyboard-first, Escape cancels, and it shows where dialogs are refused (remote, web,
+  // extension tests), like the other confirmations.
+  const go = await vscode.window.showQuickPick(
+    [
+      {
+        label: '$(run-all) Run Campaign',
+        detail:
+          'FastBench will launch the application, clear caches for Cold runs and drive the window with keys and clicks. Leave the mouse and keyboard alone until it ends; Cancel in the progress notification stops after the current run is closed.',
+        go: true,
+      },
+      { label: 'Cancel', go: false },
+    ],
+    { title: `FastBench: run ${plan.length} runs (about ${fmtS(estimateS)}) of ${path.basename(loaded.config.target.executable)}?`, ignoreFocusOut: true },
   );
-  if (go !== 'Run Campaign') return undefined;
+  if (!go?.go) return undefined;
   const runsRoot = runsFolderOf(loaded);
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'FastBench campaign', cancellable: true }, async (progress, token) => {
     const abort = new AbortController();
