@@ -20,7 +20,14 @@ export async function runAll(log: (line: string) => void = console.log): Promise
   let passed = 0;
   let failed = 0;
   let skipped = 0;
+  // FASTBENCH_VSCODE_FILTER=word runs only the tests whose name holds it (case-insensitive); the others show as skipped.
+  const only = process.env.FASTBENCH_VSCODE_FILTER?.toLowerCase();
   for (const [i, c] of cases.entries()) {
+    if (only && !c.name.toLowerCase().includes(only)) {
+      skipped++;
+      log(`ok ${i + 1} - ${c.name} # SKIP not matched by FASTBENCH_VSCODE_FILTER`);
+      continue;
+    }
     const started = Date.now();
     let timer: NodeJS.Timeout | undefined;
     try {
