@@ -11,5 +11,6 @@ import './recordingEditor.test';
 import './paletteCommands.test';
 import './runsTreeScale.test';
 import './pushRuns.test';
+import './campaignPalette.test';
 
 export { run } from './index';
