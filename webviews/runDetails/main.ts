@@ -1,5 +1,5 @@
 import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, ScatterController, Title, Tooltip, type ChartConfiguration } from 'chart.js';
-import { chartPlugins, overlayTimelineChart, timelineChart } from '../../extension/shared/kpiCharts';
+import { chartPlugins, overlayTimelineChart, timelineChart, type ChartSpec } from '../../extension/shared/kpiCharts';
 import { toViewSchema, type RunShown, type ToView } from '../../extension/shared/webviewProtocol';
 import { vscodeApi } from '../common/vscodeApi';
 
@@ -85,7 +85,11 @@ function timeline(root: HTMLElement, msg: RunShow, suffix = ''): void {
   root.append(el('h3', 'Metrics over the run (metrics.csv), phase markers as labelled dashed lines'));
   // Label the phases (open_start, first_pixel, scrub_end…), not each of a thousand timed steps: those have their own chart.
   const phases = t.markers.filter((m) => !repeated(msg).has(m.name));
-  const spec = timelineChart({ ...t, markers: phases });
+  toggledChart(root, timelineChart({ ...t, markers: phases }), suffix, (series) => series);
+}
+
+/** A chart with a checkbox per series above it (the series' label as the box's data-series, for the tests). */
+function toggledChart(root: HTMLElement, spec: ChartSpec, suffix: string, labelOf: (series: string) => string): void {
   const toggles = el('div', undefined, 'toggles');
   root.append(toggles);
   const canvas = chartBox(root, spec.title, spec.id + suffix);
@@ -102,9 +106,9 @@ function timeline(root: HTMLElement, msg: RunShow, suffix = ''): void {
       chart.update();
       reportShown();
     });
-    const label = el('label');
-    label.append(box, ` ${String(ds.label)}`);
-    toggles.append(label);
+    const l = el('label');
+    l.append(box, ` ${labelOf(String(ds.label))}`);
+    toggles.append(l);
   });
 }
 
@@ -309,26 +313,7 @@ function overlay(root: HTMLElement, msg: RunCompare): void {
   if (!a?.t_s.length || !b?.t_s.length) return;
   root.append(el('h3', 'A vs B over time (metrics.csv): process read MB/s and CPU, B dashed'));
   const phasesOf = (m: RunShow, t: NonNullable<RunShow['timeline']>) => ({ ...t, markers: t.markers.filter((x) => !repeated(m).has(x.name)) });
-  const spec = overlayTimelineChart(phasesOf(msg.a, a), phasesOf(msg.b, b), label(msg.a), label(msg.b));
-  const toggles = el('div', undefined, 'toggles');
-  root.append(toggles);
-  const canvas = chartBox(root, spec.title, spec.id);
-  const chart = new Chart(canvas, { ...spec.config, options: { ...spec.config.options, maintainAspectRatio: false }, plugins: chartPlugins() } as unknown as ChartConfiguration);
-  charts.push(chart);
-  chart.data.datasets.forEach((ds, i) => {
-    const box = el('input');
-    box.type = 'checkbox';
-    box.checked = chart.isDatasetVisible(i);
-    box.dataset.series = String(ds.label);
-    box.addEventListener('change', () => {
-      chart.setDatasetVisibility(i, box.checked);
-      chart.update();
-      reportShown();
-    });
-    const l = el('label');
-    l.append(box, ` ${String(ds.label).replace(/ \(.*\)$/, '')}`);
-    toggles.append(l);
-  });
+  toggledChart(root, overlayTimelineChart(phasesOf(msg.a, a), phasesOf(msg.b, b), label(msg.a), label(msg.b)), '', (series) => series.replace(/ \(.*\)$/, ''));
 }
 
 /** Two runs side by side: their headline figures in one table (with B/A where both are one number), then each run's charts. */

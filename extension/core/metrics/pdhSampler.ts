@@ -222,22 +222,22 @@ export class WindowsPdhSampler implements MetricsSampler {
 
   /** A single-valued counter from candidates into one column. */
   private single(column: MetricsColumn, candidates: string[], convert: (v: number) => number, digits: number, note = ''): boolean {
-    const q = this.query!;
-    const { counter, tried } = addFirst(q, candidates);
-    if (!counter) {
-      this.sources[column] = `none (${tried.join('; ')})`;
-      return false;
-    }
-    this.sources[column] = sourceOf(counter.path, tried, note);
-    this.readers.push((row) => {
+    return this.column(column, candidates, note, digits, (q, counter) => {
       const r = q.value(counter);
-      set(row, column, r.ok ? convert(r.value) : null, digits);
+      return r.ok ? convert(r.value) : null;
     });
-    return true;
   }
 
   /** A wildcard counter read as an array each tick and folded into one cell. */
   private array(column: MetricsColumn, candidates: string[], fold: (items: PdhItem[]) => number | null, digits: number, note = ''): boolean {
+    return this.column(column, candidates, note, digits, (q, counter) => {
+      const r = q.items(counter);
+      return r.ok ? fold(r.items) : null;
+    });
+  }
+
+  /** The first candidate PDH accepts feeds the column each tick; none accepted leaves it empty, saying what was tried. */
+  private column(column: MetricsColumn, candidates: string[], note: string, digits: number, read: (q: PdhQuery, counter: PdhCounter) => number | null): boolean {
     const q = this.query!;
     const { counter, tried } = addFirst(q, candidates);
     if (!counter) {
@@ -245,10 +245,7 @@ export class WindowsPdhSampler implements MetricsSampler {
       return false;
     }
     this.sources[column] = sourceOf(counter.path, tried, note);
-    this.readers.push((row) => {
-      const r = q.items(counter);
-      set(row, column, r.ok ? fold(r.items) : null, digits);
-    });
+    this.readers.push((row) => set(row, column, read(q, counter), digits));
     return true;
   }
 
