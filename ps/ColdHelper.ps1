@@ -98,27 +98,34 @@ try {
             }
             catch { $req = $null }
             $answer = $null
-            if (-not $req) {
-                # The content is not echoed: the file may be a copy of something the user may not read.
-                $answer = [ordered]@{ ok = $false; did = @(); couldNot = @('the request is not {"id","op":"purge"|"rotate"|"recover","whatIf":bool}') }
+            # One request's failure is that request's answer: the others, already taken from requests\, still get theirs.
+            try {
+                if (-not $req) {
+                    # The content is not echoed: the file may be a copy of something the user may not read.
+                    $answer = [ordered]@{ ok = $false; did = @(); couldNot = @('the request is not {"id","op":"purge"|"rotate"|"recover","whatIf":bool}') }
+                }
+                elseif ($req.op -eq 'purge') {
+                    $answer = Invoke-Script 'Clear-WindowsCache.ps1' @{ WhatIf = [bool]$req.whatIf } $config
+                }
+                elseif (-not $config.cacheFolder -and $req.op -eq 'rotate') {
+                    $answer = [ordered]@{ ok = $false; did = @(); couldNot = @('the helper was installed without a cache folder: reinstall with --config naming modes.B_fast') }
+                }
+                elseif ($req.op -eq 'rotate') {
+                    $answer = Invoke-Script 'Rotate-FastCache.ps1' @{ CacheFolder = $config.cacheFolder; Keep = $config.keep; ServiceName = $config.serviceName; ServiceTimeoutSeconds = $config.serviceTimeoutSeconds; WhatIf = [bool]$req.whatIf } $config
+                }
+                else {
+                    $answer = Invoke-Script 'Rotate-FastCache.ps1' @{ ServiceName = $config.serviceName; ServiceTimeoutSeconds = $config.serviceTimeoutSeconds; Recover = $true } $config
+                }
+                $about = [ordered]@{ op = $(if ($req) { "$($req.op)" } else { $null }); id = $id; runAs = [Security.Principal.WindowsIdentity]::GetCurrent().Name }
+                if ($answer -is [Collections.IDictionary]) { $answer['helper'] = $about }
+                else { $answer | Add-Member -NotePropertyName helper -NotePropertyValue $about -Force }
+                Write-Answer $id $answer
+                $summary.handled += $id
             }
-            elseif ($req.op -eq 'purge') {
-                $answer = Invoke-Script 'Clear-WindowsCache.ps1' @{ WhatIf = [bool]$req.whatIf } $config
+            catch {
+                $summary.couldNot += "request ${id}: $_"
+                try { Write-Answer $id ([ordered]@{ ok = $false; did = @(); couldNot = @("the helper failed on this request: $_") }) } catch { $summary.ok = $false }
             }
-            elseif (-not $config.cacheFolder -and $req.op -eq 'rotate') {
-                $answer = [ordered]@{ ok = $false; did = @(); couldNot = @('the helper was installed without a cache folder: reinstall with --config naming modes.B_fast') }
-            }
-            elseif ($req.op -eq 'rotate') {
-                $answer = Invoke-Script 'Rotate-FastCache.ps1' @{ CacheFolder = $config.cacheFolder; Keep = $config.keep; ServiceName = $config.serviceName; ServiceTimeoutSeconds = $config.serviceTimeoutSeconds; WhatIf = [bool]$req.whatIf } $config
-            }
-            else {
-                $answer = Invoke-Script 'Rotate-FastCache.ps1' @{ ServiceName = $config.serviceName; ServiceTimeoutSeconds = $config.serviceTimeoutSeconds; Recover = $true } $config
-            }
-            $about = [ordered]@{ op = $(if ($req) { "$($req.op)" } else { $null }); id = $id; runAs = [Security.Principal.WindowsIdentity]::GetCurrent().Name }
-            if ($answer -is [Collections.IDictionary]) { $answer['helper'] = $about }
-            else { $answer | Add-Member -NotePropertyName helper -NotePropertyValue $about -Force }
-            Write-Answer $id $answer
-            $summary.handled += $id
         }
     }
 }

@@ -201,7 +201,10 @@ try {
     $hashes = [ordered]@{}
     foreach ($s in $scripts) { $hashes[$s] = (Get-FileHash -LiteralPath (Join-Path $dir $s) -Algorithm SHA256).Hash }
     if (-not $AllowedUser) { $AllowedUser = "$((Get-CimInstance -ClassName Win32_ComputerSystem).UserName)" }
-    $sid = if ($AllowedUser) { (New-Object Security.Principal.NTAccount $AllowedUser).Translate([Security.Principal.SecurityIdentifier]).Value } else { 'AU' }
+    # Never every authenticated user: whoever may start the task can purge caches and restart FAST under someone
+    # else's campaign. Without a console user (an install over RDP or from a service) the user must be named.
+    if (-not $AllowedUser) { throw 'no interactive user to allow: name the campaign user with -AllowedUser DOMAIN\user' }
+    $sid = (New-Object Security.Principal.NTAccount $AllowedUser).Translate([Security.Principal.SecurityIdentifier]).Value
     $config = [ordered]@{
         version               = 1
         cacheFolder           = $(if ($CacheFolder) { $CacheFolder } else { $null })

@@ -250,13 +250,22 @@ finally {
 #    $pattern), however long that takes.
 if ($rotated) {
     try {
-        $rotations = @(Get-ChildItem -LiteralPath $parent -Directory -Force | Where-Object { $_.Name -match $pattern } | ForEach-Object { $_.FullName })
+        # Never a junction or symbolic link: this may run as SYSTEM in a parent folder other users can write, and a
+        # planted link named like a rotation would point the delete anywhere.
+        $rotations = @(Get-ChildItem -LiteralPath $parent -Directory -Force |
+                Where-Object { $_.Name -match $pattern -and -not ($_.Attributes -band [IO.FileAttributes]::ReparsePoint) } |
+                ForEach-Object { $_.FullName })
         if ($WhatIf -and $result.rotatedTo) { $rotations += $result.rotatedTo }
         $rotations = @($rotations | Sort-Object -Descending -Unique)
         $result.kept = @($rotations | Select-Object -First $Keep)
         foreach ($old in @($rotations | Select-Object -Skip $Keep)) {
             if (-not $WhatIf) {
-                try { Remove-Item -LiteralPath $old -Recurse -Force }
+                # rmdir /s removes links inside the tree without following them (Windows PowerShell 5.1's
+                # Remove-Item -Recurse may follow a junction and delete what it points to).
+                try {
+                    & cmd.exe /d /c rmdir /s /q "`"$old`"" 2>&1 | Out-Null
+                    if (Test-Path -LiteralPath $old) { throw "rmdir /s /q left $old in place (exit $LASTEXITCODE)" }
+                }
                 catch { Add-Failure 'prune' "delete $old : $($_.Exception.Message)"; continue }
             }
             $result.removed += $old

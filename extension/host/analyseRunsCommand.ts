@@ -7,7 +7,7 @@ import { showError } from './errorToast';
 
 export type AnalyseOutcome = { runs: number; comparisons: number; skipped: number; outDir: string; report: string };
 
-type AnalyzeJson = { out: string | null; runs: number; comparisons?: { verdict: string }[]; skipped: unknown[] };
+type AnalyzeJson = { out: string | null; runs: number; comparisons?: { verdict: string }[]; skipped?: unknown[] };
 
 /**
  * "FastBench: Analyse Runs": `fastbench analyze RUNS --out <workspace>/analysis --json` (the CLI bundled with the
@@ -85,5 +85,5 @@ export async function analyseRunsFromVsCode(
       if (choice === 'Open Report') await vscode.commands.executeCommand('fastbench.openReport', vscode.Uri.file(report));
       if (choice === 'Reveal Folder') await vscode.commands.executeCommand('fastbench.openRunFolder', outDir);
     });
-  return { runs: json.runs, comparisons: comparisons.length, skipped: json.skipped.length, outDir, report };
+  return { runs: json.runs, comparisons: comparisons.length, skipped: Array.isArray(json.skipped) ? json.skipped.length : 0, outDir, report };
 }

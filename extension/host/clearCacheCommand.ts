@@ -1,3 +1,4 @@
+import { windowsColdRunner } from '../core/cache/coldHelper';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { fastcacheService, targetsFor } from '../cli/commands/cacheCommands';
@@ -70,6 +71,16 @@ export async function clearCacheFromVsCode(log: Logger, arg?: { mode?: Mode; con
   let client: FastcacheClient | undefined;
   if (mode === 'B_fast' && process.platform !== 'win32') client = await FastcacheClient.connect(standinPaths(standinHome()).endpoint, 1000).catch(() => undefined);
   try {
+    // Not elevated: the installed cold helper does the elevated steps; without it, the setup error says how to install it.
+    let windows: Awaited<ReturnType<typeof windowsColdRunner>> | undefined;
+    if (process.platform === 'win32') {
+      try {
+        windows = await windowsColdRunner({ cacheFolder: t.cacheFolder, serviceName: t.serviceName });
+      } catch (e) {
+        void showError(`FastBench: cannot clear the ${mode} cache: ${(e as Error).message}`, [{ kind: 'command', title: 'Show Log', command: 'fastbench.showLog' }]);
+        return undefined;
+      }
+    }
     const report = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `FastBench: clearing the ${mode} cache (Cold)`, cancellable: true },
       async (progress, token) => {
@@ -83,6 +94,7 @@ export async function clearCacheFromVsCode(log: Logger, arg?: { mode?: Mode; con
           keepRotated: t.keepRotated,
           serviceName: t.serviceName,
           service: client ? fastcacheService(client) : undefined,
+          ...(windows ? { windows } : {}),
           signal: abort.signal,
           onStep: (s) => {
             progress.report({ message: `${s.step}: ${s.ok ? 'ok' : 'FAILED'}` });

@@ -67,16 +67,27 @@ export async function runStandinDemo(extensionUri: vscode.Uri, log: Logger, arg:
   const exitCode = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'FastBench: stand-in demo running (output in its terminal)', cancellable: true },
     async (_progress, token) => {
-      const running = await vscode.tasks.executeTask(task);
-      return new Promise<number | undefined>((resolve) => {
-        const done = vscode.tasks.onDidEndTaskProcess((e) => {
-          if (e.execution !== running) return;
-          done.dispose();
-          resolve(e.exitCode);
-        });
-        // Terminating the task sends the process SIGTERM: the demo stops everything it started.
-        token.onCancellationRequested(() => running.terminate());
+      // Listen before starting: a task that ends at once must still end the progress.
+      let running: vscode.TaskExecution | undefined;
+      const ended: { execution: vscode.TaskExecution; exitCode: number | undefined }[] = [];
+      let settle: ((code: number | undefined) => void) | undefined;
+      const done = vscode.tasks.onDidEndTaskProcess((e) => {
+        if (running && e.execution === running) settle?.(e.exitCode);
+        else ended.push({ execution: e.execution, exitCode: e.exitCode });
       });
+      try {
+        running = await vscode.tasks.executeTask(task);
+        const exec = running;
+        return await new Promise<number | undefined>((resolve) => {
+          settle = resolve;
+          const early = ended.find((e) => e.execution === exec);
+          if (early) resolve(early.exitCode);
+          // Terminating the task sends the process SIGTERM: the demo stops everything it started.
+          token.onCancellationRequested(() => exec.terminate());
+        });
+      } finally {
+        done.dispose();
+      }
     },
   );
   const report = await newestReport(runsFolder);

@@ -85,6 +85,18 @@ Describe 'Rotate-FastCache.ps1' {
         Test-Path -LiteralPath (Join-Path $cache 'demo.fbcache') | Should -BeTrue
     }
 
+    It 'never follows a planted link: a junction named like an old rotation, and one inside an old rotation' {
+        $victim = Join-Path $root 'Other'
+        New-Item -ItemType Junction -Path (Join-Path $root 'FastCache.rotated-19990101T000000Z') -Target $victim | Out-Null
+        $old = Join-Path $root 'FastCache.rotated-20000101T000000Z'
+        New-Item -ItemType Directory -Path $old | Out-Null
+        New-Item -ItemType Junction -Path (Join-Path $old 'inside') -Target $victim | Out-Null
+        $r = Invoke-Rotate @('-CacheFolder', $cache, '-Keep', '1')
+        $r.Json.ok | Should -BeTrue
+        @($r.Json.removed | ForEach-Object { Split-Path -Leaf $_ }) | Should -Be @('FastCache.rotated-20000101T000000Z')
+        Test-Path -LiteralPath (Join-Path $victim 'keep.txt') | Should -BeTrue
+    }
+
     It 'an unknown service: says so and rotates nothing' {
         $r = Invoke-Rotate @('-CacheFolder', $cache, '-ServiceName', 'FastBenchNoSuchService')
         $r.Json.ok | Should -BeFalse

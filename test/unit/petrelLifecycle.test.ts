@@ -185,8 +185,8 @@ test('close sequence: close keys, then the save prompt answered No, then WM_CLOS
 
 test('before a Cold purge: no process of the target image may run (tasklist CSV parsed; bounded wait; the pids named)', async () => {
   assert.deepEqual(parseTasklistCsv('"System Idle Process","0","Services","0","8 K"\r\n"Petrel.exe","4242","Console","1","2,345,678 K"\r\nINFO: nothing\r\n'), [
-    { image: 'System Idle Process', pid: 0 },
-    { image: 'Petrel.exe', pid: 4242 },
+    { image: 'System Idle Process', pid: 0, session: 0 },
+    { image: 'Petrel.exe', pid: 4242, session: 1 },
   ]);
   const wmic = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Name          ProcessId  \r\nservices.exe  56         \r\nPetrel Launcher.exe  4243 \r\n\r\n', 'utf16le')]);
   assert.deepEqual(parseWmicProcesses(wmic), [

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -79,5 +79,29 @@ test('the top level lists campaign folders without reading their runs; runs nest
     );
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a campaign folder reached through a symbolic link (runs kept on another disk) is listed like any other', async () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'fb-runs-link-'));
+  try {
+    const elsewhere = path.join(tmp, 'other-disk', 'camp-x');
+    mkdirSync(elsewhere, { recursive: true });
+    const campaign = path.join(WORKSPACE, 'runs', 'campaign-demo');
+    for (const name of ['run-001']) {
+      mkdirSync(path.join(elsewhere, name));
+      writeFileSync(path.join(elsewhere, name, 'run.json'), readFileSync(path.join(campaign, name, 'run.json')));
+    }
+    const runs = path.join(tmp, 'runs');
+    mkdirSync(runs);
+    symlinkSync(elsewhere, path.join(runs, 'camp-x'), 'dir');
+    writeFileSync(path.join(runs, 'not-a-folder'), 'x');
+    const listed = await listRuns(runs);
+    assert.deepEqual(
+      listed.map((r) => `${r.group ?? '-'} ${r.name} ${r.kind}`),
+      ['camp-x run-001 run'],
+    );
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
 });

@@ -15,14 +15,18 @@ import { VolumeLayout } from '../../standin/volume/volumeFormat';
 export function explainDemo(result: AnalysisResult, spec: VolumeSpec, links: { nas: NetProfile; wan: NetProfile }, inlines: number): string[] {
   const layout = new VolumeLayout(headerFor(spec));
   const rowBricks = layout.bricks[1] * layout.bricks[2];
-  const service = loadCalibration();
+  // A calibration made on bricks of another size measured another path: not applied.
+  const saved = loadCalibration();
+  const service = saved && saved.brickBytes === layout.brickBytes ? saved : undefined;
   const newRows = scrubNewRows(standinStartInline(spec), inlines, spec.brickSize, spec.dims[0]);
   const windowBricks = Math.min(rowBricks, Math.floor((READAHEAD_WINDOW_MIB * 1024 * 1024) / layout.brickBytes));
   const lines = [
     `model (extension/core/netprofile/costModel.ts): compute + waves × RTT + bytes / rate + misses × service; NAS ${links.nas.name} ${links.nas.rttMs} ms ${links.nas.mbps} Mbit/s, WAN ${links.wan.name} ${links.wan.rttMs} ms ${links.wan.mbps} Mbit/s`,
     service
       ? `service per missed brick (calibrated ${service.at} by bench:realism, ${calibrationFile()}): A_shared ${service.A_shared.toFixed(2)} ms, B_fast ${service.B_fast.toFixed(2)} ms`
-      : `service per missed brick: not calibrated on this machine (run npm run bench:realism once): counted as 0`,
+      : saved
+        ? `service per missed brick: the calibration in ${calibrationFile()} was made on ${saved.brickBytes}-byte bricks, this volume's are ${layout.brickBytes}: counted as 0 (run npm run bench:realism again)`
+        : `service per missed brick: not calibrated on this machine (run npm run bench:realism once): counted as 0`,
   ];
   const kpis = [
     { kpi: 'open_time_s', bricks: rowBricks, prefetched: 0 },

@@ -6,7 +6,7 @@
 // "Cold runs on a locked-down workstation" and the header of ps/ColdHelper.ps1.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runPsScript, type PsResult, type PsRunOptions } from './windowsScripts';
 
@@ -76,9 +76,16 @@ export async function invokeHelper(op: HelperOp, whatIf: boolean, o: HelperOptio
       `cold helper: cannot write a request into ${path.dirname(request)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is it installed? ${INSTALL_FIX}`,
     );
   }
+  // A request left behind would run at the task's next start, in the middle of some later run: every way out
+  // below that is not an answer takes it back.
+  const withdraw = () => rmSync(request, { force: true });
   const run = o.run ?? runTool;
-  const started = await run(o.schtasks ?? 'schtasks.exe', ['/run', '/tn', HELPER_TASK], 30_000);
+  const started = await run(o.schtasks ?? 'schtasks.exe', ['/run', '/tn', HELPER_TASK], 30_000).catch((e: Error) => {
+    withdraw();
+    throw e;
+  });
   if (started.code !== 0) {
+    withdraw();
     throw new Error(`cold helper: schtasks /run /tn ${HELPER_TASK} failed (exit ${started.code}: ${lastLine(started.stderr || started.stdout)}); ${INSTALL_FIX}`);
   }
   const result = path.join(folder, 'results', `${id}.json`);
@@ -96,8 +103,12 @@ export async function invokeHelper(op: HelperOp, whatIf: boolean, o: HelperOptio
       }
       return parsed;
     }
-    if (o.signal?.aborted) throw new Error(`cold helper: interrupted while waiting for the ${op} result`);
+    if (o.signal?.aborted) {
+      withdraw();
+      throw new Error(`cold helper: interrupted while waiting for the ${op} result`);
+    }
     if (Date.now() > deadline) {
+      withdraw();
       throw new Error(
         `cold helper: no ${op} result within ${Math.round(o.timeoutMs / 1000)} s (${result} never appeared); check "fastbench cold-helper status" and the task's history in Task Scheduler`,
       );
@@ -162,29 +173,47 @@ export function directRunner(ps?: PsRunOptions): WindowsColdRunner {
   return { via: 'direct', run: (script, params, timeoutMs) => runPsScript(script, params, { ...ps, timeoutMs }) };
 }
 
-export function helperRunner(folder: string, o: Omit<HelperOptions, 'folder' | 'timeoutMs'> = {}): WindowsColdRunner {
+export function helperRunner(folder: string, o: Omit<HelperOptions, 'folder' | 'timeoutMs'> = {}, install?: Pick<HelperInstall, 'serviceTimeoutSeconds'>): WindowsColdRunner {
+  // The task stops and starts FAST with the timeout fixed at install: wait at least that long for its answer.
+  const atLeast = (timeoutMs: number) => Math.max(timeoutMs, install ? rotateTimeoutMs(install.serviceTimeoutSeconds) : 0);
   return {
     via: 'helper',
-    run: (script, params, timeoutMs) => invokeHelper(script === 'Rotate-FastCache.ps1' ? 'rotate' : 'purge', params.WhatIf === true, { ...o, folder, timeoutMs }),
-    recover: (timeoutMs) => invokeHelper('recover', false, { ...o, folder, timeoutMs }),
+    run: (script, params, timeoutMs) =>
+      script === 'Rotate-FastCache.ps1'
+        ? invokeHelper('rotate', params.WhatIf === true, { ...o, folder, timeoutMs: atLeast(timeoutMs) })
+        : invokeHelper('purge', params.WhatIf === true, { ...o, folder, timeoutMs }),
+    recover: (timeoutMs) => invokeHelper('recover', false, { ...o, folder, timeoutMs: atLeast(timeoutMs) }),
   };
 }
 
 /** Bound for one rotation: a stop and a start of at most serviceTimeoutS each, the kill, and the rename. */
 export const rotateTimeoutMs = (serviceTimeoutS: number) => (2 * serviceTimeoutS + 15 + 120) * 1000;
 
-let routeMemo: Promise<ColdRoute> | undefined;
-/** The route for this process, decided once (elevation and the install do not change during a campaign). */
+const routeMemo = new Map<string, Promise<ColdRoute>>();
+/**
+ * The route for what a campaign wants, decided once per cache folder and service in this process (elevation and the
+ * install do not change during a campaign). "none" is never kept: the extension host outlives campaigns, and the
+ * helper may be installed between two of them.
+ */
 export function windowsColdRouteOnce(want: { cacheFolder?: string | undefined; serviceName?: string | undefined }): Promise<ColdRoute> {
-  routeMemo ??= windowsColdRoute(want);
-  return routeMemo;
+  const key = JSON.stringify([want.cacheFolder ?? null, want.serviceName ?? null]);
+  let route = routeMemo.get(key);
+  if (!route) {
+    route = windowsColdRoute(want);
+    routeMemo.set(key, route);
+    void route.then(
+      (r) => r.via === 'none' && routeMemo.delete(key),
+      () => routeMemo.delete(key),
+    );
+  }
+  return route;
 }
 
 /** The runner for a Cold policy on Windows; throws the setup error when there is no way to elevate. */
 export async function windowsColdRunner(want: { cacheFolder?: string | undefined; serviceName?: string | undefined }, ps?: PsRunOptions): Promise<WindowsColdRunner> {
   const route = await windowsColdRouteOnce(want);
   if (route.via === 'none') throw new Error(route.why);
-  return route.via === 'direct' ? directRunner(ps) : helperRunner(route.folder);
+  return route.via === 'direct' ? directRunner(ps) : helperRunner(route.folder, {}, route.install);
 }
 
 export type HelperSetupRequest = {

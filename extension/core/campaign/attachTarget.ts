@@ -57,8 +57,11 @@ export function interstitialsUp(windows: WindowInfo[], pids: Set<number>, rules:
 export async function pressInto(driver: DriverClient, handle: string, chord: string): Promise<void> {
   const parts = chord.split('+');
   const key = parts.pop()!;
-  await driver.request('window/foreground', { handle });
-  await driver.request('input/inject', { handle, coordinates: 'client', events: keyEvents(key, parts) as never });
+  // A refused foreground (Windows' foreground lock) must not send the key to whatever window is in front: the
+  // guard makes the driver refuse the injection unless this window of the target has the focus.
+  const fg = (await driver.request('window/foreground', { handle })) as { ok?: boolean; reason?: string } | undefined;
+  if (fg && fg.ok === false) throw new Error(`could not bring window ${handle} to the front to press ${chord}${fg.reason ? `: ${fg.reason}` : ''}`);
+  await driver.request('input/inject', { handle, coordinates: 'client', events: keyEvents(key, parts) as never, guard: { foreground: true } });
 }
 
 /**

@@ -187,6 +187,10 @@ async function campaignEnvironment(o: CampaignOptions, driver: DriverClient, ses
   const { config, dir } = o.loaded;
   const awake = await driver.request('system/keepAwake', { on: true }).catch((e: Error) => ({ ok: false, detail: `the driver could not: ${e.message}` }));
   o.log.info(`keep awake: ${awake.detail}`);
+  // The request belongs to the driver process: a restarted driver must be asked again.
+  driver.onEvent((e) => {
+    if (e.event === 'restarted') void driver.request('system/keepAwake', { on: true }).catch(() => undefined);
+  });
   const dataPaths = o.loaded.config.campaign.modes.map((m) => modeValues(config, dir, m).dataPath);
   if (config.modes.B_fast) dataPaths.push(path.resolve(dir, config.modes.B_fast.cacheFolder));
   const environment = await collectRunEnvironment({ dataPaths, session, env: o.toolEnv ?? o.env });

@@ -27,7 +27,7 @@ Fact 'os_build' {
   [ordered]@{ product = $v.ProductName; display_version = $v.DisplayVersion; build = "$($v.CurrentBuild).$($v.UBR)"; edition = $v.EditionID }
 }
 Fact 'display_language' {
-  [ordered]@{ ui_culture = (Get-UICulture).Name; culture = (Get-Culture).Name; system_locale = (Get-WinSystemLocale).Name; oem_code_page = [Console]::OutputEncoding.CodePage; ansi_code_page = [Text.Encoding]::Default.CodePage }
+  [ordered]@{ ui_culture = (Get-UICulture).Name; culture = (Get-Culture).Name; system_locale = (Get-WinSystemLocale).Name; oem_code_page = [Globalization.CultureInfo]::CurrentCulture.TextInfo.OEMCodePage; ansi_code_page = [Text.Encoding]::Default.CodePage }
 }
 Fact 'power_plan' {
   $line = (powercfg /getactivescheme) -join ' '
@@ -44,10 +44,13 @@ Fact 'smb_connections' {
 Fact 'antivirus' {
   $s = Get-MpComputerStatus
   $p = Get-MpPreference
-  $ex = @($p.ExclusionPath)
+  $ex = @($p.ExclusionPath | Where-Object { $_ })
+  # A standard user is shown "N/A: Must be an administrator to view exclusions": then whether a path is excluded is unknown.
+  $hidden = [bool]($ex | Where-Object { $_ -like 'N/A*' })
   $paths = @($env:FASTBENCH_DATA_PATHS -split '\|' | Where-Object { $_ })
+  function Under($d, $e) { $d = $d.TrimEnd('\').ToLower(); $e = $e.TrimEnd('\').ToLower(); ($d -eq $e) -or $d.StartsWith($e + '\') }
   [ordered]@{ product = 'Microsoft Defender'; real_time_protection = $s.RealTimeProtectionEnabled; running_mode = $s.AMRunningMode; on_access = $s.OnAccessProtectionEnabled
-    data_paths = @($paths | ForEach-Object { $d = $_; [ordered]@{ path = $d; excluded = [bool]($ex | Where-Object { $_ -and $d.ToLower().StartsWith($_.TrimEnd('\').ToLower()) }) } }) }
+    data_paths = @($paths | ForEach-Object { $d = $_; [ordered]@{ path = $d; excluded = $(if ($hidden) { 'unknown: exclusions are shown to administrators only' } else { [bool]($ex | Where-Object { Under $d $_ }) }) } }) }
 }
 Fact 'gpu_driver' {
   @(Get-CimInstance Win32_VideoController | ForEach-Object { [ordered]@{ name = $_.Name; driver_version = $_.DriverVersion; driver_date = "$($_.DriverDate)" } })

@@ -5,15 +5,16 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 
-export type ProcessRow = { pid: number; image: string };
+/** session: the Windows session number where the lister knows it (another user's Petrel is not ours to wait for). */
+export type ProcessRow = { pid: number; image: string; session?: number };
 export type ProcessLister = () => Promise<ProcessRow[]>;
 
 /** One line of `tasklist /FO CSV /NH`: "Petrel.exe","1234","Console","1","1,234,567 K". */
 export function parseTasklistCsv(text: string): ProcessRow[] {
   const rows: ProcessRow[] = [];
   for (const line of text.split(/\r?\n/)) {
-    const m = /^"([^"]+)","(\d+)"/.exec(line.trim());
-    if (m) rows.push({ image: m[1]!, pid: Number(m[2]) });
+    const m = /^"([^"]+)","(\d+)"(?:,"[^"]*","(\d+)")?/.exec(line.trim());
+    if (m) rows.push({ image: m[1]!, pid: Number(m[2]), ...(m[3] !== undefined ? { session: Number(m[3]) } : {}) });
   }
   return rows;
 }
@@ -39,8 +40,11 @@ const run = (exe: string, args: string[]) =>
 export const listProcesses: ProcessLister = async () => {
   if (process.platform === 'win32') {
     // tasklist is on every Windows; Wine's prints nothing, so wmic (deprecated on Windows 11, present in Wine).
+    // Only our own session: another user's Petrel on a shared workstation holds its own files, not this campaign's.
     const csv = parseTasklistCsv((await run('tasklist.exe', ['/FO', 'CSV', '/NH'])).toString('utf8'));
-    return csv.length ? csv : parseWmicProcesses(await run('wmic.exe', ['process', 'get', 'Name,ProcessId']));
+    const ours = csv.find((r) => r.pid === process.pid)?.session;
+    if (csv.length) return ours === undefined ? csv : csv.filter((r) => r.session === undefined || r.session === ours);
+    return parseWmicProcesses(await run('wmic.exe', ['process', 'get', 'Name,ProcessId']));
   }
   const rows: ProcessRow[] = [];
   for (const name of readdirSync('/proc')) {

@@ -38,10 +38,21 @@ const hasManifest = (folder: string) =>
 
 async function subfolders(folder: string): Promise<string[]> {
   const dirents = await readdir(folder, { withFileTypes: true }).catch(() => []);
-  return dirents
-    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
-    .map((d) => d.name)
-    .sort();
+  const names: string[] = [];
+  for (const d of dirents) {
+    if (d.name.startsWith('.')) continue;
+    // The entry's own type costs no stat; a symbolic link or junction (runs kept on another disk) is followed.
+    if (
+      d.isDirectory() ||
+      (d.isSymbolicLink() &&
+        (await stat(path.join(folder, d.name)).then(
+          (s) => s.isDirectory(),
+          () => false,
+        )))
+    )
+      names.push(d.name);
+  }
+  return names.sort();
 }
 
 /**

@@ -154,7 +154,8 @@ function scanThreadMain(data: WorkerData, port: { postMessage(value: unknown): v
       let proc = processes.get(pid);
       if (proc === undefined) {
         proc = BigInt(OpenProcess(PROCESS_DUP_HANDLE, 0, pid));
-        processes.set(pid, proc);
+        // A refusal is not kept: the next tick asks again (the target may have finished starting).
+        if (proc) processes.set(pid, proc);
       }
       const dup: (number | bigint)[] = [0];
       if (!proc || !DuplicateHandle(proc, value, self, dup, 0, 0, DUPLICATE_SAME_ACCESS)) {
@@ -207,6 +208,9 @@ function scanThreadMain(data: WorkerData, port: { postMessage(value: unknown): v
     }
   });
 }
+
+/** Hung name lookups after which the lister stops (each leaves a thread blocked until its call returns). */
+const MAX_ABANDONED = 4;
 
 const WORKER_SOURCE = `(${scanThreadMain.toString()})(require('node:worker_threads').workerData, require('node:worker_threads').parentPort);`;
 
@@ -264,6 +268,12 @@ export class OpenHandleScanner {
    * list is incomplete (undefined) and the handle is skipped from then on.
    */
   scan(pids: number[]): Promise<ScanReply & { hung?: number }> {
+    // Each hang leaves a thread stuck in the kernel until its call returns: past a few, stop scanning rather than
+    // pile them up (a slow NAS in a Cold run is where names hang).
+    if (this.abandoned >= MAX_ABANDONED) {
+      const error = `open-file listing is off: ${this.abandoned} name lookups hung (over ${this.lookupTimeoutMs} ms each)`;
+      return Promise.resolve({ id: -1, paths: [], systemHandles: 0, fileHandles: 0, diskFiles: 0, denied: 0, cached: 0, withObject: 0, error });
+    }
     const w = (this.worker ??= this.start());
     const id = this.nextId++;
     const state = this.state;
