@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runCampaign, type CampaignOutcome, type CampaignProgress } from '../../extension/core/campaign/campaign';
+import type { CampaignOutcome, CampaignProgress } from '../../extension/core/campaign/campaign';
 import { closeTarget, launchTarget } from '../../extension/core/campaign/targetProcess';
-import { loadConfig } from '../../extension/core/config/configFile';
-import { DriverClient } from '../../extension/core/driver/driverClient';
-import { AGENT_NODE_FLAGS } from '../../extension/core/metrics/agentClient';
 import type { Logger } from '../../extension/core/ports/logger';
 import { parseMarkersTsv } from '../../extension/core/runs/markersFile';
 import type { MarkerRow } from '../../extension/shared/markers';
 import { runManifestSchema, type RunManifest } from '../../extension/shared/runManifest';
 import { isWine, lane, laneUnavailable, type TargetLine } from './lane';
+import { runLaneCampaign } from './laneCampaign';
 
 // The campaign engine (runCampaign, in this process) through the Win32 path, as it will drive Petrel: launch
 // target.exe (the mingw oracle) from a fastbench.json, metrics agent, attach to the launched process's window,
@@ -98,21 +96,8 @@ describe('the campaign engine through the Win32 path: launch -> attach -> workfl
       runsFolder: 'runs',
     };
     edit(config);
-    const file = path.join(dir, `${name}.json`);
-    writeFileSync(file, JSON.stringify(config, null, 2));
     const progress: CampaignProgress[] = [];
-    const outcome = await runCampaign({
-      loaded: await loadConfig(file),
-      configText: readFileSync(file, 'utf8'),
-      runsRoot: path.join(dir, 'runs'),
-      startDriver: () => DriverClient.start({ command: [process.execPath, lane.driver], log }),
-      env: process.env,
-      // This bundle lives in dist/test/wine; the agent bundle is dist/agent.js.
-      agentCommand: [process.execPath, ...AGENT_NODE_FLAGS, lane.agent],
-      log,
-      signal: new AbortController().signal,
-      progress: (p) => progress.push(p),
-    });
+    const outcome = await runLaneCampaign(path.join(dir, `${name}.json`), config, path.join(dir, 'runs'), log, (p) => progress.push(p));
     return { outcome, logPath, progress };
   }
 

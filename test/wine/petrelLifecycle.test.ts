@@ -3,15 +3,12 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { reopenAloneUnbuffered } from '../../extension/core/cache/releaseFile';
-import { runCampaign } from '../../extension/core/campaign/campaign';
 import { listProcesses, waitImageGone } from '../../extension/core/campaign/targetGone';
 import { closeTarget, launchTarget } from '../../extension/core/campaign/targetProcess';
-import { loadConfig } from '../../extension/core/config/configFile';
-import { DriverClient } from '../../extension/core/driver/driverClient';
-import { AGENT_NODE_FLAGS } from '../../extension/core/metrics/agentClient';
 import type { Logger } from '../../extension/core/ports/logger';
 import { parseMarkersTsv } from '../../extension/core/runs/markersFile';
 import { lane, laneUnavailable } from './lane';
+import { runLaneCampaign } from './laneCampaign';
 
 // Petrel's life cycle through the Win32 path, as a campaign drives it: target.exe --petrel-splash-ms shows a splash,
 // --petrel-licence a licence window that wants Enter, --petrel-save-prompt answers WM_CLOSE with a "Save changes?"
@@ -69,19 +66,7 @@ describe('Petrel life cycle through the Win32 path under Wine: splash, licence, 
         workflows: { W_paint: { steps: [{ marker: 'paint_start' }, { key: 'r', render: true, label: 'paint' }, { marker: 'paint_end' }], stepTimeoutS: 10 } },
         runsFolder: 'runs',
       };
-      const file = path.join(dir, 'fastbench.json');
-      writeFileSync(file, JSON.stringify(config, null, 2));
-      const outcome = await runCampaign({
-        loaded: await loadConfig(file),
-        configText: readFileSync(file, 'utf8'),
-        runsRoot: path.join(dir, 'runs'),
-        startDriver: () => DriverClient.start({ command: [process.execPath, lane.driver], log }),
-        env: process.env,
-        agentCommand: [process.execPath, ...AGENT_NODE_FLAGS, lane.agent],
-        log,
-        signal: new AbortController().signal,
-        progress: () => {},
-      });
+      const outcome = await runLaneCampaign(path.join(dir, 'fastbench.json'), config, path.join(dir, 'runs'), log);
       const run = outcome.results[0]!;
       const seen = lines(logPath);
       assert.equal(run.status, 'complete', `the run completed (${run.reason ?? ''}); target log: ${seen.join(' ')}; ${problems.slice(-3).join(' | ')}`);
@@ -142,19 +127,7 @@ describe('Petrel life cycle through the Win32 path under Wine: splash, licence, 
       runsFolder: 'runs-batch',
     };
     writeFileSync(logPath, '');
-    const file = path.join(dir, 'fastbench-batch.json');
-    writeFileSync(file, JSON.stringify(config, null, 2));
-    const outcome = await runCampaign({
-      loaded: await loadConfig(file),
-      configText: readFileSync(file, 'utf8'),
-      runsRoot: path.join(dir, 'runs-batch'),
-      startDriver: () => DriverClient.start({ command: [process.execPath, lane.driver], log }),
-      env: process.env,
-      agentCommand: [process.execPath, ...AGENT_NODE_FLAGS, lane.agent],
-      log,
-      signal: new AbortController().signal,
-      progress: () => {},
-    });
+    const outcome = await runLaneCampaign(path.join(dir, 'fastbench-batch.json'), config, path.join(dir, 'runs-batch'), log);
     const byMode = new Map(outcome.results.map((r) => [JSON.parse(readFileSync(path.join(r.folder, 'run.json'), 'utf8')).mode as string, r]));
     const ok = byMode.get('A_shared')!;
     assert.equal(ok.status, 'complete', ok.reason);
