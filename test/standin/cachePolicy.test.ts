@@ -103,7 +103,7 @@ test('cache clear --mode B_fast: the daemon is suspended, the cache rotated, res
     const report = JSON.parse(r.out);
     assert.deepEqual(
       report.steps.map((s: { step: string }) => s.step),
-      ['stop-service', 'evict', 'rotate-cache', 'verify-residency', 'start-service'],
+      ['stop-service', 'rotate-cache', 'start-service', 'evict', 'verify-residency'],
     );
     const cached = report.residency.find((x: { file: string }) => x.file === cacheFile);
     assert.ok(cached.residentBefore > 0 && cached.residentAfter <= RESIDENT_TOLERANCE(cached.bytes), JSON.stringify(cached));

@@ -7,6 +7,9 @@ import { parseFastLogText } from '../../extension/core/fastlog/fastLogParsers';
 import { READAHEAD_WINDOW_MIB, parsePrefetch } from '../../extension/standin/fastcache/daemon';
 import { FastcacheClient } from '../../extension/standin/fastcache/fastcacheClient';
 import { mountsUnder } from '../../extension/standin/fastcache/mounts';
+import { applyCachePolicy } from '../../extension/core/cache/cachePolicy';
+import { startDelayProxy } from '../../extension/core/netprofile/delayProxy';
+import { netProfile } from '../../extension/core/netprofile/profiles';
 import { FileBrickSource } from '../../extension/standin/volume/fileSource';
 import { VolumeLayout } from '../../extension/standin/volume/volumeFormat';
 import { headerFor } from '../../extension/standin/volume/generate';
@@ -129,6 +132,55 @@ test('reads wait while the daemon is suspended and go on after resume', async ()
   } finally {
     client.close();
     await daemon.stop();
+  }
+});
+
+test('a Cold while an application is reading completes: the mount is opened only while fastcache runs; a suspend that outlives its timeout makes the resume fail', async () => {
+  // A slow link keeps the reader's GETs in flight when the Cold suspends fastcache. Reads arriving while it
+  // is suspended are held, and with them the single-threaded FUSE loop: the Cold's eviction of the mount's
+  // file, done while suspended before, hung until the daemon resumed on its own 120 s later, on the cache
+  // it should have dropped (the next "Cold" run was all hits). It is done after the resume now.
+  const proxy = await startDelayProxy({ host: new URL(w.azurite.accountUrl).hostname, port: w.azurite.port }, netProfile('400ms/1000mbit'));
+  const folder = path.join(w.dir, 'fc-underway');
+  const daemon = await startDaemon(w, ['--cache-folder', folder], w.blobUrl.replace(`:${w.azurite.port}/`, `:${proxy.port}/`));
+  const client = await FastcacheClient.connect(daemon.endpoint);
+  try {
+    const bricks = layout.inlineBricks(40);
+    const reading = readVia(daemon.file, bricks);
+    await new Promise((r) => setTimeout(r, 150));
+    let timer: NodeJS.Timeout | undefined;
+    const cold = applyCachePolicy({
+      policy: 'Cold',
+      mode: 'B_fast',
+      dataFiles: [daemon.file],
+      cacheFolder: folder,
+      keepRotated: 0,
+      service: {
+        name: 'fastcache',
+        stop: async () => (await client.call({ type: 'suspend' }, 'suspended'), 'suspended'),
+        start: async () => (await client.call({ type: 'resume' }, 'resumed'), 'resumed'),
+      },
+    });
+    const report = await Promise.race([
+      cold,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the Cold did not complete within 8 s')), 8000))),
+    ]).finally(() => clearTimeout(timer));
+    assert.equal(report.ok, true, JSON.stringify(report.steps));
+    assert.deepEqual(
+      report.steps.map((s) => s.step),
+      ['stop-service', 'rotate-cache', 'start-service', 'evict', 'verify-residency'],
+    );
+    assert.equal(bricksDigest(await reading), bricksDigest(await readVia(w.volume, bricks)), 'the read held over the Cold got the right bytes');
+    assert.match(report.steps.find((s) => s.step === 'rotate-cache')!.detail, /^rotated .*fc-underway → fc-underway\.rotated-/);
+
+    await client.call({ type: 'suspend', timeoutMs: 300 }, 'suspended');
+    await new Promise((r) => setTimeout(r, 700));
+    await assert.rejects(client.call({ type: 'resume' }, 'resumed'), /resumed on its own after 300 ms suspended; the Cold rotation around it is not trustworthy/);
+    await client.call({ type: 'resume' }, 'resumed'); // said once: a later resume is plain again
+  } finally {
+    client.close();
+    await daemon.stop();
+    await proxy.close();
   }
 });
 

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { CachePolicy, Mode } from '../../shared/names';
-import { dropCaches, evict, filesUnder, residency } from './pageCache';
+import { dropCaches, evict, filesUnder, residency, type Residency } from './pageCache';
 import { rotateCacheFolder } from './rotateFolder';
 import { directRunner, rotateTimeoutMs, type WindowsColdRunner } from './coldHelper';
 import { reopenAloneUnbuffered } from './releaseFile';
@@ -118,7 +118,31 @@ async function coldLinux(req: PolicyRequest, step: (s: PolicyStep) => void, repo
   // On the NAS the volume must exist; a FAST path may legitimately be absent while FAST is stopped.
   const missing = req.mode === 'A_shared' ? req.dataFiles.filter((f) => !existsSync(f)) : [];
   if (missing.length) step({ step: 'find-data', ok: false, detail: `${missing.join(', ')}: no such file (is modes.A_shared.dataPath right?)` });
-  if (req.service && !req.whatIf) {
+  // Files the service itself presents (B_fast's data file on the FAST mount) are opened only while it runs:
+  // a stopped FAST cannot answer an open, and the stand-in's mount would hold the open until its resume.
+  // They are listed and measured before the stop and evicted after the start (the first open after a
+  // rotation drops the mount's pages as well; the eviction makes sure and is verified below).
+  let files: string[];
+  let before: Residency[];
+  try {
+    files = await linuxFiles(req);
+    before = await residency(files);
+  } catch (e) {
+    step({ step: 'evict', ok: false, detail: (e as Error).message });
+    return;
+  }
+  const served = new Set(req.service && req.cacheFolder ? req.dataFiles.filter((f) => files.includes(f) && !isUnder(f, req.cacheFolder!)) : []);
+  const stopped = files.filter((f) => !served.has(f));
+  if (req.whatIf) {
+    report.residency = toRows(before, undefined);
+    step({ step: 'evict', ok: true, detail: `would evict ${files.length} file(s), ${mib(before.reduce((s, r) => s + r.residentBytes, 0))} resident` });
+    if (req.mode === 'B_fast' && req.cacheFolder) await rotateStep(req, step);
+    return;
+  }
+  const failures: string[] = [];
+  let renamed = new Map<string, string>();
+  let complete = false;
+  if (req.service) {
     try {
       step({ step: 'stop-service', ok: true, detail: await req.service.stop() });
     } catch (e) {
@@ -126,17 +150,8 @@ async function coldLinux(req: PolicyRequest, step: (s: PolicyStep) => void, repo
     }
   }
   try {
-    const files = await linuxFiles(req);
-    const before = await residency(files);
-    if (req.whatIf) {
-      report.residency = toRows(before, undefined);
-      step({ step: 'evict', ok: true, detail: `would evict ${files.length} file(s), ${mib(before.reduce((s, r) => s + r.residentBytes, 0))} resident` });
-      if (req.mode === 'B_fast' && req.cacheFolder) await rotateStep(req, step);
-      return;
-    }
-    const failures: string[] = [];
     let evicted = 0;
-    for (const f of files) {
+    for (const f of stopped) {
       if (req.signal?.aborted) break;
       await evict(f).catch((e: Error) => failures.push(e.message));
       evicted++;
@@ -146,18 +161,32 @@ async function coldLinux(req: PolicyRequest, step: (s: PolicyStep) => void, repo
       step({ step: 'cancelled', ok: false, detail: `cancelled after evicting ${evicted} of ${files.length} file(s); the cache folder was not rotated` });
       return;
     }
+    if (req.mode === 'B_fast' && req.cacheFolder) {
+      const rotatedTo = await rotateStep(req, step);
+      if (rotatedTo) renamed = new Map(stopped.filter((f) => isUnder(f, req.cacheFolder!)).map((f) => [f, path.join(rotatedTo, path.relative(req.cacheFolder!, f))]));
+    }
+    complete = true;
+  } catch (e) {
+    step({ step: 'evict', ok: false, detail: (e as Error).message });
+  } finally {
+    if (req.service) {
+      try {
+        step({ step: 'start-service', ok: true, detail: await req.service.start() });
+      } catch (e) {
+        step({ step: 'start-service', ok: false, detail: `${req.service.name}: ${(e as Error).message}` });
+      }
+    }
+  }
+  if (!complete) return;
+  try {
+    for (const f of served) await evict(f).catch((e: Error) => failures.push(e.message));
     step({
       step: 'evict',
       ok: failures.length === 0,
       detail: failures.length
         ? failures.join('; ')
-        : `fdatasync + fadvise DONTNEED on ${files.length} file(s), ${mib(before.reduce((s, r) => s + r.residentBytes, 0))} were resident`,
+        : `fdatasync + fadvise DONTNEED on ${files.length} file(s)${served.size ? ` (${served.size} on the service's mount, after its start)` : ''}, ${mib(before.reduce((s, r) => s + r.residentBytes, 0))} were resident`,
     });
-    let renamed = new Map<string, string>();
-    if (req.mode === 'B_fast' && req.cacheFolder) {
-      const rotatedTo = await rotateStep(req, step);
-      if (rotatedTo) renamed = new Map(files.filter((f) => isUnder(f, req.cacheFolder!)).map((f) => [f, path.join(rotatedTo, path.relative(req.cacheFolder!, f))]));
-    }
     if (req.dropCaches) {
       await dropCaches().then(
         () => step({ step: 'drop-caches', ok: true, detail: 'sync; echo 1 > /proc/sys/vm/drop_caches' }),
@@ -182,14 +211,6 @@ async function coldLinux(req: PolicyRequest, step: (s: PolicyStep) => void, repo
     });
   } catch (e) {
     step({ step: 'evict', ok: false, detail: (e as Error).message });
-  } finally {
-    if (req.service && !req.whatIf) {
-      try {
-        step({ step: 'start-service', ok: true, detail: await req.service.start() });
-      } catch (e) {
-        step({ step: 'start-service', ok: false, detail: `${req.service.name}: ${(e as Error).message}` });
-      }
-    }
   }
 }
 

@@ -70,9 +70,11 @@ export class FastcacheDaemon {
   private server!: Server;
   private logFd: number | undefined;
   private suspended: { gate: Promise<void>; open: () => void; timer: NodeJS.Timeout } | undefined;
+  /** Set when a suspend outlived its timeout and the daemon resumed on its own: the Cold around it is void. */
+  private selfResumed: string | undefined;
   private nextRequest = 1;
-  /** Reads copying from the cache file right now; a suspend waits for them before closing it. */
-  private readingCache = 0;
+  /** Reads that got past the suspend gate and are not answered yet; a suspend lets them finish first. */
+  private activeReads = 0;
   private closing = false;
   private readonly sockets = new Set<Socket>();
   private readonly stats = { requests: 0, hitBricks: 0, missBricks: 0, fetches: 0, fetchedBytes: 0, prefetchedBricks: 0 };
@@ -347,14 +349,26 @@ export class FastcacheDaemon {
    * (joining GETs already in flight), then copies the bytes from the cache file. One log line per read.
    */
   private async readFile(offset: number, into: Uint8Array, t0: number): Promise<number> {
+    // A read arriving while suspended waits for the resume (FAST is stopped). One already under way is
+    // finished against the old cache before the suspend completes: gating it again would hold the
+    // single-threaded FUSE loop, and with it every open and stat of the mount, until the resume, which
+    // deadlocks a Cold that opens the file between the two.
+    while (this.suspended) await this.suspended.gate;
+    this.activeReads++;
+    try {
+      return await this.readAdmitted(offset, into, t0);
+    } finally {
+      this.activeReads--;
+    }
+  }
+
+  private async readAdmitted(offset: number, into: Uint8Array, t0: number): Promise<number> {
     const bricks = this.bricksOf(offset, into.length);
     const request = this.nextRequest++;
     this.stats.requests++;
     const present = this.present;
     const missAtArrival = bricks.filter((b) => present[b] !== 1).length;
-    // A suspend (Cold rotation) may drop or outdate what was fetched: check again after every wait.
     for (let attempt = 0; ; attempt++) {
-      if (this.suspended) await this.suspended.gate;
       const missing = bricks.filter((b) => present[b] !== 1);
       if (missing.length === 0) break;
       if (attempt === 3) throw new Error(`bricks ${missing[0]}-${missing.at(-1)}: still missing after ${attempt} fetches`);
@@ -377,14 +391,7 @@ export class FastcacheDaemon {
         throw e;
       }
     }
-    if (this.suspended) await this.suspended.gate;
-    this.readingCache++;
-    let n: number;
-    try {
-      n = await this.cache.read(into, offset);
-    } finally {
-      this.readingCache--;
-    }
+    const n = await this.cache.read(into, offset);
     if (missAtArrival === 0) this.stats.hitBricks += bricks.length;
     else this.stats.missBricks += missAtArrival;
     this.logRead(request, t0, bricks, into.length, missAtArrival > 0);
@@ -408,7 +415,8 @@ export class FastcacheDaemon {
   }
 
   private readAhead(bricks: number[], request: number): void {
-    if (this.prefetch.kind === 'off' || bricks.length === 0) return;
+    // Hits drained after a suspend began must not start GETs into a cache that is about to be rotated.
+    if (this.prefetch.kind === 'off' || bricks.length === 0 || this.suspended || this.closing) return;
     const present = this.cache.present;
     const ahead: number[] = [];
     const last = bricks[bricks.length - 1]!;
@@ -424,23 +432,39 @@ export class FastcacheDaemon {
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
     const timer = setTimeout(() => {
-      this.log.warn(`fastcache: suspended for ${timeoutMs} ms without resume; resuming`);
+      // A harness that never comes back must not leave the cache stopped; but the rotation it may still
+      // be doing now races this reopen, so the next resume reports the Cold as failed.
+      this.selfResumed = `fastcache resumed on its own after ${timeoutMs} ms suspended; the Cold rotation around it is not trustworthy`;
+      this.log.warn(`fastcache: ${this.selfResumed}`);
       void this.resume();
     }, timeoutMs);
     timer.unref();
     this.suspended = { gate, open, timer };
-    // From here every FUSE read comes to this thread and waits at the gate until resume.
+    this.selfResumed = undefined;
+    // From here every new FUSE read comes to this thread and waits at the gate until resume.
     this.fuse?.setSuspended(true);
     this.queue.dropReadAhead();
-    await this.queue.idle();
-    while (this.readingCache > 0) await new Promise((r) => setTimeout(r, 1));
+    while (this.activeReads > 0 || this.queue.busy) {
+      await this.queue.idle();
+      if (this.activeReads > 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    // The timeout fired while reads were still finishing: the daemon runs on a reopened cache now.
+    if (this.suspended?.gate !== gate) throw new Error(this.selfResumed ?? 'fastcache resumed before the suspend completed');
     await this.cache.close();
   }
 
-  /** Reopens the cache (an empty one if the folder was rotated) and lets waiting requests go on. */
+  /**
+   * Reopens the cache (an empty one if the folder was rotated) and lets waiting requests go on. Throws when
+   * the daemon had already resumed on its own (suspend timeout): the caller's Cold did not hold.
+   */
   async resume(): Promise<void> {
     const s = this.suspended;
-    if (!s) return;
+    if (!s) {
+      const why = this.selfResumed;
+      this.selfResumed = undefined;
+      if (why) throw new Error(why);
+      return;
+    }
     clearTimeout(s.timer);
     await this.open();
     this.fuse?.cacheReplaced();

@@ -211,7 +211,11 @@ export function runFuseWorker(d: FuseWorkerData): void {
   const cacheFd = (): number => {
     const g = Atomics.load(ctrl, CTRL.generation);
     if (fd === undefined || g !== fdGeneration) {
-      if (fd !== undefined) closeSync(fd);
+      // Forget the old descriptor before reopening: if the open fails (the file was rotated away), a retry
+      // must not close the same number again, by then perhaps a socket or /dev/fuse of this process.
+      const old = fd;
+      fd = undefined;
+      if (old !== undefined) closeSync(old);
       fd = openSync(d.cachePath, 'r');
       fdGeneration = g;
     }
