@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { FastbenchApi } from '../../../extension/host/extension';
 import type { RecordingValidation } from '../../../extension/host/validateRecordingCommand';
-import { runAll, skip, test, waitFor } from './harness';
+import { figure, runAll, skip, test, waitFor } from './harness';
 
 const EXTENSION_ID = 'fastbench.fastbench';
 
@@ -17,10 +17,10 @@ function workspaceFile(name: string): vscode.Uri {
 
 let api: FastbenchApi;
 
-/** Self-bracketed activation (bundle evaluation + activate()) must stay under this; generous for a loaded machine. */
+/** Self-bracketed activation (bundle evaluation + activate()); held to it by npm run bench:vscode. */
 const ACTIVATION_BUDGET_MS = 50;
 
-test(`the extension activates within ${ACTIVATION_BUDGET_MS} ms (bundle evaluation + activate()) and reports it`, async () => {
+test('the extension activates and reports its activation time (bundle evaluation + activate())', async () => {
   const ext = vscode.extensions.getExtension<FastbenchApi>(EXTENSION_ID);
   assert.ok(ext, `extension ${EXTENSION_ID} is installed`);
   const wasActive = ext.isActive;
@@ -32,7 +32,7 @@ test(`the extension activates within ${ACTIVATION_BUDGET_MS} ms (bundle evaluati
       (wasActive ? ' (already active via workspaceContains, so that figure is only the call)' : ''),
   );
   assert.ok(Number.isFinite(api.activationMs) && api.activationMs > 0, `activationMs ${api.activationMs}`);
-  assert.ok(api.activationMs < ACTIVATION_BUDGET_MS, `activation ${api.activationMs.toFixed(1)} ms ≥ ${ACTIVATION_BUDGET_MS} ms budget`);
+  figure('activation (bundle evaluation + activate())', api.activationMs, ACTIVATION_BUDGET_MS);
 });
 
 test('every contributed command is registered', async () => {

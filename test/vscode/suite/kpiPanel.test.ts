@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { FastbenchApi } from '../../../extension/host/extension';
 import type { KpiShown } from '../../../extension/shared/kpiViewProtocol';
-import { test, waitFor } from './harness';
+import { figure, test, waitFor } from './harness';
 import { docsShot, fastbench, palette, press, screenshot, sleep } from './ui';
 
 // The KPIs side panel, checked by what it shows (its DOM rows and Chart.js datasets and axes, read back by the view)
@@ -162,7 +162,7 @@ test('the KPIs panel refreshes when a run is added, and renders 1,000 runs (firs
   writeRuns(folder, 1, 1000);
   const shown = await nextShown(api, one, 'the 1,000-run render', (s) => s.message.startsWith('1000 runs'), 120_000);
   console.log(`KPI panel, 1,000 runs: first render ${shown.renderMs.toFixed(1)} ms (message to painted, in the webview); ${shown.message}`);
-  assert.ok(shown.renderMs < 300, `render ${shown.renderMs.toFixed(1)} ms ≥ 300 ms`);
+  figure('KPI panel, 1,000 runs, first render', shown.renderMs, 300);
   await useRunsFolder(undefined);
 }, 180_000);
 
