@@ -93,7 +93,15 @@ export type ComparisonRow = {
   values_B_fast: number[];
 };
 
-export type RunFlagKind = 'wrong_source' | 'no_evidence' | 'aborted' | 'outlier' | 'malformed_rows' | 'missing_markers' | 'missing_file';
+export type RunFlagKind = 'wrong_source' | 'no_evidence' | 'not_cold' | 'aborted' | 'outlier' | 'malformed_rows' | 'missing_markers' | 'missing_file';
+
+/**
+ * A B_fast Cold run whose FAST log shows reads and not one miss did not start from an empty FAST cache: its
+ * Cold did not hold (a rotation that failed silently, a cache that survived it), so it measures Warm.
+ */
+export function coldDidNotHold(k: Pick<KpiRow, 'mode' | 'cache_policy' | 'fast_requests' | 'fast_hit_ratio'>): boolean {
+  return k.mode === 'B_fast' && k.cache_policy === 'Cold' && (k.fast_requests ?? 0) > 0 && k.fast_hit_ratio === 1;
+}
 export type RunFlag = { run_id: string; folder: string; kind: RunFlagKind; detail: string };
 
 export type SkippedFolder = { folder: string; reason: string };

@@ -59,7 +59,7 @@ const modeSummarySchema = z.object({
 const runFlagSchema = z.object({
   run_id: z.string(),
   folder: z.string(),
-  kind: z.enum(['wrong_source', 'no_evidence', 'aborted', 'outlier', 'malformed_rows', 'missing_markers', 'missing_file']),
+  kind: z.enum(['wrong_source', 'no_evidence', 'not_cold', 'aborted', 'outlier', 'malformed_rows', 'missing_markers', 'missing_file']),
   detail: z.string(),
 });
 

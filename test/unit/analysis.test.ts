@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { bruteForceExactTwoSided } from './mannWhitneyOracle';
 import { inflateSync } from 'node:zlib';
 import { analyzeRuns } from '../../extension/core/analysis/analyze';
-import { compareModes } from '../../extension/core/analysis/compare';
+import { compareModes, isComparable } from '../../extension/core/analysis/compare';
 import { LocalRunStore } from '../../extension/core/analysis/runStore';
 import { runCli } from '../../extension/cli/main';
 import { crc32 } from '../../extension/core/charts/png';
@@ -329,4 +329,36 @@ test('the same run reached twice counts once; an unreadable file skips its folde
   const { result } = await analyzeRuns([new LocalRunStore(path.join(out, 'unreadable'))]);
   assert.equal(result.kpis.length, 0);
   assert.match(result.skipped[0]!.reason, /^cannot read: ELOOP/);
+});
+
+test('a B_fast Cold run whose FAST log has reads and no miss is flagged "Cold did not hold" and left out of comparisons', async () => {
+  // cold-B-1 as it is (2 hits, 2 misses in its window), and the same run with every one of those reads a hit.
+  const root = path.join(out, 'not-cold');
+  const src = path.join(RUNS, 'site-a', 'camp-1', 'cold-B-1');
+  for (const [name, allHits] of [
+    ['cold-B-1', false],
+    ['cold-B-hits', true],
+  ] as const) {
+    const dir = path.join(root, name);
+    mkdirSync(dir, { recursive: true });
+    for (const f of readdirSync(src)) {
+      let text = readFileSync(path.join(src, f), 'utf8');
+      if (allHits && f === 'run.json') text = text.replace('"cold-B-1"', '"cold-B-hits"');
+      if (allHits && f === 'fast_log.tsv') text = text.replace(/\tread\t(\d+)\t([\d-]+)\t(\d+)\tmiss\t/g, '\tread\t$1\t$2\t$3\thit\t');
+      writeFileSync(path.join(dir, f), text);
+    }
+  }
+  const { result } = await analyzeRuns([new LocalRunStore(root)]);
+  const row = (id: string) => result.kpis.find((k) => k.run_id === id)!;
+  assert.deepEqual([row('cold-B-1').fast_requests, row('cold-B-1').fast_hit_ratio], [4, 0.5]);
+  assert.deepEqual([row('cold-B-hits').fast_requests, row('cold-B-hits').fast_hit_ratio], [4, 1]);
+  const flags = result.flags.filter((f) => f.kind === 'not_cold');
+  assert.deepEqual(
+    flags.map((f) => f.run_id),
+    ['cold-B-hits'],
+  );
+  assert.match(flags[0]!.detail, /^Cold run, but all 4 FAST reads in its window were cache hits \(no miss\): .*kept out of comparisons$/);
+  assert.equal(isComparable(row('cold-B-1')), true);
+  assert.equal(isComparable(row('cold-B-hits')), false);
+  assert.equal(isComparable({ ...row('cold-B-hits'), cache_policy: 'Warm' }), true, 'a Warm run of hits is what Warm is');
 });

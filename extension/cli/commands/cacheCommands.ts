@@ -66,7 +66,8 @@ export const cacheClear: Command = {
   A_shared  the volume (modes.A_shared.dataPath) leaves the OS page cache.
   B_fast    the FAST service is stopped, its cache folder (modes.B_fast.cacheFolder) is renamed to
             FOLDER.rotated-<UTC time> and recreated empty (the newest keepRotated rotations are kept;
-            nothing else is touched), the FAST path's files leave the page cache, the service starts again.
+            nothing else is touched), the service starts again, then the FAST path's files leave the page
+            cache (a stopped FAST cannot answer their open).
 Linux: each file is fdatasync'ed and dropped with posix_fadvise DONTNEED (dd iflag=nocache), then page
 residency is checked with mincore (fincore); --drop-caches also drops every clean page (root). The stand-in
 fastcache daemon plays the FAST service: if one listens at --fastcache (default: the stand-in's endpoint) it is

@@ -1,4 +1,4 @@
-import { COMPARED_KPIS, DURATION_KPIS, type ComparedKpi, type ComparisonRow, type KpiRow, type ModeSummary, type RunFlag } from '../../shared/kpi';
+import { COMPARED_KPIS, DURATION_KPIS, coldDidNotHold, type ComparedKpi, type ComparisonRow, type KpiRow, type ModeSummary, type RunFlag } from '../../shared/kpi';
 import type { CachePolicy, Mode } from '../../shared/names';
 import {
   BOOTSTRAP_RESAMPLES,
@@ -20,9 +20,12 @@ export const MIN_RUNS = 3;
 export const ALPHA = 0.05;
 export const POOLED_MACHINE = 'all machines';
 
-/** complete, not a warm-up, and not read from the other mode's storage ("none" = no evidence: kept, flagged). */
+/**
+ * complete, not a warm-up, not read from the other mode's storage ("none" = no evidence: kept, flagged), and
+ * not a B_fast "Cold" run that FAST served entirely from its cache.
+ */
 export function isComparable(k: KpiRow): boolean {
-  return k.status === 'complete' && !k.warmup && k.source_matches_mode !== false;
+  return k.status === 'complete' && !k.warmup && k.source_matches_mode !== false && !coldDidNotHold(k);
 }
 
 const formatP = (p: number) => (p < 0.0001 ? 'p < 0.0001' : `p = ${Number(p.toPrecision(2))}`);

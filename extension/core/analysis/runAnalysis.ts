@@ -1,4 +1,4 @@
-import type { ComparedKpi, KpiRow, ObservedSource, RunContext, RunFlag, RunTimeline } from '../../shared/kpi';
+import { coldDidNotHold, type ComparedKpi, type KpiRow, type ObservedSource, type RunContext, type RunFlag, type RunTimeline } from '../../shared/kpi';
 import { runManifestSchema, type RunManifest } from '../../shared/runManifest';
 import { formatProblem } from '../../shared/problems';
 import { validateJsonText } from '../../shared/validateJson';
@@ -136,6 +136,8 @@ export async function analyseRun(store: RunStore, folder: string): Promise<RunOu
     observed_source: source,
     source_matches_mode: matches,
   };
+  if (coldDidNotHold(kpi))
+    flag('not_cold', `Cold run, but all ${kpi.fast_requests} FAST reads in its window were cache hits (no miss): FAST's cache was not empty at the start; kept out of comparisons`);
   const t0 = times.windowFrom ?? metrics?.timeline.t_unix_ms[0] ?? 0;
   const timeline: RunTimeline = {
     run_id: manifest.run_id,

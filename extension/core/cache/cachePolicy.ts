@@ -142,14 +142,19 @@ async function coldLinux(req: PolicyRequest, step: (s: PolicyStep) => void, repo
   const failures: string[] = [];
   let renamed = new Map<string, string>();
   let complete = false;
+  let started = true;
+  let serviceStopped = true;
   if (req.service) {
     try {
       step({ step: 'stop-service', ok: true, detail: await req.service.stop() });
     } catch (e) {
-      step({ step: 'stop-service', ok: false, detail: `${req.service.name}: ${(e as Error).message}` });
+      serviceStopped = false;
+      step({ step: 'stop-service', ok: false, detail: `${req.service.name}: ${(e as Error).message}; nothing evicted or rotated` });
     }
   }
   try {
+    // Rotating the folder of a cache that is still being served would pull it from under the service.
+    if (!serviceStopped) return;
     let evicted = 0;
     for (const f of stopped) {
       if (req.signal?.aborted) break;
@@ -158,7 +163,7 @@ async function coldLinux(req: PolicyRequest, step: (s: PolicyStep) => void, repo
     }
     if (req.signal?.aborted) {
       // Half a Cold is no Cold: say so, rotate nothing more, and let finally start the service again.
-      step({ step: 'cancelled', ok: false, detail: `cancelled after evicting ${evicted} of ${files.length} file(s); the cache folder was not rotated` });
+      step({ step: 'cancelled', ok: false, detail: `cancelled after evicting ${evicted} of ${stopped.length} file(s); the cache folder was not rotated` });
       return;
     }
     if (req.mode === 'B_fast' && req.cacheFolder) {
@@ -173,13 +178,16 @@ async function coldLinux(req: PolicyRequest, step: (s: PolicyStep) => void, repo
       try {
         step({ step: 'start-service', ok: true, detail: await req.service.start() });
       } catch (e) {
+        started = false;
         step({ step: 'start-service', ok: false, detail: `${req.service.name}: ${(e as Error).message}` });
       }
     }
   }
   if (!complete) return;
   try {
-    for (const f of served) await evict(f).catch((e: Error) => failures.push(e.message));
+    // A service that did not start cannot answer an open of its own files: leave them, and say so.
+    if (started) for (const f of served) await evict(f).catch((e: Error) => failures.push(e.message));
+    else if (served.size) failures.push(`not evicted while ${req.service!.name} is not running: ${[...served].join(', ')}`);
     step({
       step: 'evict',
       ok: failures.length === 0,
@@ -194,12 +202,15 @@ async function coldLinux(req: PolicyRequest, step: (s: PolicyStep) => void, repo
       );
     }
     // Residency after, at each file's current path (rotated cache files moved; removed ones are gone).
-    const now = files.map((f) => renamed.get(f) ?? f).filter((f) => existsSync(f));
+    const now = files
+      .filter((f) => started || !served.has(f))
+      .map((f) => renamed.get(f) ?? f)
+      .filter((f) => existsSync(f));
     const after = new Map((await residency(now)).map((r) => [r.file, r.residentBytes]));
     const back = new Map([...renamed].map(([from, to]) => [to, from]));
     const afterByOriginal = new Map<string, number>();
     for (const [file, res] of after) afterByOriginal.set(back.get(file) ?? file, res);
-    for (const f of files) if (!afterByOriginal.has(f)) afterByOriginal.set(f, 0);
+    for (const f of files) if (!afterByOriginal.has(f) && !(served.has(f) && !started)) afterByOriginal.set(f, 0);
     report.residency = toRows(before, afterByOriginal);
     const still = report.residency.filter((r) => r.residentAfter > RESIDENT_TOLERANCE(r.bytes));
     step({

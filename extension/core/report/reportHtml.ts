@@ -25,6 +25,7 @@ export const KPI_NAMES: Record<ComparedKpi, string> = {
 const FLAG_NAMES: Record<RunFlag['kind'], string> = {
   wrong_source: 'wrong source',
   no_evidence: 'no evidence of source',
+  not_cold: 'Cold did not hold',
   aborted: 'not complete',
   outlier: 'outlier (MAD)',
   malformed_rows: 'malformed rows',

@@ -72,6 +72,9 @@ export class FastcacheDaemon {
   private suspended: { gate: Promise<void>; open: () => void; timer: NodeJS.Timeout } | undefined;
   /** Set when a suspend outlived its timeout and the daemon resumed on its own: the Cold around it is void. */
   private selfResumed: string | undefined;
+  /** The reopen under way, joined by a resume that arrives meanwhile (the harness's and the timeout's). */
+  private resuming: Promise<void> | undefined;
+  private cacheClosed = false;
   private nextRequest = 1;
   /** Reads that got past the suspend gate and are not answered yet; a suspend lets them finish first. */
   private activeReads = 0;
@@ -436,7 +439,7 @@ export class FastcacheDaemon {
       // be doing now races this reopen, so the next resume reports the Cold as failed.
       this.selfResumed = `fastcache resumed on its own after ${timeoutMs} ms suspended; the Cold rotation around it is not trustworthy`;
       this.log.warn(`fastcache: ${this.selfResumed}`);
-      void this.resume();
+      this.resume(true).catch((e: Error) => this.log.error(`fastcache: resuming after the suspend timeout failed: ${e.message}`));
     }, timeoutMs);
     timer.unref();
     this.suspended = { gate, open, timer };
@@ -444,33 +447,47 @@ export class FastcacheDaemon {
     // From here every new FUSE read comes to this thread and waits at the gate until resume.
     this.fuse?.setSuspended(true);
     this.queue.dropReadAhead();
-    while (this.activeReads > 0 || this.queue.busy) {
+    const ours = () => this.suspended?.gate === gate;
+    while (ours() && (this.activeReads > 0 || this.queue.busy)) {
       await this.queue.idle();
       if (this.activeReads > 0) await new Promise((r) => setTimeout(r, 1));
     }
     // The timeout fired while reads were still finishing: the daemon runs on a reopened cache now.
-    if (this.suspended?.gate !== gate) throw new Error(this.selfResumed ?? 'fastcache resumed before the suspend completed');
+    if (!ours()) throw new Error(this.selfResumed ?? 'fastcache resumed before the suspend completed');
+    await this.closeCache();
+  }
+
+  private async closeCache(): Promise<void> {
+    if (this.cacheClosed) return;
+    this.cacheClosed = true;
     await this.cache.close();
   }
 
   /**
    * Reopens the cache (an empty one if the folder was rotated) and lets waiting requests go on. Throws when
-   * the daemon had already resumed on its own (suspend timeout): the caller's Cold did not hold.
+   * the daemon had already resumed on its own (suspend timeout): the caller's Cold did not hold. A failed
+   * reopen leaves the daemon suspended with its timeout still armed, so it tries again then.
    */
-  async resume(): Promise<void> {
+  async resume(byTimeout = false): Promise<void> {
     const s = this.suspended;
-    if (!s) {
-      const why = this.selfResumed;
-      this.selfResumed = undefined;
-      if (why) throw new Error(why);
-      return;
+    if (s) {
+      this.resuming ??= (async () => {
+        // A timeout while the suspend was still draining reads: the old cache is still open.
+        await this.closeCache();
+        await this.open();
+        this.cacheClosed = false;
+        clearTimeout(s.timer);
+        this.fuse?.cacheReplaced();
+        this.suspended = undefined;
+        this.fuse?.setSuspended(false);
+        s.open();
+      })().finally(() => (this.resuming = undefined));
+      await this.resuming;
     }
-    clearTimeout(s.timer);
-    await this.open();
-    this.fuse?.cacheReplaced();
-    this.suspended = undefined;
-    this.fuse?.setSuspended(false);
-    s.open();
+    if (byTimeout) return;
+    const why = this.selfResumed;
+    this.selfResumed = undefined;
+    if (why) throw new Error(why);
   }
 
   async close(): Promise<void> {
@@ -481,7 +498,7 @@ export class FastcacheDaemon {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((r) => this.server.close(() => r()));
     await this.queue.idle().catch(() => {});
-    if (!this.suspended) await this.cache.close();
+    await this.closeCache();
     this.reader.close();
     if (this.logFd !== undefined) closeSync(this.logFd);
     this.logFd = undefined;
