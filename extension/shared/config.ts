@@ -39,20 +39,7 @@ const interstitial = strictObject({
 
 const windowMatch = strictObject({
   processImage: nonEmpty.optional().describe('Process image name, e.g. "Petrel.exe" (case-insensitive).'),
-  titlePattern: nonEmpty
-    .refine(
-      (p) => {
-        try {
-          new RegExp(p);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { error: 'expected a valid JavaScript regular expression' },
-    )
-    .optional()
-    .describe('JavaScript regular expression matched against the window title, e.g. "^Petrel".'),
+  titlePattern: regexString.optional().describe('JavaScript regular expression matched against the window title, e.g. "^Petrel".'),
 }).refine((m) => m.processImage !== undefined || m.titlePattern !== undefined, {
   error: 'expected at least one of "processImage" or "titlePattern"',
 });

@@ -117,6 +117,16 @@ async function hitLatencies(read: (bricks: number[]) => Promise<unknown>, brickC
   return out;
 }
 
+/** Shuffles `starts` in place (Fisher-Yates on a seeded LCG, so repeats are comparable); returns the next seed. */
+function shuffle(starts: number[], seed: number): number {
+  for (let i = starts.length - 1; i > 0; i--) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    const j = seed % (i + 1);
+    [starts[i], starts[j]] = [starts[j]!, starts[i]!];
+  }
+  return seed;
+}
+
 /**
  * The same hits as plain read(2) calls into one reused buffer, each pass over the bricks on a fresh open:
  * what the storage path costs without the reader's event loop, thread pool hop and per-read allocation
@@ -129,11 +139,7 @@ function syscallLatencies(file: string, brickBytes: number, headerBytes: number,
   const starts = Array.from({ length: Math.floor(brickCount / width) }, (_, i) => i * width);
   let warm = 50;
   while (out.length < n) {
-    for (let i = starts.length - 1; i > 0; i--) {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      const j = seed % (i + 1);
-      [starts[i], starts[j]] = [starts[j]!, starts[i]!];
-    }
+    seed = shuffle(starts, seed);
     const fd = openSync(file, 'r');
     try {
       for (const b of starts) {
@@ -170,11 +176,7 @@ async function freshOpenLatencies(file: string, brickCount: number, width: numbe
   const starts = Array.from({ length: Math.floor(brickCount / width) }, (_, i) => i * width);
   let warm = 50;
   while (out.length < n) {
-    for (let i = starts.length - 1; i > 0; i--) {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      const j = seed % (i + 1);
-      [starts[i], starts[j]] = [starts[j]!, starts[i]!];
-    }
+    seed = shuffle(starts, seed);
     const src = await FileBrickSource.open(file);
     try {
       for (const b of starts) {

@@ -8,8 +8,8 @@ import type { Logger } from '../../extension/core/ports/logger';
 import { parseMarkersTsv } from '../../extension/core/runs/markersFile';
 import type { MarkerRow } from '../../extension/shared/markers';
 import { runManifestSchema, type RunManifest } from '../../extension/shared/runManifest';
-import { isWine, lane, laneUnavailable, type TargetLine } from './lane';
-import { runLaneCampaign } from './laneCampaign';
+import { isWine, lane, type TargetLine } from './lane';
+import { laneCampaignUnavailable, runLaneCampaign } from './laneCampaign';
 
 // The campaign engine (runCampaign, in this process) through the Win32 path, as it will drive Petrel: launch
 // target.exe (the mingw oracle) from a fastbench.json, metrics agent, attach to the launched process's window,
@@ -17,13 +17,7 @@ import { runLaneCampaign } from './laneCampaign';
 // close (taskkill -> WM_CLOSE, or a kill after the timeout). The target's own paint log, stamped with
 // QueryPerformanceCounter (this process's hrtime under the same Wine), is the oracle for each step's time.
 
-function unavailable(): string | undefined {
-  const why = laneUnavailable();
-  if (why) return why;
-  if (!existsSync(lane.agent)) return `no metrics agent bundle at ${lane.agent} (node esbuild.mjs --only=agent)`;
-  return undefined;
-}
-const skip = unavailable();
+const skip = laneCampaignUnavailable();
 const mono = () => Number(process.hrtime.bigint()) / 1e6;
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -7,8 +7,8 @@ import { listProcesses, waitImageGone } from '../../extension/core/campaign/targ
 import { closeTarget, launchTarget } from '../../extension/core/campaign/targetProcess';
 import type { Logger } from '../../extension/core/ports/logger';
 import { parseMarkersTsv } from '../../extension/core/runs/markersFile';
-import { lane, laneUnavailable } from './lane';
-import { runLaneCampaign } from './laneCampaign';
+import { lane } from './lane';
+import { laneCampaignUnavailable, runLaneCampaign } from './laneCampaign';
 
 // Petrel's life cycle through the Win32 path, as a campaign drives it: target.exe --petrel-splash-ms shows a splash,
 // --petrel-licence a licence window that wants Enter, --petrel-save-prompt answers WM_CLOSE with a "Save changes?"
@@ -17,13 +17,7 @@ import { runLaneCampaign } from './laneCampaign';
 // record which step ended the target — checked against the target's own log. Also: the pre-purge proofs that work
 // without elevation (the data file opened alone and unbuffered; no process of the target image left).
 
-function unavailable(): string | undefined {
-  const why = laneUnavailable();
-  if (why) return why;
-  if (!existsSync(lane.agent)) return `no metrics agent bundle at ${lane.agent} (node esbuild.mjs --only=agent)`;
-  return undefined;
-}
-const skip = unavailable();
+const skip = laneCampaignUnavailable();
 
 const lines = (file: string) =>
   (existsSync(file) ? readFileSync(file, 'utf8') : '')
