@@ -251,6 +251,32 @@ test('read-ahead fetches the next brick row before it is asked for (a window of 
   for (const b of row1) assert.ok(fetchedBefore(b), `brick ${b} was in the cache before row 1 was read; the log: ${describeLog()}`);
 });
 
+test('read-ahead queues whole ranges: a file read brick by brick is fetched in a few range-sized GETs, not one GET a brick', async () => {
+  // Window 8 bricks, ranges of 8 (1 MiB of 64 KiB bricks is 16, capped at the window). A window that slid one
+  // brick per read queued a one-brick GET for every read after the first two ranges: ~17 GETs for 24 bricks.
+  const logFile = path.join(w.dir, 'ranges.log');
+  const daemon = await startDaemon(w, ['--prefetch', 'readahead:8', '--range-mib', '1', '--cache-folder', path.join(w.dir, 'fc-ranges'), '--log', logFile]);
+  try {
+    const src = await FileBrickSource.open(daemon.file, { concurrency: 1 });
+    try {
+      for (let b = 0; b < layout.brickCount; b++) await src.readBricks([b]);
+    } finally {
+      await src.close();
+    }
+  } finally {
+    await daemon.stop();
+  }
+  const gets = parseFastLogText(readFileSync(logFile, 'utf8')).records.filter((r) => r.kind !== 'read');
+  const describe = gets.map((r) => `${r.kind} ${r.firstBrick}-${r.lastBrick}`).join('; ');
+  const prefetches = gets.filter((r) => r.kind === 'prefetch');
+  assert.equal(layout.brickCount, 24);
+  assert.ok(prefetches.length >= 2 && gets.length <= 6, `${gets.length} GETs for ${layout.brickCount} bricks: ${describe}`);
+  for (const r of prefetches) {
+    const bricks = r.lastBrick! - r.firstBrick! + 1;
+    assert.ok(bricks === 8 || r.lastBrick === layout.brickCount - 1, `a read-ahead GET of ${bricks} brick(s) short of the range and the file's end: ${describe}`);
+  }
+});
+
 test('the default read-ahead is a window in bytes, whatever the geometry: 8 MiB of 64 KiB bricks is 128', async () => {
   assert.deepEqual(parsePrefetch('readahead'), { kind: 'readahead', mib: READAHEAD_WINDOW_MIB });
   assert.deepEqual(parsePrefetch('readahead:2MiB'), { kind: 'readahead', mib: 2 });
