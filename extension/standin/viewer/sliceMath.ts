@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import type { BrickSource } from '../volume/brickSource';
 import { VolumeLayout } from '../volume/volumeFormat';
 
@@ -55,17 +56,12 @@ export class SeismicVolume {
     const ii = i - bi * B;
     for (let bj = 0; bj < this.layout.bricks[1]; bj++) {
       for (let bk = 0; bk < this.layout.bricks[2]; bk++) {
-        const data = bricks.get(this.layout.brickIndex(bi, bj, bk))!;
+        const samples = sampleView(bricks.get(this.layout.brickIndex(bi, bj, bk))!, int16);
         for (let jj = 0; jj < B; jj++) {
           const j = bj * B + jj;
           if (j >= nj) break;
           const rowBase = (ii * B + jj) * B;
-          for (let kk = 0; kk < B; kk++) {
-            const k = bk * B + kk;
-            if (k >= nk) break;
-            const raw = int16 ? data.readInt16LE((rowBase + kk) * 2) : data.readInt8(rowBase + kk);
-            values[k * nj + j] = mid + raw * scale;
-          }
+          for (let kk = 0, k = bk * B; kk < B && k < nk; kk++, k++) values[k * nj + j] = mid + samples[rowBase + kk]! * scale;
         }
       }
     }
@@ -134,18 +130,45 @@ export class SeismicVolume {
   }
 }
 
+/** A brick's samples as numbers: a view on the buffer when it is aligned and the machine little-endian (as the volume is), else a copy. */
+function sampleView(data: Buffer, int16: boolean): Int8Array | Int16Array {
+  if (!int16) return new Int8Array(data.buffer, data.byteOffset, data.length);
+  if (data.byteOffset % 2 === 0 && endianness() === 'LE') return new Int16Array(data.buffer, data.byteOffset, data.length >> 1);
+  const copy = new Int16Array(data.length >> 1);
+  for (let i = 0; i < copy.length; i++) copy[i] = data.readInt16LE(i * 2);
+  return copy;
+}
+
 /** Greyscale RGB for a slice, scaled to fill width×height (nearest neighbour), symmetric around zero. */
 export function renderSlice(slice: Slice, width: number, height: number, clip?: number): Uint8Array {
+  const { values } = slice;
   let max = clip ?? 0;
-  if (!clip) for (const v of slice.values) max = Math.max(max, Math.abs(v));
+  if (!clip) for (let i = 0; i < values.length; i++) max = Math.max(max, Math.abs(values[i]!));
   const rgb = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
+  // Nearest neighbour: the sample → grey mapping is done once per sample of a source row, then copied to the
+  // pixels that show it (several per sample when the view is larger than the slice).
+  const column = new Int32Array(width);
+  for (let x = 0; x < width; x++) column[x] = Math.min(slice.width - 1, Math.floor((x * slice.width) / width));
+  const grey = new Uint8Array(slice.width).fill(128);
+  const scale = max > 0 ? 127.5 / max : 0;
+  let shownRow = -1;
+  for (let y = 0, o = 0; y < height; y++) {
     const k = Math.min(slice.height - 1, Math.floor((y * slice.height) / height));
-    for (let x = 0; x < width; x++) {
-      const j = Math.min(slice.width - 1, Math.floor((x * slice.width) / width));
-      const v = slice.values[k * slice.width + j]!;
-      const g = max > 0 ? Math.max(0, Math.min(255, Math.round(127.5 + (v / max) * 127.5))) : 128;
-      const o = (y * width + x) * 3;
+    if (k === shownRow) {
+      rgb.copyWithin(o, o - width * 3, o);
+      o += width * 3;
+      continue;
+    }
+    if (max > 0) {
+      // round(127.5 + v / max × 127.5), clamped: floor(128 + v × scale) once clamped to ≥ 0.
+      for (let j = 0, base = k * slice.width; j < slice.width; j++) {
+        const t = 128 + values[base + j]! * scale;
+        grey[j] = t <= 0 ? 0 : t >= 255 ? 255 : t | 0;
+      }
+    }
+    shownRow = k;
+    for (let x = 0; x < width; x++, o += 3) {
+      const g = grey[column[x]!]!;
       rgb[o] = g;
       rgb[o + 1] = g;
       rgb[o + 2] = g;

@@ -1,4 +1,5 @@
 import koffi from 'koffi';
+import { blitRgb, fillRect } from './bgrxFrame';
 import { win32, type Handle, type WinRect } from './win32Api';
 import { keyNameOfVk } from './win32Keys';
 import type { WindowInput } from './x11Window';
@@ -247,35 +248,11 @@ export class Win32Window {
 
   /** Copies an RGB block into the framebuffer at (x, y); call present() to show it. */
   blit(rgb: Uint8Array, x: number, y: number, w: number, h: number): void {
-    const f = this.frame!;
-    const b = f.bytes;
-    for (let row = 0; row < h; row++) {
-      const ty = y + row;
-      if (ty < 0 || ty >= f.height) continue;
-      for (let col = 0; col < w; col++) {
-        const tx = x + col;
-        if (tx < 0 || tx >= f.width) continue;
-        const s = (row * w + col) * 3;
-        const d = (ty * f.width + tx) * 4;
-        b[d] = rgb[s + 2]!;
-        b[d + 1] = rgb[s + 1]!;
-        b[d + 2] = rgb[s]!;
-        b[d + 3] = 0;
-      }
-    }
+    blitRgb(this.frame!, rgb, x, y, w, h);
   }
 
-  fill(x: number, y: number, w: number, h: number, [r, g, b]: [number, number, number]): void {
-    const f = this.frame!;
-    const bytes = f.bytes;
-    for (let ty = Math.max(0, y); ty < Math.min(f.height, y + h); ty++) {
-      for (let tx = Math.max(0, x); tx < Math.min(f.width, x + w); tx++) {
-        const d = (ty * f.width + tx) * 4;
-        bytes[d] = b;
-        bytes[d + 1] = g;
-        bytes[d + 2] = r;
-      }
-    }
+  fill(x: number, y: number, w: number, h: number, rgb: [number, number, number]): void {
+    fillRect(this.frame!, x, y, w, h, rgb);
   }
 
   /** Paints the framebuffer (or the rows of one region of it) on the window now, then the text lines on top. */

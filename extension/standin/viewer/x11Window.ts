@@ -1,4 +1,5 @@
 import koffi from 'koffi';
+import { blitRgb, fillRect } from './bgrxFrame';
 
 // A plain Xlib window for the stand-in viewer: an RGB framebuffer pushed with XPutImage, keys and
 // clicks read with a non-blocking XPending/XNextEvent poll so Node's event loop keeps running.
@@ -130,33 +131,11 @@ export class X11Window {
 
   /** Copies an RGB block into the framebuffer at (x, y); call present() to show it. */
   blit(rgb: Uint8Array, x: number, y: number, w: number, h: number): void {
-    const f = this.frame!.bytes;
-    for (let row = 0; row < h; row++) {
-      const ty = y + row;
-      if (ty < 0 || ty >= this.height) continue;
-      for (let col = 0; col < w; col++) {
-        const tx = x + col;
-        if (tx < 0 || tx >= this.width) continue;
-        const s = (row * w + col) * 3;
-        const d = (ty * this.width + tx) * 4;
-        f[d] = rgb[s + 2]!;
-        f[d + 1] = rgb[s + 1]!;
-        f[d + 2] = rgb[s]!;
-        f[d + 3] = 0;
-      }
-    }
+    blitRgb({ bytes: this.frame!.bytes, width: this.width, height: this.height }, rgb, x, y, w, h);
   }
 
-  fill(x: number, y: number, w: number, h: number, [r, g, b]: [number, number, number]): void {
-    const f = this.frame!.bytes;
-    for (let ty = Math.max(0, y); ty < Math.min(this.height, y + h); ty++) {
-      for (let tx = Math.max(0, x); tx < Math.min(this.width, x + w); tx++) {
-        const d = (ty * this.width + tx) * 4;
-        f[d] = b;
-        f[d + 1] = g;
-        f[d + 2] = r;
-      }
-    }
+  fill(x: number, y: number, w: number, h: number, rgb: [number, number, number]): void {
+    fillRect({ bytes: this.frame!.bytes, width: this.width, height: this.height }, x, y, w, h, rgb);
   }
 
   /** Pushes the framebuffer (or one region of it) to the screen, then draws text lines on top. */
