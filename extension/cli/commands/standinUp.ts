@@ -16,7 +16,7 @@ the home; default ${standinHome()}):
          with sshfs at <home>/mnt/nas (A_shared reads it there)
   FAST   fastcache presenting the volume as a file at <home>/mnt/fast (FUSE), filling misses from Azurite
          through the --profile link (default cross-region) and keeping its cache in <home>/fastcache
-The volume is made and uploaded first if missing (--size MIB for a smaller one; default the 320 MiB demo).
+The volume is made and uploaded first if missing (--size MIB for a smaller one; default the 384 MiB demo).
 Profiles: ${NET_PROFILES.map((p) => `${p.name} (${p.rttMs} ms, ${p.mbps} Mbit/s)`).join(', ')}, or RTTms/RATEmbit.
 Then the viewer opens the volume for --mode (default A_shared) as Petrel would open a project: PageDown/PageUp
 step inlines, A computes an attribute, a click then H tracks a horizon, E exports. --no-viewer starts only the

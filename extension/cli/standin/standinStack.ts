@@ -37,7 +37,7 @@ export type StandinStackOptions = {
   nasProfile?: string;
   logger?: Logger;
   signal?: AbortSignal;
-  /** Volume to make when missing (default: the 320 MiB demo volume). */
+  /** Volume to make when missing (default: the 384 MiB demo volume). */
   spec?: VolumeSpec;
   /** fastcache read-ahead (default "readahead": an 8 MiB window after the last read, as a cache that sees only offsets would). */
   prefetch?: string;
