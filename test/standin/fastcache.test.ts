@@ -195,6 +195,34 @@ test('a Cold while an application is reading completes: the mount is opened only
   }
 });
 
+test('a second suspend while the first is still draining reads answers only when the cache is closed, not at once', async () => {
+  const proxy = await startDelayProxy({ host: new URL(w.azurite.accountUrl).hostname, port: w.azurite.port }, netProfile('400ms/1000mbit'));
+  const daemon = await startDaemon(w, ['--cache-folder', path.join(w.dir, 'fc-twice')], w.blobUrl.replace(`:${w.azurite.port}/`, `:${proxy.port}/`));
+  const [first, second] = await Promise.all([FastcacheClient.connect(daemon.endpoint), FastcacheClient.connect(daemon.endpoint)]);
+  try {
+    const brick = layout.inlineBricks(40)[0]!;
+    const reading = new Promise<void>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['-e', `const fs = require('fs'); const fd = fs.openSync(process.argv[1], 'r'); fs.readSync(fd, Buffer.alloc(${layout.brickBytes}), 0, ${layout.brickBytes}, ${layout.brickOffset(brick)});`, daemon.file],
+        (e, _out, err) => (e ? reject(new Error(`${e.message} ${err}`)) : resolve()),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 150)); // the read's GET is on the 400 ms link now
+    const t0 = performance.now();
+    const answered = (c: FastcacheClient) => c.call({ type: 'suspend', timeoutMs: 30_000 }, 'suspended').then(() => performance.now() - t0);
+    const [a, b] = await Promise.all([answered(first), answered(second)]);
+    assert.ok(a >= 150 && b >= 150, `both suspends waited for the read in flight: ${a.toFixed(0)} and ${b.toFixed(0)} ms`);
+    await first.call({ type: 'resume' }, 'resumed');
+    await reading;
+  } finally {
+    first.close();
+    second.close();
+    await daemon.stop();
+    await proxy.close();
+  }
+});
+
 test('read-ahead fetches the next brick row before it is asked for (a window of one row)', async () => {
   const daemon = await startDaemon(w, [
     '--prefetch',
