@@ -170,6 +170,11 @@ export async function startNasShare(o: NasOptions): Promise<NasShare> {
         'LogLevel=ERROR',
         '-o',
         'BatchMode=yes',
+        // A NAS share is not encrypted per byte (SMB signs by default); of what ssh offers, AES-GCM on the CPU's
+        // AES instructions comes closest (OpenSSH has had it since 6.2): a 64 MiB row Cold read in 434 ms median
+        // instead of 500 with the default chacha20.
+        '-o',
+        'Ciphers=aes128-gcm@openssh.com', // one value: sshfs splits -o at commas
         '-o',
         'ro,kernel_cache,auto_unmount,fsname=nas',
         `root@127.0.0.1:${path.resolve(o.folder)}`,
