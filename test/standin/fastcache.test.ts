@@ -204,7 +204,11 @@ test('a second suspend while the first is still draining reads answers only when
     const reading = new Promise<void>((resolve, reject) =>
       execFile(
         process.execPath,
-        ['-e', `const fs = require('fs'); const fd = fs.openSync(process.argv[1], 'r'); fs.readSync(fd, Buffer.alloc(${layout.brickBytes}), 0, ${layout.brickBytes}, ${layout.brickOffset(brick)});`, daemon.file],
+        [
+          '-e',
+          `const fs = require('fs'); const fd = fs.openSync(process.argv[1], 'r'); fs.readSync(fd, Buffer.alloc(${layout.brickBytes}), 0, ${layout.brickBytes}, ${layout.brickOffset(brick)});`,
+          daemon.file,
+        ],
         (e, _out, err) => (e ? reject(new Error(`${e.message} ${err}`)) : resolve()),
       ),
     );
