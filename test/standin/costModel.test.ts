@@ -58,6 +58,8 @@ test('a scrub crosses the brick rows it really would: from mid-row, 100 inlines 
   assert.equal(scrubNewRows(0, 100, 64, 512), 1);
   assert.equal(scrubNewRows(256, 27, 64, 512), 0);
   assert.equal(scrubNewRows(500, 100, 64, 512), 0, 'stops at the last inline');
-  assert.equal(standinStartInline(DEMO_SPEC), 224, 'the middle of brick row 3 of 6');
+  assert.equal(standinStartInline(DEMO_SPEC), 96, 'the middle of brick row 1 of 4: the scrub ends at 196, inside the survey');
+  assert.equal(standinStartInline({ dims: [512, 512, 640], brickSize: 64 }), 224);
+  assert.equal(scrubNewRows(96, 100, 64, 256), 2);
   assert.equal(standinStartInline({ dims: [40, 8, 8], brickSize: 64 }), 32);
 });

@@ -90,7 +90,7 @@ test('dimsForSize makes brick multiples near the size asked for', () => {
   assert.ok(d.every((n) => n % 64 === 0));
   const mib = (d[0] * d[1] * d[2] * 2) / 1048576;
   assert.ok(mib > 250 && mib < 400, `${mib} MiB`);
-  assert.deepEqual(DEMO_SPEC.dims, [384, 1024, 512]);
+  assert.deepEqual(DEMO_SPEC.dims, [256, 1536, 512]);
 });
 
 test('standin data generates and uploads (starting Azurite when none answers); standin fastcache serves it with the defaults', async () => {

@@ -68,7 +68,7 @@ export const standinData: Command = {
   details: `The volume is laid out like ZGY (64³-sample bricks; see extension/standin/volume/volumeFormat.ts): dipping,
 gently folded layers with a strong reflector every fifth layer (trackable as a horizon), two normal faults,
 a Ricker wavelet and 8 % noise. The same seed gives the same bytes; a sha256 sidecar (FILE.sha256) names them.
-Defaults: 384x1024x512 int16 (384 MiB, 768 bricks of 512 KiB), seed 1, written to
+Defaults: 256x1536x512 int16 (384 MiB, 768 bricks of 512 KiB), seed 1, written to
   ${standinPaths(standinHome()).volume}
 (the stand-in's "NAS" folder; FASTBENCH_STANDIN_HOME moves it). An identical existing volume is reused
 (--force writes it again).

@@ -203,14 +203,16 @@ export async function startStandinStack(o: StandinStackOptions): Promise<Standin
 export const STANDIN_TITLE_PATTERN = '^FastBench Stand-in — demo';
 
 /**
- * Where the stand-in's projects open: the middle of the brick row nearest the survey's middle. A user's
+ * Where the stand-in's projects open: the middle of a brick row, the one nearest the survey's middle that
+ * leaves room for a `scrub`-inline scrub after it (when the survey is long enough). A user's
  * inline is anywhere relative to the 64-inline brick rows, so a 100-inline scrub from it touches 2 brick rows
  * (start within the first 28 inlines of a row) or 3 (the other 36): 3 is the likely case, and a scrub from
  * mid-row crosses them, 2 beyond the open's. From inline 0 it crossed 1, which read-ahead hid during the open.
  */
-export function standinStartInline(spec: Pick<VolumeSpec, 'dims' | 'brickSize'>): number {
+export function standinStartInline(spec: Pick<VolumeSpec, 'dims' | 'brickSize'>, scrub = 100): number {
   const b = spec.brickSize;
-  return Math.min(spec.dims[0] - 1, Math.floor(spec.dims[0] / 2 / b) * b + Math.floor(b / 2));
+  const room = Math.max(0, spec.dims[0] - scrub);
+  return Math.min(spec.dims[0] - 1, Math.floor(room / 2 / b) * b + Math.floor(b / 2));
 }
 
 /** Writes <home>/fastbench.json and one viewer project per mode; validated against the config schema. */

@@ -24,7 +24,7 @@ export type PrefetchPolicy = { kind: 'off' } | { kind: 'readahead'; bricks: numb
  * The window `readahead` keeps ahead of the last read, in bytes of the file. FAST is transparent: it sees
  * offsets, not the volume's geometry, so its read-ahead cannot be "the next brick row"; a window in bytes
  * covers a few percent of a real volume's next brick row (96–380 MiB of 64³ int8 bricks for 1500–4000
- * crosslines × 1000–1500 samples) and 12.5 % of the demo volume's 64 MiB one. 8 MiB = two of the default
+ * crosslines × 1000–1500 samples) and 8 % of the demo volume's 96 MiB one. 8 MiB = two of the default
  * 4 MiB ranges, queued a whole range at a time. README "The stand-in" has the reasoning.
  */
 export const READAHEAD_WINDOW_MIB = 8;
