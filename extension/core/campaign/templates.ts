@@ -9,22 +9,25 @@ type WorkflowInput = Omit<WorkflowDefinition, 'stepTimeoutS'> & { stepTimeoutS?:
  * section) changes when a step has drawn; export draws nothing, so it waits for the status text's busy
  * indicator to come and go.
  */
+// Steps that end in a new picture wait on the view alone: the busy text the status bar shows first is a change
+// too, and once it has stood for settleMs it passed for the step's end (the demo's horizon "took" 6 ms while the
+// viewer was still reading the next brick row). Export, whose only sign is the status text, waits for it to go.
 export function standinWorkflows(inlines = 100): Record<string, WorkflowInput> {
   return {
     W_scrub100: {
       description: `Step ${inlines} inlines with PageDown, each timed to its rendered section.`,
-      steps: [{ marker: 'scrub_start' }, { repeat: inlines, steps: [{ key: 'PageDown', render: true, label: 'inline' }] }, { marker: 'scrub_end' }],
+      steps: [{ marker: 'scrub_start' }, { repeat: inlines, steps: [{ key: 'PageDown', render: { regions: ['view'] }, label: 'inline' }] }, { marker: 'scrub_end' }],
     },
     W_attribute: {
       description: 'Compute the RMS amplitude attribute of the current inline.',
-      steps: [{ marker: 'attr_start' }, { key: 'a', render: true, label: 'attribute' }, { marker: 'attr_end' }],
+      steps: [{ marker: 'attr_start' }, { key: 'a', render: { regions: ['view'] }, label: 'attribute' }, { marker: 'attr_end' }],
     },
     W_horizon: {
       description: 'Pick a seed in the middle of the section, then autotrack a horizon across inlines.',
       steps: [
         { click: { fx: 0.5, fy: 0.55 }, render: { regions: ['status'] }, label: 'seed' },
         { marker: 'horizon_start' },
-        { key: 'h', render: true, label: 'horizon' },
+        { key: 'h', render: { regions: ['view'] }, label: 'horizon' },
         { marker: 'horizon_end' },
       ],
     },
@@ -103,7 +106,12 @@ export function petrelTemplate(): FastbenchConfigInput {
     workflows: {
       W_scrub100: {
         description: "FILL IN: the inline slider must have the keyboard focus (click it first); PageDown steps one inline in Petrel's default layout.",
-        steps: [{ click: { fx: 0.5, fy: 0.5 } }, { marker: 'scrub_start' }, { repeat: 100, steps: [{ key: 'PageDown', render: true, label: 'inline' }] }, { marker: 'scrub_end' }],
+        steps: [
+          { click: { fx: 0.5, fy: 0.5 } },
+          { marker: 'scrub_start' },
+          { repeat: 100, steps: [{ key: 'PageDown', render: { regions: ['view'] }, label: 'inline' }] },
+          { marker: 'scrub_end' },
+        ],
         stepTimeoutS: 120,
       },
       W_attribute: {
