@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   // Bricks each step touches: open shows the project's start inline (its brick row); the scrub reads each new
   // row it crosses whole, and in B_fast the read-ahead window has fetched the first bricks of each new row
   // (during the previous row's steps) before the scrub gets there.
-  const start = standinStartInline(DEMO_SPEC);
+  const start = standinStartInline(DEMO_SPEC, inlines);
   const openBricks = rowBricks;
   const newRows = scrubNewRows(start, inlines, DEMO_SPEC.brickSize, DEMO_SPEC.dims[0]);
   const scrubBricks = newRows * rowBricks;

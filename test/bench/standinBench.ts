@@ -24,7 +24,7 @@ import { median, percentile, procUsage } from './stats';
 //     daemon and is served from its cache file), request → bytes in the viewer's buffer; beside it the same
 //     reads of the sshfs NAS mount and of the plain local file, both from the page cache. Goal: p99 ≤ 1 ms
 //     and within 1.5× of the page-cache read. REPEATS runs of n each; medians of the runs' percentiles.
-// FASTBENCH_BENCH_MIB sets the volume size (default: the 320 MiB demo volume); REPEATS the repeats (5).
+// FASTBENCH_BENCH_MIB sets the volume size (default: the 384 MiB demo volume); REPEATS the repeats (5).
 
 const MiB = 1024 * 1024;
 const STREAMS = 8;

@@ -59,7 +59,10 @@ test('a scrub crosses the brick rows it really would: from mid-row, 100 inlines 
   assert.equal(scrubNewRows(256, 27, 64, 512), 0);
   assert.equal(scrubNewRows(500, 100, 64, 512), 0, 'stops at the last inline');
   assert.equal(standinStartInline(DEMO_SPEC), 96, 'the middle of brick row 1 of 4: the scrub ends at 196, inside the survey');
-  assert.equal(standinStartInline({ dims: [512, 512, 640], brickSize: 64 }), 224);
+  assert.equal(standinStartInline({ dims: [512, 512, 640], brickSize: 64 }), 224, 'row 3 holds the middle of 0..411, the starts that fit');
+  assert.equal(standinStartInline({ dims: [128, 64, 64], brickSize: 64 }), 27, 'the last start that fits, when the mid-row one does not');
+  assert.equal(standinStartInline(DEMO_SPEC, 150), 32, 'starts 0..105 fit: row 0 holds their middle');
+  assert.equal(standinStartInline(DEMO_SPEC, 200), 32);
   assert.equal(scrubNewRows(96, 100, 64, 256), 2);
   assert.equal(standinStartInline({ dims: [40, 8, 8], brickSize: 64 }), 32);
 });

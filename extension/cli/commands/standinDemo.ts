@@ -13,7 +13,7 @@ import { standinHome } from '../../standin/volume/standinPaths';
 import { EXIT, JSON_OPTION, type Command } from '../command';
 import { ensureDisplay } from '../standin/standinSession';
 import { explainDemo } from '../standin/demoExplain';
-import { startStandinStack } from '../standin/standinStack';
+import { standinStartInline, startStandinStack } from '../standin/standinStack';
 import { executeCampaign, refused } from './campaignCommand';
 import { printVerdicts } from './verdictTable';
 
@@ -73,6 +73,12 @@ private Xvfb.`,
         if (!(SCRIPTED_WORKFLOWS as readonly string[]).includes(w))
           throw new Error(`--workflows: expected a comma list of ${SCRIPTED_WORKFLOWS.join(', ')}, found ${JSON.stringify(w)}`);
       if (args.values.size !== undefined) spec = { ...DEMO_SPEC, dims: dimsForSize(positiveInt(args.values.size, 'size', 65536, 320), DEMO_SPEC.sampleFormat) };
+      // A PageDown at the last inline draws nothing new, so a scrub that runs off the end could only time out.
+      const fit = spec.dims[0] - 1 - standinStartInline(spec, inlines);
+      if (workflows.includes('W_scrub100') && inlines > fit)
+        throw new Error(
+          `--inlines ${inlines}: the volume has ${spec.dims[0]} inlines and the projects open at inline ${standinStartInline(spec, inlines)}, so at most ${Math.max(0, fit)} steps fit`,
+        );
     } catch (e) {
       io.err(`fastbench standin demo: ${(e as Error).message}\nUsage: ${standinDemo.usage}`);
       return EXIT.badInput;
@@ -81,7 +87,7 @@ private Xvfb.`,
     const logger = { debug() {}, info: io.err, warn: (m: string) => io.err(`warning: ${m}`), error: (m: string) => io.err(`error: ${m}`) };
     const display = await ensureDisplay(io, Boolean(args.values.xvfb));
     try {
-      const stack = await startStandinStack({ home, profile, nasProfile, logger, signal: io.signal, spec });
+      const stack = await startStandinStack({ home, profile, nasProfile, logger, signal: io.signal, spec, scrubInlines: inlines });
       try {
         // The stack's config, with this demo's repeats, workflows and scrub length.
         const config = JSON.parse(readFileSync(stack.configFile, 'utf8')) as FastbenchConfigInput;

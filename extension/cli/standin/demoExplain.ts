@@ -18,7 +18,7 @@ export function explainDemo(result: AnalysisResult, spec: VolumeSpec, links: { n
   // A calibration made on bricks of another size measured another path: not applied.
   const saved = loadCalibration();
   const service = saved && saved.brickBytes === layout.brickBytes ? saved : undefined;
-  const newRows = scrubNewRows(standinStartInline(spec), inlines, spec.brickSize, spec.dims[0]);
+  const newRows = scrubNewRows(standinStartInline(spec, inlines), inlines, spec.brickSize, spec.dims[0]);
   const windowBricks = Math.min(rowBricks, Math.floor((READAHEAD_WINDOW_MIB * 1024 * 1024) / layout.brickBytes));
   const lines = [
     `model (extension/core/netprofile/costModel.ts): compute + waves × RTT + bytes / rate + misses × service; NAS ${links.nas.name} ${links.nas.rttMs} ms ${links.nas.mbps} Mbit/s, WAN ${links.wan.name} ${links.wan.rttMs} ms ${links.wan.mbps} Mbit/s`,

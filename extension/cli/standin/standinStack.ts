@@ -39,6 +39,8 @@ export type StandinStackOptions = {
   signal?: AbortSignal;
   /** Volume to make when missing (default: the 384 MiB demo volume). */
   spec?: VolumeSpec;
+  /** Inlines the campaign's scrub steps through: the projects open where that many fit (default 100). */
+  scrubInlines?: number;
   /** fastcache read-ahead (default "readahead": an 8 MiB window after the last read, as a cache that sees only offsets would). */
   prefetch?: string;
   /**
@@ -182,7 +184,7 @@ export async function startStandinStack(o: StandinStackOptions): Promise<Standin
       endpoint: fastcache.endpoint,
       nasProbePort: nas.proxyPort,
       viewerScript: o.viewerScript ?? path.join(__dirname, 'standin-viewer.js'),
-      startInline: standinStartInline(spec),
+      startInline: standinStartInline(spec, o.scrubInlines),
     });
     log.info(`config ${configFile}`);
     return {
@@ -203,16 +205,18 @@ export async function startStandinStack(o: StandinStackOptions): Promise<Standin
 export const STANDIN_TITLE_PATTERN = '^FastBench Stand-in — demo';
 
 /**
- * Where the stand-in's projects open: the middle of a brick row, the one nearest the survey's middle that
- * leaves room for a `scrub`-inline scrub after it (when the survey is long enough). A user's
- * inline is anywhere relative to the 64-inline brick rows, so a 100-inline scrub from it touches 2 brick rows
- * (start within the first 28 inlines of a row) or 3 (the other 36): 3 is the likely case, and a scrub from
- * mid-row crosses them, 2 beyond the open's. From inline 0 it crossed 1, which read-ahead hid during the open.
+ * Where the stand-in's projects open: the middle of a brick row, the one holding the middle of the inlines a
+ * `scrub`-inline scrub can start from and stay inside the survey (or the last such inline, when that middle
+ * lies past it). A user's inline is anywhere relative to the 64-inline brick rows, so a 100-inline scrub from it
+ * touches 2 brick rows (start within the first 28 inlines of a row) or 3 (the other 36): 3 is the likely case,
+ * and a scrub from mid-row crosses them, 2 beyond the open's. From inline 0 it crossed 1, which read-ahead hid
+ * during the open. A scrub that runs off the end fails: a PageDown at the last inline draws nothing new.
  */
 export function standinStartInline(spec: Pick<VolumeSpec, 'dims' | 'brickSize'>, scrub = 100): number {
   const b = spec.brickSize;
-  const room = Math.max(0, spec.dims[0] - scrub);
-  return Math.min(spec.dims[0] - 1, Math.floor(room / 2 / b) * b + Math.floor(b / 2));
+  const lastStart = spec.dims[0] - 1 - scrub;
+  const midRow = Math.floor(Math.max(0, lastStart) / 2 / b) * b + Math.floor(b / 2);
+  return Math.min(spec.dims[0] - 1, lastStart >= 0 ? Math.min(midRow, lastStart) : midRow);
 }
 
 /** Writes <home>/fastbench.json and one viewer project per mode; validated against the config schema. */

@@ -7,11 +7,10 @@ type WorkflowInput = Omit<WorkflowDefinition, 'stepTimeoutS'> & { stepTimeoutS?:
  * The seed's four workflows for the stand-in viewer: PageDown steps an inline, A computes an attribute, a click
  * then H autotracks a horizon, E exports. Renders are detected from pixels only: the "view" region (the
  * section) changes when a step has drawn; export draws nothing, so it waits for the status text's busy
- * indicator to come and go.
+ * indicator to come and go. The others watch the view alone: the busy text is a change too, and once it had
+ * stood for settleMs it passed for the step's end (the demo's horizon "took" 6 ms while the viewer was still
+ * reading the next brick row).
  */
-// Steps that end in a new picture wait on the view alone: the busy text the status bar shows first is a change
-// too, and once it has stood for settleMs it passed for the step's end (the demo's horizon "took" 6 ms while the
-// viewer was still reading the next brick row). Export, whose only sign is the status text, waits for it to go.
 export function standinWorkflows(inlines = 100): Record<string, WorkflowInput> {
   return {
     W_scrub100: {

@@ -130,10 +130,12 @@ export class SeismicVolume {
   }
 }
 
+const LITTLE_ENDIAN = endianness() === 'LE';
+
 /** A brick's samples as numbers: a view on the buffer when it is aligned and the machine little-endian (as the volume is), else a copy. */
 function sampleView(data: Buffer, int16: boolean): Int8Array | Int16Array {
   if (!int16) return new Int8Array(data.buffer, data.byteOffset, data.length);
-  if (data.byteOffset % 2 === 0 && endianness() === 'LE') return new Int16Array(data.buffer, data.byteOffset, data.length >> 1);
+  if (data.byteOffset % 2 === 0 && LITTLE_ENDIAN) return new Int16Array(data.buffer, data.byteOffset, data.length >> 1);
   const copy = new Int16Array(data.length >> 1);
   for (let i = 0; i < copy.length; i++) copy[i] = data.readInt16LE(i * 2);
   return copy;

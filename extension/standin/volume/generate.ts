@@ -21,8 +21,8 @@ export type VolumeSpec = {
  * The demo volume: 384 MiB of int16 in 768 bricks of 512 KiB (4 × 24 × 8 bricks): a strip of a survey, 256
  * inlines of 1536 crosslines × 512 samples. What a scrub costs is set by the bytes behind each inline: a
  * 3000-crossline, 1500-sample int8 survey has 4.4 MiB, this strip 1.5 MiB (brick rows of 192 bricks, 96 MiB,
- * the smallest of a real survey's). The 512³-ish cube it replaces had 0.6 MiB, so its scrub was mostly drawing
- * whatever the storage.
+ * the smallest of a real survey's). With much less (a 512 × 512 × 640 cube has 0.6 MiB) a scrub is mostly
+ * drawing whatever the storage.
  */
 export const DEMO_SPEC: VolumeSpec = { dims: [256, 1536, 512], sampleFormat: 'int16', brickSize: 64, seed: 1 };
 
