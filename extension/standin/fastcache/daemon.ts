@@ -422,9 +422,9 @@ export class FastcacheDaemon {
     if (this.prefetch.kind === 'off' || bricks.length === 0 || this.suspended || this.closing) return;
     // Whole ranges, as the kernel's asynchronous read-ahead does: once the reader comes within a window of the
     // first brick not yet asked for, the next range from there is queued, so it reaches window to window + range − 1
-    // bricks ahead. A window that slid one brick per read
-    // queued one-brick GETs, each paying a round trip and the store's per-request cost: the viewer's Cold open
-    // at same-region read its row in ~70 GETs instead of ~10 and took 1.25× as long (median of 4).
+    // bricks ahead. A window that slid one brick per read queued one-brick GETs, each paying a round trip and the
+    // store's per-request cost: the viewer's Cold open at same-region read its row in ~70 GETs instead of ~10 and
+    // took 1.25× as long (median of 4).
     const present = this.cache.present;
     const missing = (b: number) => present[b] !== 1 && !this.queue.inflight.has(b);
     const range = Math.min(this.queue.maxBricks, this.prefetch.bricks);
